@@ -1,3 +1,5 @@
+using PaliGemma.AI.Runtime;
+
 namespace PaliGemma.AI;
 
 /// <summary>
@@ -13,9 +15,19 @@ namespace PaliGemma.AI;
 /// </remarks>
 public sealed class PaliGemmaModel : IDisposable
 {
-    private PaliGemmaModel()
+    private readonly ModelFolder _folder;
+    private readonly VisionEncoder _vision;
+    private readonly DecoderEngine _decoder;
+    private readonly ModelTokenizer _tokenizer;
+    private readonly UsageGuard _guard;
+
+    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer)
     {
-        throw new NotImplementedException();
+        _folder = folder;
+        _vision = vision;
+        _decoder = decoder;
+        _tokenizer = tokenizer;
+        _guard = new UsageGuard(ReleaseNative, nameof(PaliGemmaModel));
     }
 
     /// <summary>
@@ -30,7 +42,40 @@ public sealed class PaliGemmaModel : IDisposable
     /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or
     /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it.</exception>
     public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options = null)
-        => throw new NotImplementedException();
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        options ??= new PaliGemmaModelOptions();
+        ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
+
+        ModelFolder folder = ModelFolder.Open(modelPath);
+        GenAiConfigValidator.Validate(folder);
+
+        VisionEncoder? vision = null;
+        DecoderEngine? decoder = null;
+        try
+        {
+            decoder = DecoderEngine.Create(folder, provider);
+            ModelTokenizer tokenizer = ModelTokenizer.Create(decoder.Model, folder);
+            try
+            {
+                vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, options.IntraOpNumThreads);
+            }
+            catch
+            {
+                tokenizer.Dispose();
+                throw;
+            }
+
+            return new PaliGemmaModel(folder, vision, decoder, tokenizer);
+        }
+        catch
+        {
+            vision?.Dispose();
+            decoder?.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Loads and validates a model folder on a thread-pool thread; see <see cref="Load"/>.</summary>
     /// <param name="modelPath">The model folder.</param>
@@ -38,25 +83,28 @@ public sealed class PaliGemmaModel : IDisposable
     /// <param name="cancellationToken">Cancels the wait before loading starts.</param>
     /// <returns>The loaded model.</returns>
     public static Task<PaliGemmaModel> LoadAsync(string modelPath, PaliGemmaModelOptions? options = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        return Task.Run(() => Load(modelPath, options), cancellationToken);
+    }
 
     /// <summary>The full path of the model folder.</summary>
-    public string ModelPath => throw new NotImplementedException();
+    public string ModelPath => _folder.Root;
 
     /// <summary>The folder's validated manifest.</summary>
-    public PaliGemmaManifest Manifest => throw new NotImplementedException();
+    public PaliGemmaManifest Manifest => _folder.Manifest;
 
     /// <summary>The model id from the manifest.</summary>
-    public string ModelId => throw new NotImplementedException();
+    public string ModelId => _folder.Manifest.ModelId;
 
     /// <summary>Square input resolution in pixels (224, 448 or 896 for released checkpoints).</summary>
-    public int ImageSize => throw new NotImplementedException();
+    public int ImageSize => _folder.Manifest.ImageSize;
 
     /// <summary>Number of <c>&lt;image&gt;</c> tokens (= image feature rows) per image.</summary>
-    public int NumImageTokens => throw new NotImplementedException();
+    public int NumImageTokens => _folder.Manifest.NumImageTokens;
 
     /// <summary>How many times the vision graph has run on this instance.</summary>
-    public long VisionEncoderRuns => throw new NotImplementedException();
+    public long VisionEncoderRuns => _vision.Runs;
 
     /// <summary>
     /// Runs the vision encoder on one preprocessed image. Thread-safe.
@@ -65,7 +113,24 @@ public sealed class PaliGemmaModel : IDisposable
     /// <returns>Row-major image features, length <see cref="NumImageTokens"/> × <see cref="PaliGemmaManifest.TextHiddenSize"/>.</returns>
     /// <exception cref="ArgumentException"><paramref name="pixelValues"/> has the wrong length.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    public float[] EncodeImage(ReadOnlySpan<float> pixelValues) => throw new NotImplementedException();
+    public float[] EncodeImage(ReadOnlySpan<float> pixelValues)
+    {
+        int expected = 3 * ImageSize * ImageSize;
+        if (pixelValues.Length != expected)
+        {
+            throw new ArgumentException($"pixelValues has {pixelValues.Length} values; this model needs 3 × {ImageSize} × {ImageSize} = {expected} (CHW, [-1, 1]).", nameof(pixelValues));
+        }
+
+        _guard.Enter();
+        try
+        {
+            return _vision.Encode(pixelValues);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
 
     /// <summary>
     /// Builds the prompt ids for one image and a prefix: <c>&lt;image&gt;</c> × <see cref="NumImageTokens"/>,
@@ -73,12 +138,44 @@ public sealed class PaliGemmaModel : IDisposable
     /// </summary>
     /// <param name="prefix">The task prefix, e.g. <c>"caption en"</c> or <c>"detect cat ; dog"</c>.</param>
     /// <returns>The prompt ids.</returns>
-    public int[] BuildPromptIds(string prefix) => throw new NotImplementedException();
+    public int[] BuildPromptIds(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        IReadOnlyList<int> text = Tokenize(prefix);
+        PaliGemmaTokenIds ids = Manifest.TokenIds;
+        var prompt = new int[NumImageTokens + 1 + text.Count + 1];
+        prompt.AsSpan(0, NumImageTokens).Fill(ids.Image);
+        prompt[NumImageTokens] = ids.Bos;
+        for (int i = 0; i < text.Count; i++)
+        {
+            prompt[NumImageTokens + 1 + i] = text[i];
+        }
+
+        prompt[^1] = ids.Newline;
+        return prompt;
+    }
 
     /// <summary>Tokenizes plain text; no begin- or end-of-sequence token is added.</summary>
     /// <param name="text">The text.</param>
     /// <returns>The token ids.</returns>
-    public IReadOnlyList<int> Tokenize(string text) => throw new NotImplementedException();
+    public IReadOnlyList<int> Tokenize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0)
+        {
+            return [];
+        }
+
+        _guard.Enter();
+        try
+        {
+            return _tokenizer.Encode(text);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
 
     /// <summary>
     /// Turns token ids into text. <c>&lt;locNNNN&gt;</c> and <c>&lt;segNNN&gt;</c> tokens are kept as text;
@@ -86,11 +183,33 @@ public sealed class PaliGemmaModel : IDisposable
     /// </summary>
     /// <param name="tokenIds">The ids.</param>
     /// <returns>The text.</returns>
-    public string Decode(ReadOnlySpan<int> tokenIds) => throw new NotImplementedException();
+    public string Decode(ReadOnlySpan<int> tokenIds)
+    {
+        _guard.Enter();
+        try
+        {
+            return _tokenizer.Decode(tokenIds);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
 
     /// <summary>Creates an incremental detokeniser for streaming output; dispose it when the stream ends.</summary>
     /// <returns>A new decoder bound to this model's tokenizer.</returns>
-    public PaliGemmaTextDecoder CreateTextDecoder() => throw new NotImplementedException();
+    public PaliGemmaTextDecoder CreateTextDecoder()
+    {
+        _guard.Enter();
+        try
+        {
+            return new PaliGemmaTextDecoder(_tokenizer.CreateStream(), _tokenizer.IsDropped, () => _guard.IsDisposed);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
 
     /// <summary>
     /// Generates tokens for one prompt with a fresh generator. The whole prompt is fed in one prefill; then one
@@ -113,8 +232,51 @@ public sealed class PaliGemmaModel : IDisposable
         ReadOnlyMemory<float> imageFeatures,
         IReadOnlyList<int> promptIds,
         PaliGemmaGenerationSettings settings,
-        CancellationToken cancellationToken = default) => throw new NotImplementedException();
+        CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_guard.IsDisposed, this);
+        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, settings);
+        return Run(request, cancellationToken);
+    }
 
-    /// <summary>Frees the sessions, the decoder model and the tokenizer.</summary>
-    public void Dispose() => throw new NotImplementedException();
+    /// <summary>Runs only the prefill and returns the last position's logits (tests: the image reaches the decoder).</summary>
+    internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds)
+    {
+        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, new PaliGemmaGenerationSettings { MaxNewTokens = 1 });
+        _guard.Enter();
+        try
+        {
+            return _decoder.FirstStepLogits(request.Features, request.PromptIds, request.MaxLength);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>Frees the sessions, the decoder model and the tokenizer (once running calls have finished).</summary>
+    public void Dispose() => _guard.Dispose();
+
+    private IEnumerable<GeneratedToken> Run(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        _guard.Enter();
+        try
+        {
+            foreach (GeneratedToken token in _decoder.Generate(request.Features, request.PromptIds, request.MaxNewTokens, request.MaxLength, request.Settings, cancellationToken))
+            {
+                yield return token;
+            }
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    private void ReleaseNative()
+    {
+        _vision.Dispose();
+        _tokenizer.Dispose();
+        _decoder.Dispose();
+    }
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntimeGenAI;
+
 namespace PaliGemma.AI;
 
 /// <summary>
@@ -7,8 +9,16 @@ namespace PaliGemma.AI;
 /// </summary>
 public sealed class PaliGemmaTextDecoder : IDisposable
 {
-    internal PaliGemmaTextDecoder()
+    private readonly TokenizerStream _stream;
+    private readonly Func<int, bool> _isDropped;
+    private readonly Func<bool> _modelDisposed;
+    private bool _disposed;
+
+    internal PaliGemmaTextDecoder(TokenizerStream stream, Func<int, bool> isDropped, Func<bool> modelDisposed)
     {
+        _stream = stream;
+        _isDropped = isDropped;
+        _modelDisposed = modelDisposed;
     }
 
     /// <summary>
@@ -19,10 +29,24 @@ public sealed class PaliGemmaTextDecoder : IDisposable
     /// <param name="tokenId">The next generated token id.</param>
     /// <returns>The new text piece, possibly empty.</returns>
     /// <exception cref="ObjectDisposedException">The decoder or its model was disposed.</exception>
-    public string Append(int tokenId) => throw new NotImplementedException();
+    public string Append(int tokenId)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_modelDisposed())
+        {
+            throw new ObjectDisposedException(nameof(PaliGemmaModel));
+        }
+
+        return _isDropped(tokenId) ? string.Empty : _stream.Decode(tokenId);
+    }
 
     /// <summary>Frees the native detokeniser state.</summary>
     public void Dispose()
     {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _stream.Dispose();
+        }
     }
 }
