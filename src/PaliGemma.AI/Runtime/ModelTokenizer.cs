@@ -122,6 +122,8 @@ internal sealed class ModelTokenizer : IDisposable
             }
         }
 
+        Expect("<bos>", _ids.Bos, "bos");
+        Expect("<eos>", _ids.Eos, "eos");
         Expect("<image>", _ids.Image, "image");
         Expect("\n", _ids.Newline, "newline");
         Expect("<loc0000>", _ids.LocStart, "loc_start");
