@@ -26,7 +26,8 @@ public static class ModelOutputArbitraries
         ">", "<eos>", "<image>", "\n", "\r\n", " ", ";", " ; ", "<loc-001>", "<loc９９９>", "\0", "\ud800", "<<loc0001>",
     ];
 
-    /// <summary>Strings built from location/segmentation tokens, separators, labels, junk and random text.</summary>
+    /// <summary>Strings built from well-formed objects, loose location/segmentation tokens, separators, labels, junk and
+    /// random text.</summary>
     /// <returns>The arbitrary.</returns>
     public static Arbitrary<ModelOutput> ModelOutput()
     {
@@ -36,9 +37,22 @@ public static class ModelOutputArbitraries
         var seg = Gen.Choose(0, 127).Select(v => $"<seg{v:000}>");
         var box = loc.ListOf(4).Select(parts => string.Concat(parts));
         var mask = seg.ListOf(16).Select(parts => string.Concat(parts));
+        var ordered =
+            from a in Gen.Choose(0, 1023)
+            from b in Gen.Choose(0, 1023)
+            select (Math.Min(a, b), Math.Max(a, b));
+        var wellFormed =
+            from y in ordered
+            from x in ordered
+            from withMask in Gen.Elements(false, true)
+            from codes in mask
+            from label in Gen.Elements(Labels)
+            select $"<loc{y.Item1:0000}><loc{x.Item1:0000}><loc{y.Item2:0000}><loc{x.Item2:0000}>" +
+                   (withMask ? codes : string.Empty) + " " + label + " ; ";
         var anyString = ArbMap.Default.GeneratorFor<string>().Select(s => s ?? string.Empty);
         var fragment = Gen.Frequency(
-            (6, box),
+            (8, wellFormed),
+            (4, box),
             (3, mask),
             (4, loc),
             (3, seg),
@@ -101,6 +115,18 @@ public sealed class ParserPropertyTests
         return result.Count == 1 &&
                result[0].Label == "thing" &&
                result[0].Box == new BoundingBox(x1, y1 / 2f, x2, y2 / 2f);
+    }
+
+    [Fact]
+    public void Generator_produces_parsable_objects_often_enough_to_make_the_properties_meaningful()
+    {
+        // 1000 samples of size 30 (up to 30 fragments each).
+        var samples = ModelOutputArbitraries.ModelOutput().Generator.Sample(1000, new Rnd(12345UL, 67891UL), 30);
+        Assert.Equal(1000, samples.Length);
+        var withDetections = samples.Count(s => PaliGemmaOutputParser.ParseDetections(s.Text, s.Width, s.Height).Count > 0);
+        var withSegments = samples.Count(s => PaliGemmaOutputParser.ParseSegments(s.Text, s.Width, s.Height).Count > 0);
+        Assert.True(withDetections >= 500, $"{withDetections} of 1000 samples contain detections.");
+        Assert.True(withSegments >= 200, $"{withSegments} of 1000 samples contain segments.");
     }
 
     private static bool BoxIsInside(BoundingBox box, ModelOutput output) =>
