@@ -6,6 +6,12 @@ namespace PaliGemma.AI.Tests.Chat;
 /// Tiny PaliGemma 1 and PaliGemma 2 model folders (random weights, made once per machine under the temp folder)
 /// loaded once for all chat, vision and DI tests.
 /// </summary>
+/// <remarks>
+/// The weights use a larger matrix spread and a smaller embedding spread than the generator's defaults: with the
+/// defaults the residual stream is dominated by the input embedding, and greedy decoding repeats the prompt's last
+/// token ("\n") forever. With these settings the output varies with the image and the prompt, and mixes plain-text
+/// and &lt;loc&gt;/&lt;seg&gt; tokens, which the stop-sequence and concurrency tests need.
+/// </remarks>
 public sealed class ChatTestModels : IDisposable
 {
     private readonly Lazy<PaliGemmaModel> _pg1;
@@ -13,8 +19,8 @@ public sealed class ChatTestModels : IDisposable
 
     public ChatTestModels()
     {
-        Pg1Path = Path.Combine(Path.GetTempPath(), "paligemma-chat-tests", "pg1");
-        Pg2Path = Path.Combine(Path.GetTempPath(), "paligemma-chat-tests", "pg2");
+        Pg1Path = Path.Combine(Path.GetTempPath(), "paligemma-chat-tests-v1", "pg1");
+        Pg2Path = Path.Combine(Path.GetTempPath(), "paligemma-chat-tests-v1", "pg2");
         _pg1 = new(() => Load(Pg1Path, TinyModelVariant.PaliGemma1));
         _pg2 = new(() => Load(Pg2Path, TinyModelVariant.PaliGemma2));
     }
@@ -48,9 +54,12 @@ public sealed class ChatTestModels : IDisposable
         }
     }
 
+    public static TinyModelOptions Options(TinyModelVariant variant) =>
+        new() { Variant = variant, Seed = 7, WeightStd = 0.3f, EmbeddingStd = 0.05f };
+
     private static PaliGemmaModel Load(string path, TinyModelVariant variant)
     {
-        TinyModels.CreateModelFolder(path, new TinyModelOptions { Variant = variant, Seed = 7 });
+        TinyModels.CreateModelFolder(path, Options(variant));
         return PaliGemmaModel.Load(path, new PaliGemmaModelOptions { IntraOpNumThreads = 1 });
     }
 }
