@@ -226,6 +226,8 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         {
             await foreach (var piece in run.Pieces.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                // ReadAllAsync drains buffered pieces without looking at the token; stop at once instead.
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return update.Text(piece);
             }
 
