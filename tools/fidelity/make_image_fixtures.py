@@ -90,6 +90,18 @@ def make_images():
     return images
 
 
+def make_orientation_images():
+    """A 7 x 5 JPEG for each EXIF orientation 1..8 (no resize fixtures; they check orientation handling)."""
+    base = Image.fromarray(photo_like(7, 5, seed=6), "RGB")
+    images = []
+    for orientation in range(1, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        encoded = encode(base, "JPEG", quality=100, subsampling=0, exif=exif.tobytes())
+        images.append((f"orient{orientation}", "jpg", encoded))
+    return images
+
+
 def reference_rgb(encoded):
     """Pillow's view of the image as HF's processor sees it before resizing."""
     image = Image.open(io.BytesIO(encoded))
@@ -122,6 +134,13 @@ def main():
             write_png(os.path.join(OUT, f"{name}.{size}.pil.png"), resized)
         manifest["images"].append(
             {"name": name, "file": f"{name}.{ext}", "width": rgb.width, "height": rgb.height, "sizes": sizes})
+    for name, ext, encoded in make_orientation_images():
+        with open(os.path.join(OUT, f"{name}.{ext}"), "wb") as f:
+            f.write(encoded)
+        rgb = reference_rgb(encoded)
+        write_png(os.path.join(OUT, f"{name}.source.pil.png"), rgb)
+        manifest["images"].append(
+            {"name": name, "file": f"{name}.{ext}", "width": rgb.width, "height": rgb.height, "sizes": []})
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -57,15 +57,6 @@ internal static class SafeImageDecoder
     /// <summary>Refuses an image whose header declares too many pixels or an out-of-range side.</summary>
     public static void CheckDimensions(ImageInfo info, ImageLoadOptions options, string subject)
     {
-        if (info.Width < 1 || info.Height < 1 || info.Width > options.MaxDimension || info.Height > options.MaxDimension)
-        {
-            throw new PaliGemmaImageException(
-                ImageErrorReason.DimensionOutOfRange,
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"DimensionOutOfRange: {subject} declares {info.Width}x{info.Height} pixels; each side must be between 1 and {options.MaxDimension:N0} (ImageLoadOptions.MaxDimension)."));
-        }
-
         if (info.PixelCount > options.MaxPixels)
         {
             throw new PaliGemmaImageException(
@@ -73,6 +64,15 @@ internal static class SafeImageDecoder
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"TooManyPixels: {subject} declares {info.Width}x{info.Height} = {info.PixelCount:N0} pixels, which exceeds the limit of {options.MaxPixels:N0} (ImageLoadOptions.MaxPixels)."));
+        }
+
+        if (info.Width < 1 || info.Height < 1 || info.Width > options.MaxDimension || info.Height > options.MaxDimension)
+        {
+            throw new PaliGemmaImageException(
+                ImageErrorReason.DimensionOutOfRange,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"DimensionOutOfRange: {subject} declares {info.Width}x{info.Height} pixels; each side must be between 1 and {options.MaxDimension:N0} (ImageLoadOptions.MaxDimension)."));
         }
     }
 
