@@ -17,11 +17,11 @@ internal static class SafeImageDecoder
     private const string SupportedFormats = "PNG, JPEG, GIF, WebP, BMP, ICO, WBMP";
 
     /// <summary>Reads the header of <paramref name="encoded"/> and returns its size, format and orientation.</summary>
-    public static ImageInfo Identify(ReadOnlyMemory<byte> encoded, ImageLoadOptions options, string subject)
+    public static ImageInfo Identify(ReadOnlySpan<byte> encoded, ImageLoadOptions options, string subject)
     {
         CheckEncodedLength(encoded.Length, options, subject);
-        using SKData data = SKData.CreateCopy(encoded.Span);
-        using SKCodec codec = OpenCodec(data, encoded.Span, subject);
+        using SKData data = SKData.CreateCopy(encoded);
+        using SKCodec codec = OpenCodec(data, encoded, subject);
         return Describe(codec);
     }
 
@@ -29,11 +29,11 @@ internal static class SafeImageDecoder
     /// Decodes <paramref name="encoded"/> to upright 8-bit RGB after checking every limit of
     /// <paramref name="options"/> against the header.
     /// </summary>
-    public static RgbImage Decode(ReadOnlyMemory<byte> encoded, ImageLoadOptions options, string subject)
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, ImageLoadOptions options, string subject)
     {
         CheckEncodedLength(encoded.Length, options, subject);
-        using SKData data = SKData.CreateCopy(encoded.Span);
-        using SKCodec codec = OpenCodec(data, encoded.Span, subject);
+        using SKData data = SKData.CreateCopy(encoded);
+        using SKCodec codec = OpenCodec(data, encoded, subject);
         ImageInfo info = Describe(codec);
         CheckDimensions(info, options, subject);
 

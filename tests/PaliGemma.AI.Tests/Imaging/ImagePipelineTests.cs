@@ -187,6 +187,18 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
+    public async Task Async_stream_overload_matches_the_synchronous_one()
+    {
+        byte[] bytes = ImagingFixtures.Read("photo.jpg");
+        using var stream = new MemoryStream(bytes);
+
+        PreprocessedImage fromAsync = await PaliGemmaImageProcessor.PreprocessAsync(stream, 64);
+
+        Assert.Equal(PaliGemmaImageProcessor.Preprocess(bytes, 64).PixelValues, fromAsync.PixelValues);
+        Assert.Equal(bytes.Length, stream.Position);
+    }
+
+    [Fact]
     public void Identify_reports_format_and_size()
     {
         ImageInfo png = PaliGemmaImageProcessor.Identify(ImagingFixtures.Read("wide1000x40.png"));
