@@ -169,6 +169,19 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
+    public void Normalisation_is_bit_identical_to_transformers_rescale_and_normalize()
+    {
+        byte[] raw = ImagingFixtures.Read("normalize_table.f32");
+        Assert.Equal(256 * sizeof(float), raw.Length);
+
+        for (int v = 0; v < 256; v++)
+        {
+            float expected = BitConverter.ToSingle(raw, v * sizeof(float));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(PixelNormalizer.Normalize((byte)v)));
+        }
+    }
+
+    [Fact]
     public void All_overloads_give_the_same_result()
     {
         string path = ImagingFixtures.PathOf("rgba64x48.png");
