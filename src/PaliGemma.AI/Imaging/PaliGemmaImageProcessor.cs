@@ -1,9 +1,10 @@
 namespace PaliGemma.AI;
 
 /// <summary>
-/// Turns an encoded image (PNG, JPEG, GIF, BMP, TIFF, WebP, TGA, PBM) into PaliGemma's vision input the way
+/// Turns an encoded image (PNG, JPEG, GIF, WebP, BMP, ICO, WBMP) into PaliGemma's vision input the way
 /// Hugging Face's SiglipImageProcessor does: EXIF orientation applied, RGB with alpha composited onto white,
-/// bicubic resize to S × S matching Pillow, rescaled to [-1, 1], channel-first float32.
+/// bicubic resize to S × S matching Pillow, rescaled to [-1, 1], channel-first float32. On the fixtures in
+/// tests/Fixtures/imaging the output equals Hugging Face's bit for bit (docs/fidelity.md).
 /// </summary>
 /// <remarks>
 /// Input is treated as untrusted. The encoded size is capped while reading, and the header is checked against
