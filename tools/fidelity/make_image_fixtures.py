@@ -10,7 +10,8 @@ For every test image it writes
   <name>.<ext>                 the encoded test image (made deterministically here),
   <name>.source.pil.png        Pillow's RGB pixels after exif_transpose and alpha-on-white,
   <name>.<S>.pil.png           Pillow's bicubic resize of those pixels to S x S,
-and a manifest.json describing them. Pixel fixtures are 8-bit RGB PNGs (lossless and far smaller than
+normalize_table.f32 (the float32 value HF's rescale + normalize gives each byte value), and a
+manifest.json describing them. Pixel fixtures are 8-bit RGB PNGs (lossless and far smaller than
 raw or gzipped arrays); 896 px outputs are kept only for a few images to keep the fixtures small. The reference pipeline is the one Hugging Face's
 SiglipImageProcessor applies: exif_transpose (transformers' load_image), convert_to_rgb
 (RGBA composited on a white background), resize((S, S), resample=BICUBIC), then rescale/normalise
@@ -90,6 +91,18 @@ def make_images():
     return images
 
 
+def make_orientation_images():
+    """A 7 x 5 JPEG for each EXIF orientation 1..8 (no resize fixtures; they check orientation handling)."""
+    base = Image.fromarray(photo_like(7, 5, seed=6), "RGB")
+    images = []
+    for orientation in range(1, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        encoded = encode(base, "JPEG", quality=100, subsampling=0, exif=exif.tobytes())
+        images.append((f"orient{orientation}", "jpg", encoded))
+    return images
+
+
 def reference_rgb(encoded):
     """Pillow's view of the image as HF's processor sees it before resizing."""
     image = Image.open(io.BytesIO(encoded))
@@ -122,6 +135,20 @@ def main():
             write_png(os.path.join(OUT, f"{name}.{size}.pil.png"), resized)
         manifest["images"].append(
             {"name": name, "file": f"{name}.{ext}", "width": rgb.width, "height": rgb.height, "sizes": sizes})
+    for name, ext, encoded in make_orientation_images():
+        with open(os.path.join(OUT, f"{name}.{ext}"), "wb") as f:
+            f.write(encoded)
+        rgb = reference_rgb(encoded)
+        write_png(os.path.join(OUT, f"{name}.source.pil.png"), rgb)
+        manifest["images"].append(
+            {"name": name, "file": f"{name}.{ext}", "width": rgb.width, "height": rgb.height, "sizes": []})
+    # transformers' rescale (float64 * 1/255, then float32) and normalize ((x - mean) / std in float32, mean = std
+    # = 0.5) for every byte value: little-endian float32[256].
+    rescaled = (np.arange(256, dtype=np.uint8).astype(np.float64) * (1 / 255)).astype(np.float32)
+    half = np.array([0.5], dtype=np.float32)
+    normalized = ((rescaled - half) / half).astype("<f4")
+    with open(os.path.join(OUT, "normalize_table.f32"), "wb") as f:
+        f.write(normalized.tobytes())
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -18,6 +18,7 @@ internal static class BicubicResampler
     private const int PrecisionBits = 32 - 8 - 2;
     private const double KernelA = -0.5;
     private const double KernelSupport = 2.0;
+    private const long ParallelThreshold = 4_000_000;
 
     /// <summary>Resizes <paramref name="source"/> to <paramref name="width"/> × <paramref name="height"/>.</summary>
     public static RgbImage Resize(RgbImage source, int width, int height)
@@ -48,7 +49,7 @@ internal static class BicubicResampler
         byte[] dst = output.Pixels;
         int inStride = input.Stride;
         int outStride = output.Stride;
-        for (int y = 0; y < input.Height; y++)
+        ForEachRow(input.Height, (long)outWidth * weights.KernelSize, y =>
         {
             int rowIn = y * inStride;
             int rowOut = y * outStride;
@@ -72,7 +73,7 @@ internal static class BicubicResampler
                 dst[o + 1] = Clip(g);
                 dst[o + 2] = Clip(b);
             }
-        }
+        });
 
         return output;
     }
@@ -84,7 +85,7 @@ internal static class BicubicResampler
         byte[] src = input.Pixels;
         byte[] dst = output.Pixels;
         int stride = input.Stride;
-        for (int y = 0; y < outHeight; y++)
+        ForEachRow(outHeight, (long)stride * weights.KernelSize, y =>
         {
             int first = weights.First[y];
             int count = weights.Count[y];
@@ -101,9 +102,25 @@ internal static class BicubicResampler
 
                 dst[rowOut + c] = Clip(sum);
             }
-        }
+        });
 
         return output;
+    }
+
+    /// <summary>Runs <paramref name="row"/> for every output row, in parallel when there is enough work.</summary>
+    private static void ForEachRow(int rows, long workPerRow, Action<int> row)
+    {
+        if (rows * workPerRow < ParallelThreshold)
+        {
+            for (int y = 0; y < rows; y++)
+            {
+                row(y);
+            }
+        }
+        else
+        {
+            Parallel.For(0, rows, row);
+        }
     }
 
     private static byte Clip(int sum) => (byte)Math.Clamp(sum >> PrecisionBits, 0, 255);

@@ -14,52 +14,38 @@ internal static class BoundedReader
     /// <exception cref="PaliGemmaImageException">The stream holds more than <paramref name="maxBytes"/> bytes.</exception>
     public static byte[] ReadAll(Stream stream, long maxBytes, string subject)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanRead)
+        var buffer = new Buffer(CheckStream(stream, maxBytes, subject), maxBytes);
+        while (buffer.HasRoom(out Memory<byte> free))
         {
-            throw new ArgumentException($"The stream for {subject} is not readable.", nameof(stream));
-        }
-
-        if (stream.CanSeek)
-        {
-            long remaining = stream.Length - stream.Position;
-            if (remaining > maxBytes)
-            {
-                throw TooLarge(subject, remaining.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
-            }
-        }
-
-        // Grow as data arrives rather than trusting a declared length; read at most one byte past the limit.
-        long cap = maxBytes + 1;
-        byte[] buffer = new byte[(int)Math.Min(cap, ChunkSize)];
-        int total = 0;
-        while (true)
-        {
-            if (total == buffer.Length)
-            {
-                if (buffer.Length >= cap)
-                {
-                    break;
-                }
-
-                Array.Resize(ref buffer, (int)Math.Min(cap, (long)buffer.Length * 2));
-            }
-
-            int read = stream.Read(buffer, total, buffer.Length - total);
+            int read = stream.Read(free.Span);
             if (read == 0)
             {
                 break;
             }
 
-            total += read;
+            buffer.Advance(read);
         }
 
-        if (total > maxBytes)
+        return buffer.Finish(subject);
+    }
+
+    /// <summary>Asynchronously reads like <see cref="ReadAll"/>.</summary>
+    /// <exception cref="PaliGemmaImageException">The stream holds more than <paramref name="maxBytes"/> bytes.</exception>
+    public static async Task<byte[]> ReadAllAsync(Stream stream, long maxBytes, string subject, CancellationToken cancellationToken)
+    {
+        var buffer = new Buffer(CheckStream(stream, maxBytes, subject), maxBytes);
+        while (buffer.HasRoom(out Memory<byte> free))
         {
-            throw TooLarge(subject, "more than " + maxBytes.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
+            int read = await stream.ReadAsync(free, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Advance(read);
         }
 
-        return total == buffer.Length ? buffer : buffer.AsSpan(0, total).ToArray();
+        return buffer.Finish(subject);
     }
 
     /// <summary>Creates the exception for an encoded image over the byte limit.</summary>
@@ -69,4 +55,65 @@ internal static class BoundedReader
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"EncodedTooLarge: {subject} has {actual} bytes, which exceeds the limit of {maxBytes:N0} bytes (ImageLoadOptions.MaxEncodedBytes)."));
+
+    /// <summary>Validates the stream and returns the initial buffer size.</summary>
+    private static int CheckStream(Stream stream, long maxBytes, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanRead)
+        {
+            throw new ArgumentException($"The stream for {subject} is not readable.", nameof(stream));
+        }
+
+        if (!stream.CanSeek)
+        {
+            return (int)Math.Min(maxBytes + 1, ChunkSize);
+        }
+
+        long remaining = Math.Max(0, stream.Length - stream.Position);
+        if (remaining > maxBytes)
+        {
+            throw TooLarge(subject, remaining.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
+        }
+
+        // The declared length is only a hint: one spare byte detects a stream that grows while it is read.
+        return (int)Math.Max(1, remaining + 1);
+    }
+
+    /// <summary>A growable buffer that never exceeds the limit plus one byte.</summary>
+    private sealed class Buffer(int initialSize, long maxBytes)
+    {
+        private readonly long _cap = maxBytes + 1;
+        private byte[] _data = new byte[initialSize];
+        private int _count;
+
+        public bool HasRoom(out Memory<byte> free)
+        {
+            if (_count == _data.Length)
+            {
+                if (_data.Length >= _cap)
+                {
+                    free = Memory<byte>.Empty;
+                    return false;
+                }
+
+                Array.Resize(ref _data, (int)Math.Min(_cap, Math.Max(ChunkSize, (long)_data.Length * 2)));
+            }
+
+            free = _data.AsMemory(_count);
+            return true;
+        }
+
+        public void Advance(int read) => _count += read;
+
+        public byte[] Finish(string subject)
+        {
+            if (_count > maxBytes)
+            {
+                throw TooLarge(subject, "more than " + maxBytes.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
+            }
+
+            return _count == _data.Length ? _data : _data.AsSpan(0, _count).ToArray();
+        }
+    }
 }

@@ -1,102 +1,62 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Gif;
-using SixLabors.ImageSharp.Memory;
-using SixLabors.ImageSharp.Metadata;
-using SixLabors.ImageSharp.Metadata.Profiles.Exif;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using SkiaSharp;
 
 namespace PaliGemma.AI;
 
 /// <summary>
-/// Decodes untrusted encoded images with ImageSharp: header first, limits checked before any pixel is decoded,
-/// then the first frame is decoded, EXIF orientation applied and alpha composited onto white.
+/// Decodes untrusted encoded images with Skia's codecs (libjpeg-turbo, libpng, libwebp, …): the header is read
+/// first and every limit checked before any pixel is decoded; then the first frame is decoded, alpha is
+/// composited onto white and the EXIF orientation applied.
 /// </summary>
+/// <remarks>
+/// Skia is used rather than ImageSharp because its JPEG decoder is libjpeg-turbo, the library Pillow uses:
+/// chroma upsampling and IDCT then match Pillow bit for bit (see docs/fidelity.md).
+/// </remarks>
 internal static class SafeImageDecoder
 {
-    /// <summary>ImageSharp configurations keyed by their allocation limit in MiB.</summary>
-    private static readonly ConcurrentDictionary<int, Configuration> Configurations = new();
+    private const string SupportedFormats = "PNG, JPEG, GIF, WebP, BMP, ICO, WBMP";
 
     /// <summary>Reads the header of <paramref name="encoded"/> and returns its size, format and orientation.</summary>
-    public static ImageInfo Identify(ReadOnlyMemory<byte> encoded, ImageLoadOptions options, string subject)
+    public static ImageInfo Identify(ReadOnlySpan<byte> encoded, ImageLoadOptions options, string subject)
     {
         CheckEncodedLength(encoded.Length, options, subject);
-        Configuration configuration = GetConfiguration(options);
-        IImageInfo? info;
-        IImageFormat? format;
-        try
-        {
-            using Stream stream = AsStream(encoded);
-            info = Image.Identify(configuration, stream, out format);
-        }
-        catch (Exception ex) when (IsDecoderFailure(ex))
-        {
-            throw Wrap(ex, subject);
-        }
-
-        if (info is null || format is null)
-        {
-            throw new PaliGemmaImageException(
-                ImageErrorReason.UnknownFormat,
-                $"UnknownFormat: {subject} is not in a supported image format ({SupportedFormats(configuration)}); it starts with bytes {Hex(encoded.Span)}.");
-        }
-
-        int orientation = ReadOrientation(info);
-        bool transposed = orientation is >= 5 and <= 8;
-        int width = transposed ? info.Height : info.Width;
-        int height = transposed ? info.Width : info.Height;
-        return new ImageInfo(width, height, format.Name, format.DefaultMimeType, orientation);
+        using SKData data = SKData.CreateCopy(encoded);
+        using SKCodec codec = OpenCodec(data, encoded, subject);
+        return Describe(codec);
     }
 
     /// <summary>
     /// Decodes <paramref name="encoded"/> to upright 8-bit RGB after checking every limit of
     /// <paramref name="options"/> against the header.
     /// </summary>
-    public static RgbImage Decode(ReadOnlyMemory<byte> encoded, ImageLoadOptions options, string subject)
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, ImageLoadOptions options, string subject)
     {
-        ImageInfo info = Identify(encoded, options, subject);
+        CheckEncodedLength(encoded.Length, options, subject);
+        using SKData data = SKData.CreateCopy(encoded);
+        using SKCodec codec = OpenCodec(data, encoded, subject);
+        ImageInfo info = Describe(codec);
         CheckDimensions(info, options, subject);
 
-        Image<Rgba32> image;
-        try
+        int width = codec.Info.Width;
+        int height = codec.Info.Height;
+        var target = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        byte[] rgba = new byte[checked(width * height * 4)];
+        SKCodecResult result = codec.GetPixels(target, rgba);
+        if (result != SKCodecResult.Success)
         {
-            image = Image.Load<Rgba32>(GetConfiguration(options), encoded.Span);
-        }
-        catch (Exception ex) when (IsDecoderFailure(ex))
-        {
-            throw Wrap(ex, subject);
+            ImageErrorReason reason = result == SKCodecResult.IncompleteInput ? ImageErrorReason.Truncated : ImageErrorReason.Corrupt;
+            throw new PaliGemmaImageException(
+                reason,
+                $"{reason}: {subject} ({info.Format}, {width}x{height}) could not be decoded: the decoder reported {result}.");
         }
 
-        using (image)
-        {
-            image.Mutate(static x => x.AutoOrient());
-            if (image.Width != info.Width || image.Height != info.Height)
-            {
-                throw new PaliGemmaImageException(
-                    ImageErrorReason.Corrupt,
-                    $"Corrupt: {subject} declares {info.Width}x{info.Height} pixels but decodes to {image.Width}x{image.Height}.");
-            }
-
-            return CompositeOnWhite(image);
-        }
+        RgbImage stored = CompositeOnWhite(rgba, width, height);
+        return ExifOrientation.Apply(stored, info.Orientation);
     }
 
     /// <summary>Refuses an image whose header declares too many pixels or an out-of-range side.</summary>
     public static void CheckDimensions(ImageInfo info, ImageLoadOptions options, string subject)
     {
-        if (info.Width < 1 || info.Height < 1 || info.Width > options.MaxDimension || info.Height > options.MaxDimension)
-        {
-            throw new PaliGemmaImageException(
-                ImageErrorReason.DimensionOutOfRange,
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"DimensionOutOfRange: {subject} declares {info.Width}x{info.Height} pixels; each side must be between 1 and {options.MaxDimension:N0} (ImageLoadOptions.MaxDimension)."));
-        }
-
         if (info.PixelCount > options.MaxPixels)
         {
             throw new PaliGemmaImageException(
@@ -104,6 +64,15 @@ internal static class SafeImageDecoder
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"TooManyPixels: {subject} declares {info.Width}x{info.Height} = {info.PixelCount:N0} pixels, which exceeds the limit of {options.MaxPixels:N0} (ImageLoadOptions.MaxPixels)."));
+        }
+
+        if (info.Width < 1 || info.Height < 1 || info.Width > options.MaxDimension || info.Height > options.MaxDimension)
+        {
+            throw new PaliGemmaImageException(
+                ImageErrorReason.DimensionOutOfRange,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"DimensionOutOfRange: {subject} declares {info.Width}x{info.Height} pixels; each side must be between 1 and {options.MaxDimension:N0} (ImageLoadOptions.MaxDimension)."));
         }
     }
 
@@ -121,34 +90,72 @@ internal static class SafeImageDecoder
         }
     }
 
+    private static SKCodec OpenCodec(SKData data, ReadOnlySpan<byte> encoded, string subject)
+    {
+        // The codec takes ownership of the stream, and reads only the header here.
+        var stream = new SKMemoryStream(data);
+        SKCodec? codec = SKCodec.Create(stream, out SKCodecResult result);
+        if (codec is not null)
+        {
+            return codec;
+        }
+
+        stream.Dispose();
+        ImageErrorReason reason = result switch
+        {
+            SKCodecResult.Unimplemented => ImageErrorReason.UnknownFormat,
+            SKCodecResult.IncompleteInput => ImageErrorReason.Truncated,
+            _ => ImageErrorReason.Corrupt,
+        };
+        string detail = reason == ImageErrorReason.UnknownFormat
+            ? $"is not in a supported image format ({SupportedFormats}); it starts with bytes {Hex(encoded)}"
+            : $"could not be read: the decoder reported {result} while reading the header (first bytes {Hex(encoded)}, {encoded.Length:N0} bytes in all)";
+        throw new PaliGemmaImageException(reason, string.Create(CultureInfo.InvariantCulture, $"{reason}: {subject} {detail}."));
+    }
+
+    private static ImageInfo Describe(SKCodec codec)
+    {
+        int orientation = (int)codec.EncodedOrigin is >= 1 and <= 8 ? (int)codec.EncodedOrigin : 1;
+        bool transposed = orientation >= 5;
+        int width = transposed ? codec.Info.Height : codec.Info.Width;
+        int height = transposed ? codec.Info.Width : codec.Info.Height;
+        (string name, string mediaType) = codec.EncodedFormat switch
+        {
+            SKEncodedImageFormat.Png => ("PNG", "image/png"),
+            SKEncodedImageFormat.Jpeg => ("JPEG", "image/jpeg"),
+            SKEncodedImageFormat.Gif => ("GIF", "image/gif"),
+            SKEncodedImageFormat.Webp => ("WebP", "image/webp"),
+            SKEncodedImageFormat.Bmp => ("BMP", "image/bmp"),
+            SKEncodedImageFormat.Ico => ("ICO", "image/x-icon"),
+            SKEncodedImageFormat.Wbmp => ("WBMP", "image/vnd.wap.wbmp"),
+            SKEncodedImageFormat.Heif => ("HEIF", "image/heif"),
+            SKEncodedImageFormat.Avif => ("AVIF", "image/avif"),
+            SKEncodedImageFormat other => (other.ToString().ToUpperInvariant(), "application/octet-stream"),
+        };
+        return new ImageInfo(width, height, name, mediaType, orientation);
+    }
+
     /// <summary>
     /// Composites straight alpha onto opaque white with Pillow's integer arithmetic
     /// (<c>Image.alpha_composite</c> with a white background), so results match Hugging Face's convert_to_rgb.
     /// </summary>
-    private static RgbImage CompositeOnWhite(Image<Rgba32> image)
+    private static RgbImage CompositeOnWhite(byte[] rgba, int width, int height)
     {
-        var rgb = new RgbImage(image.Width, image.Height);
+        var rgb = new RgbImage(width, height);
         byte[] dst = rgb.Pixels;
-        image.ProcessPixelRows(accessor =>
+        for (int s = 0, d = 0; s < rgba.Length; s += 4, d += 3)
         {
-            for (int y = 0; y < accessor.Height; y++)
-            {
-                Span<Rgba32> row = accessor.GetRowSpan(y);
-                int o = y * rgb.Stride;
-                for (int x = 0; x < row.Length; x++, o += 3)
-                {
-                    Rgba32 p = row[x];
-                    dst[o] = Blend(p.R, p.A);
-                    dst[o + 1] = Blend(p.G, p.A);
-                    dst[o + 2] = Blend(p.B, p.A);
-                }
-            }
-        });
+            byte alpha = rgba[s + 3];
+            dst[d] = Blend(rgba[s], alpha);
+            dst[d + 1] = Blend(rgba[s + 1], alpha);
+            dst[d + 2] = Blend(rgba[s + 2], alpha);
+        }
+
         return rgb;
     }
 
     /// <summary>Pillow's rounded (value·a + 255·(255 − a)) / 255 with 7 extra bits of precision.</summary>
-    private static byte Blend(byte value, byte alpha)
+    internal static byte Blend(byte value, byte alpha)
     {
         if (alpha == 255)
         {
@@ -159,55 +166,6 @@ internal static class SafeImageDecoder
         uint t = ((uint)((value * alpha) + (255 * (255 - alpha))) << 7) + (0x80u << 7);
         return (byte)((((t >> 8) + t) >> 8) >> 7);
     }
-
-    private static int ReadOrientation(IImageInfo info)
-    {
-        IExifValue<ushort>? value = info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation);
-        return value is not null && value.Value is >= 1 and <= 8 ? value.Value : 1;
-    }
-
-    private static Configuration GetConfiguration(ImageLoadOptions options)
-    {
-        // A generous per-buffer limit (16 bytes per pixel covers ImageSharp's widest working formats) as a
-        // second line of defence behind the header checks.
-        int limitMb = (int)Math.Min(int.MaxValue, Math.Max(64, (options.MaxPixels * 16 / (1024 * 1024)) + 16));
-        return Configurations.GetOrAdd(limitMb, static mb =>
-        {
-            Configuration configuration = Configuration.Default.Clone();
-            configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = mb });
-            configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
-            configuration.PreferContiguousImageBuffers = false;
-            return configuration;
-        });
-    }
-
-    private static MemoryStream AsStream(ReadOnlyMemory<byte> encoded) =>
-        MemoryMarshal.TryGetArray(encoded, out ArraySegment<byte> segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(encoded.ToArray(), writable: false);
-
-    /// <summary>Exceptions ImageSharp's decoders raise for bad input (not programming errors or cancellation).</summary>
-    private static bool IsDecoderFailure(Exception ex) =>
-        ex is ImageFormatException or NotSupportedException or InvalidDataException or EndOfStreamException
-            or IndexOutOfRangeException or ArgumentException or InvalidOperationException or InvalidMemoryOperationException
-            or OverflowException;
-
-    private static PaliGemmaImageException Wrap(Exception ex, string subject)
-    {
-        ImageErrorReason reason = ex switch
-        {
-            UnknownImageFormatException => ImageErrorReason.UnknownFormat,
-            EndOfStreamException => ImageErrorReason.Truncated,
-            _ when ex.Message.Contains("end of stream", StringComparison.OrdinalIgnoreCase)
-                || ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase)
-                || ex.Message.Contains("premature", StringComparison.OrdinalIgnoreCase) => ImageErrorReason.Truncated,
-            _ => ImageErrorReason.Corrupt,
-        };
-        return new PaliGemmaImageException(reason, $"{reason}: {subject} could not be decoded: {ex.Message}", ex);
-    }
-
-    private static string SupportedFormats(Configuration configuration) =>
-        string.Join(", ", configuration.ImageFormats.Select(f => f.Name).Order(StringComparer.Ordinal));
 
     private static string Hex(ReadOnlySpan<byte> data) =>
         data.Length == 0 ? "(none)" : Convert.ToHexString(data[..Math.Min(8, data.Length)]);

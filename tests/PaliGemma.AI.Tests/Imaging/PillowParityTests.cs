@@ -10,16 +10,18 @@ public sealed class PillowParityTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string, int> Cases => new()
     {
+        { "photo", "photo.jpg", 224 }, { "photo", "photo.jpg", 448 }, { "photo", "photo.jpg", 896 },
         { "tiny5x3", "tiny5x3.png", 224 }, { "tiny5x3", "tiny5x3.png", 448 }, { "tiny5x3", "tiny5x3.png", 896 },
         { "wide1000x40", "wide1000x40.png", 224 }, { "wide1000x40", "wide1000x40.png", 448 },
         { "rgba64x48", "rgba64x48.png", 224 }, { "rgba64x48", "rgba64x48.png", 448 }, { "rgba64x48", "rgba64x48.png", 896 },
         { "gray80x60", "gray80x60.png", 224 }, { "gray80x60", "gray80x60.png", 448 },
+        { "exif6_200x120", "exif6_200x120.jpg", 224 }, { "exif6_200x120", "exif6_200x120.jpg", 448 },
     };
 
     public static TheoryData<string, string> Sources => new()
     {
-        { "tiny5x3", "tiny5x3.png" }, { "wide1000x40", "wide1000x40.png" },
-        { "rgba64x48", "rgba64x48.png" }, { "gray80x60", "gray80x60.png" },
+        { "photo", "photo.jpg" }, { "tiny5x3", "tiny5x3.png" }, { "wide1000x40", "wide1000x40.png" },
+        { "rgba64x48", "rgba64x48.png" }, { "gray80x60", "gray80x60.png" }, { "exif6_200x120", "exif6_200x120.jpg" },
     };
 
     /// <summary>End to end: decode + orient + RGB + resize, compared with Pillow's result.</summary>
@@ -77,7 +79,8 @@ public sealed class PillowParityTests(ITestOutputHelper output)
         }
         else
         {
-            Assert.True(parity.WithinOnePercent >= 95.0, $"{name}: {parity}");
+            // JPEG: both sides use libjpeg-turbo (Skia's and Pillow's builds); allow for version differences.
+            Assert.True(parity.WithinOnePercent >= 99.0 && parity.MaxDiff <= 3, $"{name}: {parity}");
         }
     }
 }
