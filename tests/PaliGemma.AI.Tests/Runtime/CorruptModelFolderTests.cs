@@ -51,13 +51,14 @@ public sealed class CorruptModelFolderTests : IDisposable
         LoadFails("decoder.onnx", "empty");
     }
 
-    [Fact]
-    public void Truncated_decoder_weights()
+    [Theory]
+    [InlineData("decoder.onnx.data")]
+    [InlineData("vision.onnx.data")]
+    public void Truncated_external_weights(string file)
     {
-        string data = Directory.EnumerateFiles(_folder, "decoder.onnx*.data").Single();
-        byte[] bytes = File.ReadAllBytes(data);
-        File.WriteAllBytes(data, bytes[..(bytes.Length / 2)]);
-        LoadFails("decoder.onnx", "decoder");
+        byte[] bytes = File.ReadAllBytes(PathOf(file));
+        File.WriteAllBytes(PathOf(file), bytes[..(bytes.Length / 2)]);
+        LoadFails(file, "external initializer");
     }
 
     [Fact]
