@@ -61,9 +61,10 @@ internal sealed class DecoderEngine : IDisposable
         {
             config.Dispose();
             string hint = provider == ExecutionProvider.Cuda && ex.Message.Contains("cuda", StringComparison.OrdinalIgnoreCase)
-                ? " The CUDA provider needs the Microsoft.ML.OnnxRuntimeGenAI.Cuda package in the application, or use ExecutionProvider \"cpu\"."
+                ? " — The CUDA provider needs the Microsoft.ML.OnnxRuntimeGenAI.Cuda package in the application, or use ExecutionProvider \"cpu\"."
                 : string.Empty;
-            throw new PaliGemmaModelException(folder.DecoderPath, $"ONNX Runtime GenAI cannot load the decoder: {ex.Message}{hint}", ex);
+            string file = OnnxLoadErrors.FileAtFault(folder.DecoderPath, ex.Message);
+            throw new PaliGemmaModelException(file, $"ONNX Runtime GenAI cannot load the decoder: {ex.Message.TrimEnd()}{hint}", ex);
         }
     }
 

@@ -24,6 +24,11 @@ internal sealed record GenerationRequest(
         ArgumentNullException.ThrowIfNull(settings);
         Validate(settings);
 
+        if (settings.TopK > manifest.VocabSize)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"TopK is {settings.TopK}; it cannot exceed the vocabulary size {manifest.VocabSize}."), nameof(settings));
+        }
+
         if (promptIds.Count == 0)
         {
             throw new ArgumentException("The prompt is empty; it needs at least the <bos> token.", nameof(promptIds));

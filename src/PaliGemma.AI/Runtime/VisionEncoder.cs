@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaliGemma.AI.Runtime.Onnx;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -65,7 +66,7 @@ internal sealed class VisionEncoder : IDisposable
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new PaliGemmaModelException(path, $"ONNX Runtime cannot load the vision graph: {ex.Message}", ex);
+            throw new PaliGemmaModelException(OnnxLoadErrors.FileAtFault(path, ex.Message), $"ONNX Runtime cannot load the vision graph: {ex.Message}", ex);
         }
 
         try

@@ -4,7 +4,7 @@ using PaliGemma.Onnx.Graphs;
 
 namespace PaliGemma.Onnx.Conversion;
 
-/// <summary>The real graph exporters (<see cref="VisionGraphExporter"/>, DecoderGraphExporter, GenAiConfigWriter).</summary>
+/// <summary>The real graph exporters (<see cref="VisionGraphExporter"/>, <see cref="DecoderGraphExporter"/>, <see cref="GenAiConfigWriter"/>).</summary>
 internal sealed class OnnxGraphExporter : IModelGraphExporter
 {
     public static OnnxGraphExporter Instance { get; } = new();
@@ -13,8 +13,8 @@ internal sealed class OnnxGraphExporter : IModelGraphExporter
         => VisionGraphExporter.Export(config, weights, onnxPath, precision, progress);
 
     public void ExportDecoder(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
-        => throw new NotSupportedException("PENDING-MERGE: DecoderGraphExporter not merged yet.");
+        => DecoderGraphExporter.Export(config, weights, onnxPath, precision, progress);
 
     public void WriteGenAiConfig(PaliGemmaConfig config, string folder, int contextLength, IReadOnlyList<int> eosTokenIds)
-        => throw new NotSupportedException("PENDING-MERGE: GenAiConfigWriter not merged yet.");
+        => GenAiConfigWriter.Write(config, folder, contextLength, eosTokenIds);
 }

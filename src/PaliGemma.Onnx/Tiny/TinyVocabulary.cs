@@ -29,6 +29,7 @@ public sealed class TinyVocabulary
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _tokens = [];
     private readonly List<(string Left, string Right)> _merges = [];
+    private readonly Dictionary<(string Left, string Right), int> _mergeRanks = [];
 
     /// <summary>Builds the vocabulary.</summary>
     public TinyVocabulary()
@@ -128,23 +129,42 @@ public sealed class TinyVocabulary
 
     private void AddWord(string word)
     {
-        // Build the word left to right from single characters; every intermediate piece is a vocabulary token.
-        string current = word[..1];
-        for (int i = 1; i < word.Length; i++)
+        // Grow the merge list until byte-pair encoding with all merges so far turns the word into one token.
+        // New merges have the lowest priority, so words added earlier keep their single-token encoding.
+        List<string> pieces = Segment(word);
+        while (pieces.Count > 1)
         {
-            string next = word[i].ToString();
-            string merged = current + next;
-            if (!_ids.ContainsKey(merged))
+            _merges.Add((pieces[0], pieces[1]));
+            _mergeRanks[(pieces[0], pieces[1])] = _merges.Count - 1;
+            Add(pieces[0] + pieces[1]);
+            pieces = Segment(word);
+        }
+    }
+
+    /// <summary>Byte-pair encodes a word made of vocabulary characters: repeatedly merge the best-ranked adjacent pair.</summary>
+    private List<string> Segment(string word)
+    {
+        var pieces = word.Select(c => c.ToString()).ToList();
+        while (true)
+        {
+            int best = -1;
+            int bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < pieces.Count; i++)
             {
-                _merges.Add((current, next));
-                Add(merged);
-            }
-            else if (!_merges.Contains((current, next)))
-            {
-                _merges.Add((current, next));
+                if (_mergeRanks.TryGetValue((pieces[i], pieces[i + 1]), out int rank) && rank < bestRank)
+                {
+                    best = i;
+                    bestRank = rank;
+                }
             }
 
-            current = merged;
+            if (best < 0)
+            {
+                return pieces;
+            }
+
+            pieces[best] += pieces[best + 1];
+            pieces.RemoveAt(best + 1);
         }
     }
 }

@@ -29,6 +29,7 @@ public sealed class GenerationSettingsValidationTests
         { new() { Temperature = float.NaN }, "Temperature is NaN" },
         { new() { Temperature = float.PositiveInfinity }, "Temperature is" },
         { new() { TopK = -1 }, "TopK is -1" },
+        { new() { TopK = 1301 }, "TopK is 1301" },
         { new() { TopP = 0f }, "TopP is 0" },
         { new() { TopP = 1.5f }, "TopP is 1.5" },
     };
