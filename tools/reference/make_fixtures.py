@@ -4,6 +4,7 @@
   /usr/bin/python3 tools/reference/make_fixtures.py            # (re)write every case
   /usr/bin/python3 tools/reference/make_fixtures.py --check    # regenerate into a temp dir and compare
   /usr/bin/python3 tools/reference/make_fixtures.py --case pg2 # only some cases
+  /usr/bin/python3 tools/reference/make_fixtures.py --selftest # self-checks of the reference model
 
 The oracle computes in float64; expected values are stored as float32.
 """
@@ -185,7 +186,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--case", action="append", choices=sorted(CASES), help="only these cases (repeatable)")
     ap.add_argument("--check", action="store_true", help="regenerate into a temp dir and compare with --out")
+    ap.add_argument("--selftest", action="store_true", help="run tools/reference/tests (uses the committed fixtures)")
     args = ap.parse_args(argv)
+    if args.selftest:
+        import unittest
+        suite = unittest.defaultTestLoader.discover(os.path.join(HERE, "tests"))
+        return 0 if unittest.TextTestRunner(verbosity=2).run(suite).wasSuccessful() else 1
     _setup_torch()
     names = args.case or list(CASES)
     if args.check:
