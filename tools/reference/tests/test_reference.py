@@ -182,6 +182,15 @@ class ModelTests(unittest.TestCase):
                 cfg = json.load(f)
             self.assertEqual(cfg["model_type"], "paligemma")
 
+    def test_float32_run_is_close_to_float64_oracle(self):
+        meta, arrays, _, pv = load_case("pg2")
+        m32 = PaliGemmaReference.from_folder(os.path.join(FIXTURES, "pg2", "model"), dtype=torch.float32)
+        res = greedy(m32, meta["prompt_ids"], pv, 32, meta["decode_steps"])
+        d = float(np.abs(res.decode_logits - arrays["decode_logits"]).max())
+        print(f"\n  pg2: float32 run vs stored float64 oracle, decode logits max |diff| {d:.2e}")
+        self.assertLess(d, 2e-5)
+        self.assertEqual(res.tokens, meta["greedy_tokens"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
