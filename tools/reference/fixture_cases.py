@@ -180,6 +180,14 @@ def make_prompt(case: Case) -> List[int]:
     return [IMAGE_TOKEN] * n_img + [BOS] + prefix + [NEWLINE]
 
 
+def make_text_prompt(case: Case, attempt: int) -> List[int]:
+    """Text-only prompt (no image tokens): <bos>, prefix ids, "\\n"; `attempt` picks another prefix."""
+    rng = np.random.Generator(np.random.PCG64(case.seed + 31 + 1000 * attempt))
+    allowed = [i for i in range(3, BASE_VOCAB) if i not in (END_OF_TURN, NEWLINE)]
+    prefix = [int(allowed[i]) for i in rng.integers(0, len(allowed), size=case.prefix_len)]
+    return [BOS] + prefix + [NEWLINE]
+
+
 def write_checkpoint(case: Case, folder: str, weights: Dict[str, np.ndarray]) -> None:
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "config.json"), "w", encoding="utf-8", newline="\n") as f:

@@ -26,8 +26,8 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from fixture_cases import CASES, EOS, IMAGE_TOKEN, NEWLINE, BOS, Case, hf_config, make_image, make_prompt, \
-    make_weights, write_checkpoint  # noqa: E402
+from fixture_cases import CASES, EOS, IMAGE_TOKEN, NEWLINE, BOS, Case, make_image, make_prompt, \
+    make_text_prompt, make_weights, write_checkpoint  # noqa: E402
 from fixture_format import read_case, write_case  # noqa: E402
 from paligemma_ref import PaliGemmaReference, greedy  # noqa: E402
 from paligemma_ref.preprocess import load_rgb, pixel_values_from_uint8, preprocess, resize_uint8  # noqa: E402
@@ -101,6 +101,21 @@ def build_case(case: Case, folder: str, verbose: bool = True) -> dict:
         ("decode_logits", res.decode_logits),
         ("greedy_tokens", np.asarray(res.tokens, dtype=np.int32)),
     ]
+    # text-only prompt (no image tokens, no pixels): the decoder path with T = 0 image features
+    # (deterministic search over a few prefixes for one whose greedy choices are well separated)
+    for attempt in range(20):
+        text_prompt = make_text_prompt(case, attempt)
+        res_t = greedy(model, text_prompt, None, NUM_TOKENS, DECODE_STEPS, window_mode="hf")
+        if IMAGE_TOKEN not in res_t.tokens and min(res_t.margins) >= MIN_MARGIN:
+            break
+    meta["text_only"] = {"prompt_ids": text_prompt, "greedy_tokens": res_t.tokens,
+                         "min_greedy_margin": round(min(res_t.margins), 6)}
+    arrays += [("text_only.prefill_logits_last", res_t.prefill_logits[-1]),
+               ("text_only.decode_logits", res_t.decode_logits),
+               ("text_only.greedy_tokens", np.asarray(res_t.tokens, dtype=np.int32))]
+    if IMAGE_TOKEN in res_t.tokens or min(res_t.margins) < MIN_MARGIN:
+        raise SystemExit(f"[{case.name}] text-only greedy run is ambiguous (margin {min(res_t.margins)}) "
+                         f"or emits <image>: change the seed")
     checks = []
     if case.text_model == "gemma2":
         checks += _gemma2_checks(case, model, prompt, pixel_values, res, meta, arrays)

@@ -78,6 +78,25 @@ def hf_pixel_parity(folder: str, size: int, ours: np.ndarray) -> float:
     return float(np.abs(pv.astype(np.float64) - ours).max())
 
 
+def hf_greedy(model, ids, pv, n_tokens):
+    """Returns (prompt logits [L, V], raw logits of each generated step [n_tokens, V], greedy ids).
+    Step 0's logits are the prefill's last row; step t's are those after feeding token t-1."""
+    L = ids.shape[1]
+    with torch.no_grad():
+        kw = {} if pv is None else {"pixel_values": pv}
+        # one forward over the prompt, no cache (token_type_ids 0 = prefix: bidirectional in every version)
+        full = model(input_ids=ids, attention_mask=torch.ones_like(ids), token_type_ids=torch.zeros_like(ids),
+                     use_cache=False, **kw).logits[0].float().cpu().numpy()
+        # greedy through HF's own cache machinery; eos suppressed so exactly n_tokens come out
+        gen = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
+                             token_type_ids=torch.zeros_like(ids), do_sample=False, max_new_tokens=n_tokens,
+                             min_new_tokens=n_tokens, pad_token_id=0, output_logits=True,
+                             return_dict_in_generate=True, **kw)
+    tokens = [int(t) for t in gen.sequences[0, L:].tolist()]
+    steps = torch.stack([x[0].float() for x in gen.logits]).cpu().numpy()
+    return full, steps, tokens
+
+
 def run_case(name: str, device: str, dtype: torch.dtype, out_root: str) -> dict:
     import transformers
     folder = os.path.join(REF, name)
@@ -91,31 +110,30 @@ def run_case(name: str, device: str, dtype: torch.dtype, out_root: str) -> dict:
 
     with torch.no_grad():
         feats = _as_tensor(model.get_image_features(pv))[0] * (text_hidden ** 0.5)
-        # 1) one forward over the prompt, no cache: logits of every prompt position
-        full = model(input_ids=ids, pixel_values=pv, attention_mask=torch.ones_like(ids),
-                     token_type_ids=torch.zeros_like(ids), use_cache=False).logits[0].float()
-        # 2) greedy generation through HF's own cache machinery (eos disabled so exactly n_tokens come out)
-        gen = model.generate(input_ids=ids, pixel_values=pv, attention_mask=torch.ones_like(ids),
-                             token_type_ids=torch.zeros_like(ids), do_sample=False, max_new_tokens=n_tokens,
-                             min_new_tokens=n_tokens, eos_token_id=None, pad_token_id=0,
-                             output_logits=True, return_dict_in_generate=True)
-    tokens = [int(t) for t in gen.sequences[0, L:].tolist()]
-    step_logits = torch.stack([x[0].float() for x in gen.logits]).cpu().numpy()  # [n_tokens, V]; raw logits
+    full, step_logits, tokens = hf_greedy(model, ids, pv, n_tokens)
     decode = step_logits[1: 1 + steps]            # logits after feeding tokens[t]
     positions = meta["prefill_positions"]
     arrays = [
         ("image_features", feats.float().cpu().numpy()),
-        ("prefill_logits_last", full[-1].cpu().numpy()),
-        ("prefill_logits_at", full[positions].cpu().numpy()),
+        ("prefill_logits_last", full[-1]),
+        ("prefill_logits_at", full[positions]),
         ("decode_logits", decode),
         ("greedy_tokens", np.asarray(tokens, dtype=np.int32)),
     ]
-    diffs = {k: float(np.abs(np.asarray(v, np.float64) - ref[k]).max()) for k, v in arrays if k != "greedy_tokens"}
-    diffs["generate_step0_vs_prefill_last"] = float(np.abs(step_logits[0] - full[-1].cpu().numpy()).max())
+    text = meta.get("text_only")
+    if text:
+        t_ids = torch.tensor([text["prompt_ids"]], device=device)
+        t_full, t_steps, t_tokens = hf_greedy(model, t_ids, None, len(text["greedy_tokens"]))
+        arrays += [("text_only.prefill_logits_last", t_full[-1]),
+                   ("text_only.decode_logits", t_steps[1: 1 + steps]),
+                   ("text_only.greedy_tokens", np.asarray(t_tokens, dtype=np.int32))]
+    diffs = {k: float(np.abs(np.asarray(v, np.float64) - ref[k]).max()) for k, v in arrays
+             if not k.endswith("greedy_tokens")}
+    diffs["generate_step0_vs_prefill_last"] = float(np.abs(step_logits[0] - full[-1]).max())
     for mode in meta.get("alt_window_modes", {}):
         diffs[f"decode_logits_vs_reference_{mode}"] = float(np.abs(decode - ref[f"{mode}.decode_logits"]).max())
         diffs[f"prefill_logits_last_vs_reference_{mode}"] = float(
-            np.abs(full[-1].cpu().numpy() - ref[f"{mode}.prefill_logits_last"]).max())
+            np.abs(full[-1] - ref[f"{mode}.prefill_logits_last"]).max())
     try:
         pixel_parity = hf_pixel_parity(folder, meta["image_size"], pv_np)
     except Exception as e:  # keep the logits even if the processor API moved
@@ -135,6 +153,8 @@ def run_case(name: str, device: str, dtype: torch.dtype, out_root: str) -> dict:
         "decode_steps": steps,
         "greedy_tokens": tokens,
         "greedy_tokens_match_reference": tokens == meta["greedy_tokens"],
+        "text_only": None if not text else {"prompt_ids": text["prompt_ids"], "greedy_tokens": t_tokens,
+                                            "greedy_tokens_match_reference": t_tokens == text["greedy_tokens"]},
         "max_abs_diff_vs_reference": {k: float(f"{v:.3e}") for k, v in diffs.items()},
         "hf_processor_vs_reference_pixels": pixel_parity,
     }

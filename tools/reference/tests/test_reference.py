@@ -178,6 +178,9 @@ class ModelTests(unittest.TestCase):
             res = greedy(model, meta["prompt_ids"], pv, 32, meta["decode_steps"])
             self.assertEqual(res.tokens, meta["greedy_tokens"])
             self.assertLess(float(np.abs(res.decode_logits - arrays["decode_logits"]).max()), 1e-6)
+            text = greedy(model, meta["text_only"]["prompt_ids"], None, 32, meta["decode_steps"])
+            self.assertEqual(text.tokens, meta["text_only"]["greedy_tokens"])
+            self.assertLess(float(np.abs(text.decode_logits - arrays["text_only.decode_logits"]).max()), 1e-6)
             with open(os.path.join(FIXTURES, name, "model", "config.json")) as f:
                 cfg = json.load(f)
             self.assertEqual(cfg["model_type"], "paligemma")
