@@ -52,6 +52,9 @@ def load_hf(model_dir: str, dtype: torch.dtype, device: str):
     if missing or unexpected:
         raise SystemExit(f"{model_dir}: checkpoint does not match transformers' model: missing {missing[:5]}, "
                          f"unexpected {unexpected[:5]}")
+    out_w, in_w = model.get_output_embeddings().weight, model.get_input_embeddings().weight
+    if out_w.data_ptr() != in_w.data_ptr() and not torch.equal(out_w, in_w):
+        raise SystemExit(f"{model_dir}: lm_head is not tied to embed_tokens in this transformers version")
     model.to(device).eval()
     return model
 
