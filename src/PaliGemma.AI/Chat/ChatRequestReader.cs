@@ -14,10 +14,11 @@ internal static class ChatRequestReader
     /// <param name="messages">The conversation; only the last user message is used.</param>
     /// <param name="options">The chat options, or null.</param>
     /// <param name="allowRemoteImages">Whether http(s) image URIs are acceptable.</param>
+    /// <param name="allowFileImages">Whether file: image URIs are acceptable.</param>
     /// <returns>The request.</returns>
     /// <exception cref="ArgumentException">No user message, no image, several images, non-image media or bad prompt text.</exception>
     /// <exception cref="NotSupportedException">Tools, a JSON response format, a remote or unknown URI scheme, or unsupported content.</exception>
-    public static PaliGemmaChatRequest Read(IEnumerable<ChatMessage> messages, ChatOptions? options, bool allowRemoteImages)
+    public static PaliGemmaChatRequest Read(IEnumerable<ChatMessage> messages, ChatOptions? options, bool allowRemoteImages, bool allowFileImages = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         CheckOptions(options);
@@ -40,7 +41,7 @@ internal static class ChatRequestReader
                     images.Add(d);
                     break;
                 case UriContent u:
-                    images.Add(CheckUriContent(u, allowRemoteImages));
+                    images.Add(CheckUriContent(u, allowRemoteImages, allowFileImages));
                     break;
                 case null:
                     break;
@@ -103,7 +104,7 @@ internal static class ChatRequestReader
         }
     }
 
-    private static AIContent CheckUriContent(UriContent content, bool allowRemoteImages)
+    private static AIContent CheckUriContent(UriContent content, bool allowRemoteImages, bool allowFileImages)
     {
         var uri = content.Uri;
         if (!uri.IsAbsoluteUri)
@@ -117,6 +118,12 @@ internal static class ChatRequestReader
                 var data = new DataContent(uri);
                 CheckDataContent(data);
                 return data;
+            case "file" when !allowFileImages:
+                throw new NotSupportedException(
+                    $"The image URI '{uri}' names a local file, and this client does not read files (PaliGemmaChatClientOptions.AllowFileImages is false). Pass the image bytes as DataContent instead.");
+            case "file" when uri.IsUnc || !(uri.Host.Length == 0 || uri.IsLoopback):
+                throw new NotSupportedException(
+                    $"The image URI '{uri}' names a file on another host ('{uri.Host}'); only local file: URIs are read.");
             case "file":
                 CheckUriMediaType(content);
                 return content;

@@ -32,7 +32,12 @@ internal static class ImageSourceReader
         }
     }
 
-    private static async ValueTask<ReadOnlyMemory<byte>> ReadFileAsync(string path, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>Reads a file, refusing it when it is larger than <paramref name="maxBytes"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="maxBytes">The most bytes accepted.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The bytes.</returns>
+    internal static async ValueTask<ReadOnlyMemory<byte>> ReadFileAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
@@ -68,7 +73,13 @@ internal static class ImageSourceReader
         }
     }
 
-    private static async ValueTask<ReadOnlyMemory<byte>> ReadCappedAsync(Stream stream, long maxBytes, string what, CancellationToken cancellationToken)
+    /// <summary>Reads a stream to its end, refusing it once it passes <paramref name="maxBytes"/>.</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="maxBytes">The most bytes accepted.</param>
+    /// <param name="what">Names the source in the error message.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The bytes.</returns>
+    internal static async ValueTask<ReadOnlyMemory<byte>> ReadCappedAsync(Stream stream, long maxBytes, string what, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];

@@ -205,7 +205,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = ChatRequestReader.Read(messages, options, _options.AllowRemoteImages);
+        var request = ChatRequestReader.Read(messages, options, _options.AllowRemoteImages, _options.AllowFileImages);
         var settings = GenerationSettingsMapper.Map(options);
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
         var promptIds = _model.BuildPromptIds(request.Prefix);

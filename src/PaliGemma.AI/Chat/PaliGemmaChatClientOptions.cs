@@ -43,6 +43,14 @@ public sealed class PaliGemmaChatClientOptions
     public bool AllowRemoteImages { get; set; }
 
     /// <summary>
+    /// Gets or sets whether images given as local <c>file:</c> <see cref="Microsoft.Extensions.AI.UriContent"/> are read
+    /// (default <see langword="true"/>; at most <see cref="ImageLoadOptions.MaxEncodedBytes"/> bytes). Set it to
+    /// <see langword="false"/> when messages come from untrusted callers, who could otherwise name any image file
+    /// the process can read.
+    /// </summary>
+    public bool AllowFileImages { get; set; } = true;
+
+    /// <summary>
     /// Gets or sets the client used to download remote images when <see cref="AllowRemoteImages"/> is set, or
     /// <see langword="null"/> to use a shared client created on first use.
     /// </summary>

@@ -36,6 +36,9 @@ public sealed class PaliGemmaOptions
     /// <summary>Gets or sets whether <c>http(s):</c> image URIs are downloaded (default false).</summary>
     public bool AllowRemoteImages { get; set; }
 
+    /// <summary>Gets or sets whether local <c>file:</c> image URIs are read (default true); see <see cref="PaliGemmaChatClientOptions.AllowFileImages"/>.</summary>
+    public bool AllowFileImages { get; set; } = true;
+
     /// <summary>Gets or sets the token limit of <see cref="IPaliGemmaVision"/> requests (default 256).</summary>
     public int VisionMaxOutputTokens { get; set; } = 256;
 }

@@ -96,6 +96,7 @@ public static class PaliGemmaServiceCollectionExtensions
             ImageFeatureCacheCapacity = options.ImageFeatureCacheCapacity,
             ImageLoadOptions = CreateImageLoadOptions(options),
             AllowRemoteImages = options.AllowRemoteImages,
+            AllowFileImages = options.AllowFileImages,
         };
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<PaliGemmaChatClient>();
         return new PaliGemmaChatClient(services.GetRequiredService<PaliGemmaModel>(), clientOptions, logger);

@@ -19,7 +19,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The detections.</returns>
     public static async Task<DetectionResult> DetectAsync(this IPaliGemmaVision vision, Stream image, IEnumerable<string> labels, CancellationToken cancellationToken = default) =>
-        await Checked(vision).DetectAsync(await PaliGemmaImageContent.FromStreamAsync(image, cancellationToken: cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
+        await Checked(vision).DetectAsync(await PaliGemmaImageContent.FromStreamAsync(image, null, cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Detects objects in an image file.</summary>
     /// <param name="vision">The service.</param>
@@ -28,7 +28,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The detections.</returns>
     public static async Task<DetectionResult> DetectFileAsync(this IPaliGemmaVision vision, string imagePath, IEnumerable<string> labels, CancellationToken cancellationToken = default) =>
-        await Checked(vision).DetectAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, cancellationToken: cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
+        await Checked(vision).DetectAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, null, cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Segments objects in an encoded image.</summary>
     /// <param name="vision">The service.</param>
@@ -46,7 +46,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The segmentations.</returns>
     public static async Task<SegmentationResult> SegmentAsync(this IPaliGemmaVision vision, Stream image, IEnumerable<string> labels, CancellationToken cancellationToken = default) =>
-        await Checked(vision).SegmentAsync(await PaliGemmaImageContent.FromStreamAsync(image, cancellationToken: cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
+        await Checked(vision).SegmentAsync(await PaliGemmaImageContent.FromStreamAsync(image, null, cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Segments objects in an image file.</summary>
     /// <param name="vision">The service.</param>
@@ -55,7 +55,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The segmentations.</returns>
     public static async Task<SegmentationResult> SegmentFileAsync(this IPaliGemmaVision vision, string imagePath, IEnumerable<string> labels, CancellationToken cancellationToken = default) =>
-        await Checked(vision).SegmentAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, cancellationToken: cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
+        await Checked(vision).SegmentAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, null, cancellationToken).ConfigureAwait(false), labels, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Captions an encoded image.</summary>
     /// <param name="vision">The service.</param>
@@ -73,7 +73,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The caption.</returns>
     public static async Task<TextResult> CaptionFileAsync(this IPaliGemmaVision vision, string imagePath, string language = "en", CancellationToken cancellationToken = default) =>
-        await Checked(vision).CaptionAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, cancellationToken: cancellationToken).ConfigureAwait(false), language, cancellationToken).ConfigureAwait(false);
+        await Checked(vision).CaptionAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, null, cancellationToken).ConfigureAwait(false), language, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Reads the text in an encoded image.</summary>
     /// <param name="vision">The service.</param>
@@ -89,7 +89,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The text.</returns>
     public static async Task<TextResult> OcrFileAsync(this IPaliGemmaVision vision, string imagePath, CancellationToken cancellationToken = default) =>
-        await Checked(vision).OcrAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, cancellationToken: cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await Checked(vision).OcrAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Answers a question about an encoded image.</summary>
     /// <param name="vision">The service.</param>
@@ -109,7 +109,7 @@ public static class PaliGemmaVisionExtensions
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The answer.</returns>
     public static async Task<TextResult> AnswerFileAsync(this IPaliGemmaVision vision, string imagePath, string question, string language = "en", CancellationToken cancellationToken = default) =>
-        await Checked(vision).AnswerAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, cancellationToken: cancellationToken).ConfigureAwait(false), question, language, cancellationToken).ConfigureAwait(false);
+        await Checked(vision).AnswerAsync(await PaliGemmaImageContent.FromFileAsync(imagePath, null, cancellationToken).ConfigureAwait(false), question, language, cancellationToken).ConfigureAwait(false);
 
     private static IPaliGemmaVision Checked(IPaliGemmaVision vision)
     {

@@ -15,6 +15,6 @@ public sealed record DetectionResult(IReadOnlyList<DetectedObject> Objects, stri
 public sealed record SegmentationResult(IReadOnlyList<SegmentedObject> Objects, string RawText, int ImageWidth, int ImageHeight);
 
 /// <summary>The result of a caption, OCR or question-answering request.</summary>
-/// <param name="Text">The answer with surrounding white space removed.</param>
+/// <param name="Text">The answer cleaned by <see cref="PaliGemmaOutputParser.ParseText"/> (end markers and surrounding white space removed).</param>
 /// <param name="RawText">The model's text as generated.</param>
 public sealed record TextResult(string Text, string RawText);

@@ -79,6 +79,21 @@ public sealed class ChatRequestReaderTests
     }
 
     [Fact]
+    public void File_uri_on_another_host_is_refused()
+    {
+        var ex = Assert.Throws<NotSupportedException>(() => Read(null, new TextContent("caption en"), new UriContent(new Uri("file://fileserver/share/cat.png"), "image/png")));
+        Assert.Contains("fileserver", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void File_uri_is_refused_when_file_images_are_disabled()
+    {
+        var image = new UriContent(new Uri("file:///tmp/cat.png"), "image/png");
+        var ex = Assert.Throws<NotSupportedException>(() => ChatRequestReader.Read([new ChatMessage(ChatRole.User, [new TextContent("ocr"), image])], null, false, allowFileImages: false));
+        Assert.Contains("AllowFileImages", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Http_uri_is_refused_unless_remote_images_are_allowed()
     {
         var image = new UriContent(new Uri("https://example.com/cat.png"), "image/png");

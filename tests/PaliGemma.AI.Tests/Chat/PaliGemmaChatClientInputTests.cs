@@ -88,6 +88,13 @@ public sealed class PaliGemmaChatClientInputTests(ChatTestModels models)
         Assert.Contains("nope.png", (await FailsAsync<FileNotFoundException>(Ask("caption en", new UriContent(new Uri("file:///tmp/nope.png"), "image/png")))).Message, StringComparison.Ordinal);
 
     [Fact]
+    public async Task Runtime_argument_errors_surface_from_the_stream_unwrapped()
+    {
+        var ex = await FailsAsync<ArgumentException>(Ask("caption en", Image), new ChatOptions { Temperature = 1f, TopK = 100_000_000 });
+        Assert.Contains("TopK", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Hostile_label_cannot_build_a_task() =>
         Assert.Contains("<loc0001>", Assert.Throws<ArgumentException>(() => PaliGemmaTask.Detect("cat", "<loc0001>")).Message, StringComparison.Ordinal);
 }

@@ -102,8 +102,20 @@ public sealed class PaliGemmaVisionParsingTests
     public async Task Bytes_that_are_no_image_are_refused()
     {
         var chat = new EchoChatClient(string.Empty);
-        await Assert.ThrowsAsync<ArgumentException>(() => new PaliGemmaVision(chat).OcrAsync("not an image"u8.ToArray()));
+        var ex = await Assert.ThrowsAsync<PaliGemmaImageException>(() => new PaliGemmaVision(chat).OcrAsync("not an image"u8.ToArray()));
+        Assert.Equal(ImageErrorReason.UnknownFormat, ex.Reason);
         Assert.Empty(chat.Calls);
+    }
+
+    [Fact]
+    public void Results_round_trip_through_the_source_generated_json_context()
+    {
+        var result = new DetectionResult([new DetectedObject("cat", new BoundingBox(1, 2, 30, 40))], "<loc0001> cat", 400, 200);
+        var json = System.Text.Json.JsonSerializer.Serialize(result, PaliGemmaVisionJsonContext.Default.DetectionResult);
+        Assert.Contains("\"imageWidth\":400", json, StringComparison.Ordinal);
+        var back = System.Text.Json.JsonSerializer.Deserialize(json, PaliGemmaVisionJsonContext.Default.DetectionResult)!;
+        Assert.Equal(result.Objects, back.Objects);
+        Assert.Equal(result.RawText, back.RawText);
     }
 
     [Fact]
