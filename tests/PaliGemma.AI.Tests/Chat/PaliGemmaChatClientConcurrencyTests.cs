@@ -133,6 +133,22 @@ public sealed class PaliGemmaChatClientConcurrencyTests(ChatTestModels models)
     }
 
     [Fact]
+    public async Task Concurrent_requests_for_one_image_share_a_single_vision_run()
+    {
+        var model = models.Pg2;
+        using var client = new PaliGemmaChatClient(model, new PaliGemmaChatClientOptions { MaxConcurrency = 8 });
+        var image = TestImages.Png(9);
+        var options = new ChatOptions { MaxOutputTokens = 4 };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => client.GetResponseAsync(Ask("caption en", image), options))));
+
+        Assert.Single(responses.Select(r => r.Text).Distinct());
+        Assert.Equal(1, client.Statistics.VisionEncoderRuns);
+        Assert.Equal(1, client.Statistics.ImageFeatureCacheMisses);
+        Assert.Equal(7, client.Statistics.ImageFeatureCacheHits);
+    }
+
+    [Fact]
     public async Task Cache_capacity_zero_runs_the_vision_graph_every_time()
     {
         using var client = new PaliGemmaChatClient(models.Pg2, new PaliGemmaChatClientOptions { ImageFeatureCacheCapacity = 0 });
