@@ -158,4 +158,33 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         output.WriteLine($"PG{generation} text-only (0 feature rows): max |diff| = {diff:E3}");
         Assert.True(diff < Tolerance, $"max abs diff {diff}");
     }
+
+    [Fact]
+    public void Gemma2_specifics_each_change_the_logits()
+    {
+        // The Gemma 2 test shape must make every Gemma 2 feature observable; otherwise the
+        // agreement above would not prove the graph implements them.
+        PaliGemmaConfig config = TinyConfigs.PaliGemma2();
+        using var weights = new RandomCheckpoint(config, seed: 3);
+        using var dir = new TempFolder();
+        int rows = config.Vision.NumPatches;
+        int[] prompt = Prompt(config, rows, 17, 42, 99, 250);
+        float[] features = Features(config, rows, seed: 8);
+        using var decoder = new RawDecoder(Export(config, weights, dir), config);
+        float[] actual = decoder.Step(prompt, features);
+
+        var variants = new Dictionary<string, PaliGemmaConfig>
+        {
+            ["no sliding window"] = config with { Text = config.Text with { SlidingWindow = null } },
+            ["no attention softcap"] = config with { Text = config.Text with { AttnLogitSoftcapping = null } },
+            ["no final softcap"] = config with { Text = config.Text with { FinalLogitSoftcapping = null } },
+            ["scale by head_dim"] = config with { Text = config.Text with { QueryPreAttnScalar = config.Text.HeadDim } },
+        };
+        foreach ((string name, PaliGemmaConfig variant) in variants)
+        {
+            float diff = RefMath.MaxAbsDiff(actual, ReferenceGemma.Logits(variant, weights, prompt, features, prompt.Length));
+            output.WriteLine($"graph vs reference with {name}: max |diff| = {diff:E3}");
+            Assert.True(diff > 1e-2, name);
+        }
+    }
 }

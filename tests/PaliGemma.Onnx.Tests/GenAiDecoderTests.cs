@@ -108,6 +108,34 @@ public sealed class GenAiDecoderTests(ITestOutputHelper output)
         Assert.True(RefMath.MaxAbsDiff(a, b) > 1e-3);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Pixels_to_tokens_end_to_end_matches_reference(int generation)
+    {
+        PaliGemmaConfig config = DecoderGraphTests.Config(generation);
+        using var weights = new RandomCheckpoint(config, seed: 24);
+        using var dir = new TempFolder();
+        int size = config.Vision.ImageSize;
+        float[] pixels = VisionGraphTests.Pixels(1, size, seed: 25);
+        VisionGraphExporter.Export(config, weights, dir.File("vision.onnx"), ModelPrecision.Float32);
+        float[] features = VisionGraphTests.RunVision(dir.File("vision.onnx"), pixels, 1, size, out _);
+        int[] prompt = DecoderGraphTests.Prompt(config, config.Vision.NumPatches, 90, 91);
+        (List<float[]> logits, List<int> tokens) = Generate(ExportFolder(config, weights, dir), prompt, features, config.Text.HiddenSize, 3);
+
+        float[] refFeatures = ReferenceSiglip.Run(config, weights, pixels, 1);
+        float[] expected = ReferenceGemma.Logits(config, weights, [.. prompt, .. tokens], refFeatures, prompt.Length);
+        int vocab = config.Text.VocabSize;
+        float worst = 0;
+        for (int k = 0; k < logits.Count; k++)
+        {
+            worst = Math.Max(worst, RefMath.MaxAbsDiff(logits[k], expected.AsSpan((prompt.Length - 1 + k) * vocab, vocab)));
+        }
+
+        output.WriteLine($"PG{generation} pixels -> vision.onnx -> GenAI decoder vs reference: max |diff| = {worst:E3}");
+        Assert.True(worst < DecoderGraphTests.Tolerance, $"max abs diff {worst}");
+    }
+
     private static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

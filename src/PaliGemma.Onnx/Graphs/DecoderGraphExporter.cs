@@ -58,6 +58,11 @@ public static class DecoderGraphExporter
     public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null)
     {
         ExportGuard.Arguments(config, weights, onnxPath, precision);
+        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, progress));
+    }
+
+    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
+    {
         GemmaTextConfig t = config.Text;
         Validate(config);
         bool untied = weights.Contains(N.LmHead);

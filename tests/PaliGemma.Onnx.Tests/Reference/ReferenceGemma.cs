@@ -11,7 +11,7 @@ namespace PaliGemma.Onnx.Tests.Reference;
 /// </summary>
 internal static class ReferenceGemma
 {
-    public static float[] Logits(PaliGemmaConfig config, RandomCheckpoint w, int[] ids, float[] features, int prefixLength)
+    public static float[] Logits(PaliGemmaConfig config, RandomCheckpoint w, int[] ids, float[] features, int prefixLength, float[]? lmHead = null)
     {
         GemmaTextConfig t = config.Text;
         int h = t.HiddenSize, s = ids.Length;
@@ -57,7 +57,7 @@ internal static class ReferenceGemma
         }
 
         x = RefMath.RmsNorm(x, s, h, w.Read("language_model.model.norm.weight"), t.RmsNormEps);
-        float[] logits = RefMath.Linear(x, s, h, embed, t.VocabSize);
+        float[] logits = RefMath.Linear(x, s, h, lmHead ?? embed, t.VocabSize);
         if (t.FinalLogitSoftcapping is float cap)
         {
             for (int i = 0; i < logits.Length; i++)
