@@ -53,6 +53,50 @@ public sealed class ExportContractTests(ITestOutputHelper output)
         Assert.Contains(model.OpsetImport, o => o.Domain.Length == 0 && o.Version == 17);
     }
 
+    [Fact]
+    public void Last_token_logits_variant_declares_a_static_one()
+    {
+        PaliGemmaConfig config = TinyConfigs.PaliGemma1();
+        using var weights = new RandomCheckpoint(config, seed: 8);
+        using var dir = new TempFolder();
+        string path = dir.File("decoder.onnx");
+        DecoderGraphExporter.Export(config, weights, path, ModelPrecision.Float32, new DecoderExportOptions { LastTokenLogitsOnly = true });
+        var dims = Load(path).Graph.Output.Single(o => o.Name == "logits").Type.TensorType.Shape.Dim;
+        Assert.Equal("batch_size", dims[0].DimParam);
+        Assert.Equal(1, dims[1].DimValue);
+        Assert.Equal(config.Text.VocabSize, dims[2].DimValue);
+
+        // Same numbers as the last row of the full-logits graph.
+        int[] prompt = DecoderGraphTests.Prompt(config, 0, 9, 10, 11);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        float[] full;
+        using var fullDir = new TempFolder();
+        using (var d = new RawDecoder(DecoderGraphTests.Export(config, weights, fullDir), config))
+        {
+            full = d.Step(prompt, []);
+        }
+
+        var inputs = new List<Microsoft.ML.OnnxRuntime.NamedOnnxValue>
+        {
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input_ids", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(prompt.Select(i => (long)i).ToArray(), [1, prompt.Length])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("attention_mask", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(Enumerable.Repeat(1L, prompt.Length).ToArray(), [1, prompt.Length])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("position_ids", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(Enumerable.Range(0, prompt.Length).Select(i => (long)i).ToArray(), [1, prompt.Length])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("image_features", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(Array.Empty<float>(), [0, config.Text.HiddenSize])),
+        };
+        for (int l = 0; l < config.Text.NumHiddenLayers; l++)
+        {
+            foreach (string kind in new[] { "key", "value" })
+            {
+                inputs.Add(Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor($"past_key_values.{l}.{kind}", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(Array.Empty<float>(), [1, config.Text.NumKeyValueHeads, 0, config.Text.HeadDim])));
+            }
+        }
+
+        using var results = session.Run(inputs);
+        var logits = results.Single(r => r.Name == "logits").AsTensor<float>();
+        Assert.Equal([1, 1, config.Text.VocabSize], logits.Dimensions.ToArray());
+        Assert.True(RefMath.MaxAbsDiff(logits.ToArray(), full.AsSpan(full.Length - config.Text.VocabSize)) < 1e-5);
+    }
+
     [Theory]
     [InlineData(ModelPrecision.Float32, 1)]
     [InlineData(ModelPrecision.Float16, 10)]
