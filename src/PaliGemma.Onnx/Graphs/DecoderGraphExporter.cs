@@ -18,7 +18,7 @@ namespace PaliGemma.Onnx.Graphs;
 /// Outputs: <c>logits</c> float32 [batch, seq, vocab], <c>present.{i}.key/value</c> (past ++ new).
 /// Attention uses only the padding mask (no causal mask): the runtime feeds the whole prompt in one step and then
 /// one token per step, which reproduces PaliGemma's prefix-LM attention exactly. Gemma 2's sliding window is
-/// applied in the graph on even layers (key j hidden from query i when i − j ≥ window, kv-cache indices).
+/// applied in the graph on even layers (see <see cref="SlidingWindowMode"/>).
 /// </remarks>
 public static class DecoderGraphExporter
 {
@@ -68,6 +68,11 @@ public static class DecoderGraphExporter
     public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(options.SlidingWindowMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SlidingWindowMode, "Unknown sliding window mode.");
+        }
+
         ExportGuard.Arguments(config, weights, onnxPath, precision);
         ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, options, progress));
     }
@@ -98,7 +103,7 @@ public static class DecoderGraphExporter
 
         b.Scope = "embed";
         string embed = loader.Matrix(N.EmbedTokens, t.VocabSize, h);
-        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.Half);
+        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.Half, options.SlidingWindowMode);
 
         string x = context.Embeddings;
         for (int i = 0; i < t.NumHiddenLayers; i++)
