@@ -212,6 +212,18 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
+    public void Concurrent_calls_give_identical_results()
+    {
+        byte[] jpeg = ImagingFixtures.Read("exif6_200x120.jpg");
+        float[] expected = PaliGemmaImageProcessor.Preprocess(jpeg, 224).PixelValues;
+        var results = new float[8][];
+
+        Parallel.For(0, results.Length, i => results[i] = PaliGemmaImageProcessor.Preprocess(jpeg, 224).PixelValues);
+
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
     public void Identify_reports_format_and_size()
     {
         ImageInfo png = PaliGemmaImageProcessor.Identify(ImagingFixtures.Read("wide1000x40.png"));
