@@ -2,7 +2,8 @@ namespace PaliGemma.AI;
 
 /// <summary>
 /// Turns an encoded image (PNG, JPEG, GIF, WebP, BMP, ICO, WBMP) into PaliGemma's vision input the way
-/// Hugging Face's SiglipImageProcessor does: EXIF orientation applied, RGB with alpha composited onto white,
+/// Hugging Face's SiglipImageProcessor does: EXIF orientation applied, RGB (alpha dropped by default, or
+/// composited onto white, see <see cref="ImageLoadOptions.Transparency"/>),
 /// bicubic resize to S × S matching Pillow, rescaled to [-1, 1], channel-first float32. On the fixtures in
 /// tests/Fixtures/imaging the output equals Hugging Face's bit for bit (docs/fidelity.md).
 /// </summary>

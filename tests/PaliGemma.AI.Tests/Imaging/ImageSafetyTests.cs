@@ -223,6 +223,15 @@ public sealed class ImageSafetyTests
         Assert.Equal(32L * 1024 * 1024, options.MaxEncodedBytes);
         Assert.Equal(40_000_000L, options.MaxPixels);
         Assert.Equal(32_768, options.MaxDimension);
+        Assert.Equal(TransparencyMode.DropAlpha, options.Transparency);
+    }
+
+    [Fact]
+    public void Options_reject_an_undefined_transparency_mode()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageLoadOptions { Transparency = (TransparencyMode)7 });
+
+        Assert.Equal(nameof(ImageLoadOptions.Transparency), ex.ParamName);
     }
 
     private sealed class CountingStream(Stream inner, bool seekable) : Stream
