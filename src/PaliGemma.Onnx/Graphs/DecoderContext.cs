@@ -1,0 +1,108 @@
+using PaliGemma.Onnx.Configuration;
+using PaliGemma.Onnx.Graph;
+
+namespace PaliGemma.Onnx.Graphs;
+
+/// <summary>
+/// Tensors of the decoder graph shared by every layer: merged input embeddings, RoPE tables and the
+/// attention masks (padding only; padding + sliding window).
+/// </summary>
+internal sealed record DecoderContext(
+    string Embeddings,
+    string Cos,
+    string Sin,
+    string Allowed,
+    string? AllowedSliding,
+    string BatchAndSequence)
+{
+    /// <summary>Builds the shared tensors.</summary>
+    public static DecoderContext Create(
+        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string mask, string positions, string features, string embed, bool half)
+    {
+        GemmaTextConfig t = config.Text;
+        string batchAndSequence = b.Op("Shape", ids);
+        string sequence = b.Op("Shape", [ids], [Attr.Int("start", 1)]);
+        string total = b.Op("Shape", [mask], [Attr.Int("start", 1)]);
+        string pastLength = b.Op("Sub", total, sequence);
+
+        string embeddings = MergeEmbeddings(b, nn, config, ids, features, embed, half, pastLength, batchAndSequence);
+        (string cos, string sin) = Rotary(b, t, positions);
+
+        // Padding mask only, [batch, 1, 1, total]: no causal mask (see the exporter's remarks).
+        string allowed = b.Op("Unsqueeze", b.Op("Cast", [mask], [Attr.Int("to", (int)ElementType.Bool)]), b.ConstI64(1, 2));
+        string? allowedSliding = null;
+        if (t.IsGemma2 && t.SlidingWindow is int window)
+        {
+            // Query i (kv-cache index past + q) may see key j only when i - j < window, as HF's
+            // tril(diagonal = -window) mask and its sliding cache do; later keys (the prefix) stay visible.
+            string totalScalar = b.Op("Squeeze", total, b.ConstI64(0));
+            string queryIndex = b.Op("Range", b.Op("Squeeze", pastLength, b.ConstI64(0)), totalScalar, b.ScalarI64(1));
+            string keyIndex = b.Op("Range", b.ScalarI64(0), totalScalar, b.ScalarI64(1));
+            string distance = b.Op("Sub", b.Op("Unsqueeze", queryIndex, b.ConstI64(1)), b.Op("Unsqueeze", keyIndex, b.ConstI64(0)));
+            string inWindow = b.Op("Less", distance, b.ScalarI64(window));
+            allowedSliding = b.Op("And", allowed, inWindow);
+        }
+
+        return new DecoderContext(embeddings, cos, sin, allowed, allowedSliding, batchAndSequence);
+    }
+
+    private static string MergeEmbeddings(
+        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string features, string embed, bool half, string pastLength, string batchAndSequence)
+    {
+        long h = config.Text.HiddenSize;
+        string flatIds = b.Op("Reshape", ids, b.ConstI64(-1));
+
+        // Text rows: embed_tokens[id] · normalizer; HF builds the normalizer in the model dtype.
+        string text = b.Op("Gather", [embed, flatIds], [Attr.Int("axis", 0)]);
+        if (half)
+        {
+            text = nn.Cast(text, ElementType.Float);
+        }
+
+        float normalizer = MathF.Sqrt(h);
+        if (half)
+        {
+            normalizer = (float)(Half)normalizer;
+        }
+
+        text = b.Op("Mul", text, b.ScalarF32(normalizer));
+
+        // Image rows: the k-th <image> token (over the flattened batch) takes feature row k, unscaled.
+        // Only during the prefill (no past) and only while rows remain; a spare zero row keeps the
+        // gather in range when there are no features (0 rows).
+        string isImage = b.Op("Equal", flatIds, b.ScalarI64(config.ImageTokenIndex));
+        string isImageInt = nn.Cast(isImage, ElementType.Int64);
+        string before = b.Op("Sub", b.Op("CumSum", isImageInt, b.ScalarI64(0)), isImageInt);
+        string rows = b.Op("Shape", [features], [Attr.Int("start", 0), Attr.Int("end", 1)]);
+        string use = b.Op("And", isImage, b.Op("Less", before, rows));
+        use = b.Op("And", use, b.Op("Equal", pastLength, b.ConstI64(0)));
+        string rowIndex = b.Op("Where", use, before, rows);
+        string zeroRow = b.InlineF32("image_features_spare_row", new float[h], [1, h]);
+        string padded = b.Op("Concat", [features, zeroRow], [Attr.Int("axis", 0)]);
+        string image = b.Op("Gather", [padded, rowIndex], [Attr.Int("axis", 0)]);
+
+        string merged = b.Op("Where", b.Op("Unsqueeze", use, b.ConstI64(1)), image, text);
+        string shape = b.Op("Concat", [batchAndSequence, b.ConstI64(h)], [Attr.Int("axis", 0)]);
+        return b.Op("Reshape", merged, shape);
+    }
+
+    private static (string Cos, string Sin) Rotary(OnnxGraphBuilder b, GemmaTextConfig t, string positions)
+    {
+        int half = t.HeadDim / 2;
+        var inverse = new float[half];
+        for (int i = 0; i < half; i++)
+        {
+            inverse[i] = (float)(1.0 / Math.Pow(t.RopeTheta, 2.0 * i / t.HeadDim));
+        }
+
+        string invFreq = b.InlineF32("rope_inv_freq", inverse, [half]);
+
+        // HF feeds 1-based positions (cache_position + 1); ONNX Runtime GenAI feeds 0-based ones.
+        string pos = b.Op("Cast", [b.Op("Add", positions, b.ScalarI64(1))], [Attr.Int("to", (int)ElementType.Float)]);
+        string freqs = b.Op("Mul", b.Op("Unsqueeze", pos, b.ConstI64(2)), invFreq);
+        string angles = b.Op("Concat", [freqs, freqs], [Attr.Int("axis", -1)]);
+        string cos = b.Op("Unsqueeze", b.Op("Cos", angles), b.ConstI64(1));
+        string sin = b.Op("Unsqueeze", b.Op("Sin", angles), b.ConstI64(1));
+        return (cos, sin);
+    }
+}

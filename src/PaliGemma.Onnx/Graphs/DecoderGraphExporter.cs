@@ -1,0 +1,133 @@
+using System.Globalization;
+using PaliGemma.Onnx.Checkpoints;
+using PaliGemma.Onnx.Configuration;
+using PaliGemma.Onnx.Graph;
+using N = PaliGemma.Onnx.Checkpoints.PaliGemmaTensorNames;
+
+namespace PaliGemma.Onnx.Graphs;
+
+/// <summary>
+/// Writes <c>decoder.onnx</c>: the Gemma / Gemma 2 decoder of PaliGemma as an ONNX Runtime GenAI
+/// <c>"decoder"</c> model with an extra <c>image_features</c> input merged at <c>&lt;image&gt;</c> positions.
+/// </summary>
+/// <remarks>
+/// Inputs: <c>input_ids</c> int64 [batch, seq], <c>attention_mask</c> int64 [batch, total_seq],
+/// <c>position_ids</c> int64 [batch, seq] (0-based; the graph adds 1 as HF does),
+/// <c>past_key_values.{i}.key/value</c> float32 [batch, kv_heads, past_seq, head_dim],
+/// <c>image_features</c> float32 [image_rows, hidden] (may have 0 rows).
+/// Outputs: <c>logits</c> float32 [batch, seq, vocab], <c>present.{i}.key/value</c> (past ++ new).
+/// Attention uses only the padding mask (no causal mask): the runtime feeds the whole prompt in one step and then
+/// one token per step, which reproduces PaliGemma's prefix-LM attention exactly. Gemma 2's sliding window is
+/// applied in the graph on even layers (key j hidden from query i when i − j ≥ window, kv-cache indices).
+/// </remarks>
+public static class DecoderGraphExporter
+{
+    /// <summary>Token ids input.</summary>
+    public const string InputIds = "input_ids";
+
+    /// <summary>Padding mask input (1 = token, 0 = padding) over past + current tokens.</summary>
+    public const string AttentionMask = "attention_mask";
+
+    /// <summary>0-based positions input.</summary>
+    public const string PositionIds = "position_ids";
+
+    /// <summary>The extra image feature input (rows taken in order by the <c>&lt;image&gt;</c> tokens).</summary>
+    public const string ImageFeatures = "image_features";
+
+    /// <summary>Logits output.</summary>
+    public const string Logits = "logits";
+
+    /// <summary>Past key input name template (<c>{0}</c> = layer).</summary>
+    public const string PastKeyTemplate = "past_key_values.%d.key";
+
+    /// <summary>Past value input name template.</summary>
+    public const string PastValueTemplate = "past_key_values.%d.value";
+
+    /// <summary>Present key output name template.</summary>
+    public const string PresentKeyTemplate = "present.%d.key";
+
+    /// <summary>Present value output name template.</summary>
+    public const string PresentValueTemplate = "present.%d.value";
+
+    /// <summary>Exports the decoder graph to <paramref name="onnxPath"/> (weights in <c>onnxPath + ".data"</c>).</summary>
+    /// <param name="config">The model configuration.</param>
+    /// <param name="weights">The checkpoint, streamed one tensor at a time.</param>
+    /// <param name="onnxPath">Where to write the graph.</param>
+    /// <param name="precision">Weight precision.</param>
+    /// <param name="progress">Optional progress sink.</param>
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null)
+    {
+        ExportGuard.Arguments(config, weights, onnxPath, precision);
+        GemmaTextConfig t = config.Text;
+        Validate(config);
+        bool untied = weights.Contains(N.LmHead);
+
+        using var b = new OnnxGraphBuilder("paligemma_decoder", onnxPath);
+        var loader = new WeightLoader(weights, b, precision, progress, "decoder", N.TextTensors(config).Count + (untied ? 1 : 0));
+        var nn = new NeuralOps(b, loader.Half);
+        long h = t.HiddenSize;
+
+        string ids = b.Input(InputIds, ElementType.Int64, "batch_size", "sequence_length");
+        string mask = b.Input(AttentionMask, ElementType.Int64, "batch_size", "total_sequence_length");
+        string positions = b.Input(PositionIds, ElementType.Int64, "batch_size", "sequence_length");
+        var past = new (string Key, string Value)[t.NumHiddenLayers];
+        for (int i = 0; i < t.NumHiddenLayers; i++)
+        {
+            past[i] = (
+                b.Input(Layer(PastKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim),
+                b.Input(Layer(PastValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim));
+        }
+
+        string features = b.Input(ImageFeatures, ElementType.Float, "num_image_rows", h);
+
+        b.Scope = "embed";
+        string embed = loader.Matrix(N.EmbedTokens, t.VocabSize, h);
+        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.Half);
+
+        string x = context.Embeddings;
+        for (int i = 0; i < t.NumHiddenLayers; i++)
+        {
+            b.Scope = "layers." + i.ToString(CultureInfo.InvariantCulture);
+            x = DecoderLayer.Build(b, nn, loader, context, t, i, x, past[i], Layer(PresentKeyTemplate, i), Layer(PresentValueTemplate, i));
+        }
+
+        b.Scope = "head";
+        x = nn.RmsNorm(x, loader.RmsNormScale(N.FinalNorm, h), t.RmsNormEps);
+        string head = untied ? loader.Matrix(N.LmHead, t.VocabSize, h) : embed;
+        string logits = nn.LinearTransposedWeight(x, head, h, t.VocabSize, context.BatchAndSequence);
+        if (t.FinalLogitSoftcapping is float cap)
+        {
+            logits = nn.Softcap(logits, cap);
+        }
+
+        b.Op("Identity", [logits], [], Logits);
+        b.Output(Logits, ElementType.Float, "batch_size", "sequence_length", t.VocabSize);
+        for (int i = 0; i < t.NumHiddenLayers; i++)
+        {
+            b.Output(Layer(PresentKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);
+            b.Output(Layer(PresentValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);
+        }
+
+        b.Save(ExportGuard.ProducerVersion);
+    }
+
+    /// <summary>Replaces <c>%d</c> in a name template with the layer index.</summary>
+    public static string Layer(string template, int layer)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return template.Replace("%d", layer.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    private static void Validate(PaliGemmaConfig config)
+    {
+        GemmaTextConfig t = config.Text;
+        ExportGuard.Config(t.ModelType is "gemma" or "gemma2", $"text model_type '{t.ModelType}' is neither 'gemma' nor 'gemma2'.");
+        ExportGuard.Config(t.NumAttentionHeads > 0 && t.NumKeyValueHeads > 0 && t.NumAttentionHeads % t.NumKeyValueHeads == 0,
+            $"num_attention_heads {t.NumAttentionHeads} is not a multiple of num_key_value_heads {t.NumKeyValueHeads}.");
+        ExportGuard.Config(t.HeadDim > 0 && t.HeadDim % 2 == 0, $"head_dim {t.HeadDim} must be even (rotary embedding).");
+        ExportGuard.Config(config.ImageTokenIndex >= 0 && config.ImageTokenIndex < t.VocabSize,
+            $"image_token_index {config.ImageTokenIndex} is outside the vocabulary (size {t.VocabSize}).");
+        ExportGuard.Config(t.SlidingWindow is null or > 0, $"sliding_window {t.SlidingWindow} must be positive.");
+        ExportGuard.Config(t.QueryPreAttnScalar > 0, $"query_pre_attn_scalar {t.QueryPreAttnScalar} must be positive.");
+    }
+}
