@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.ObjectModel;
+using System.Text.Json.Serialization;
 using SixLabors.ImageSharp;
 
 namespace PaliGemma.AI;
@@ -11,7 +12,9 @@ namespace PaliGemma.AI;
 /// Pillow-compatible bilinear resampling, thresholded at &gt; 0 and pasted at the box. Parts of the box
 /// outside the image are cut off (the resize still uses the whole box, so the visible part is unchanged).
 /// Only the visible box-local bits are stored; everything outside <see cref="PixelBounds"/> is background.
+/// In JSON a mask is written as COCO RLE by <see cref="SegmentationMaskJsonConverter"/>.
 /// </summary>
+[JsonConverter(typeof(SegmentationMaskJsonConverter))]
 public sealed class SegmentationMask
 {
     /// <summary>The largest image accepted, in pixels (width × height).</summary>

@@ -57,3 +57,16 @@ public sealed class SegmentationAttachTests
         Assert.Null(item.Mask);
     }
 }
+
+public sealed class SegmentationJsonTests
+{
+    [Fact]
+    public void Segmented_object_serializes_its_mask_as_rle()
+    {
+        var mask = SegmentationMask.FromLogits(Enumerable.Repeat(1f, 4096).ToArray(), new BoundingBox(0, 0, 2, 3), 4, 5);
+        var item = new SegmentedObject("cat", new BoundingBox(0, 0, 2, 3), new int[16]) { Mask = mask };
+        string json = System.Text.Json.JsonSerializer.Serialize(item);
+        Assert.Contains("\"Mask\":{\"imageWidth\":4,\"imageHeight\":5,\"area\":6,\"rle\":{\"size\":[5,4],\"counts\":[0,3,2,3,12]}}", json, StringComparison.Ordinal);
+        Assert.Throws<NotSupportedException>(() => System.Text.Json.JsonSerializer.Deserialize<SegmentationMask>("{}"));
+    }
+}
