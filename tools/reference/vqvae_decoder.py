@@ -22,8 +22,9 @@ Facts (from big_vision/evaluators/proj/paligemma/transfers/segmentation.py, read
     That equals PyTorch ConvTranspose2d(k=4, s=2, p=1) (and ONNX ConvTranspose pads=[1,1,1,1]); this script
     checks the two formulations agree.
 
-The real vae-oid.npz has D = 512 (codebook [128, 512]) and decoder width 128. Here the shapes are the same;
-the random weights are rounded to multiples of 1/1024 so that np.savez_compressed keeps the file small.
+The decoder widths (128; 128, 64, 32, 16; 1) are hard-coded in big_vision's flax Decoder; D is read from the file
+there. We use D = 512 (the size given in our issue for vae-oid.npz) and 128 codes. The random weights are rounded to
+multiples of 1/1024 so that np.savez_compressed keeps the file small (1.9 MB).
 """
 
 import json
