@@ -18,10 +18,13 @@ internal static class ConvertCommand
         var modelId = new Option<string?>("--model-id") { Description = "Model id stored in paligemma.json (default: the input folder's name)." };
         var maxLength = new Option<int?>("--max-sequence-length") { Description = "Maximum prompt + generated tokens (default: the decoder's max_position_embeddings)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder once the new one is complete." };
+        var lastLogits = new Option<bool>("--last-token-logits-only") { Description = "Decoder outputs logits of the last position only (saves prefill memory)." };
+        var window = new Option<string>("--sliding-window") { Description = "Gemma 2 sliding-window semantics: hf (transformers >= 4.53), hf-legacy, symmetric (big_vision).", DefaultValueFactory = _ => "hf" };
+        window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, modelId, maxLength, overwrite,
+            input, output, precision, modelId, maxLength, overwrite, lastLogits, window,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -34,6 +37,16 @@ internal static class ConvertCommand
                 ModelId = parse.GetValue(modelId),
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
+                Decoder = new DecoderExportOptions
+                {
+                    LastTokenLogitsOnly = parse.GetValue(lastLogits),
+                    SlidingWindowMode = parse.GetValue(window) switch
+                    {
+                        "hf-legacy" => SlidingWindowMode.HfLegacy,
+                        "symmetric" => SlidingWindowMode.Symmetric,
+                        _ => SlidingWindowMode.Hf,
+                    },
+                },
             };
             PaliGemmaManifest manifest = Convert(options);
             AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(options.OutputDirectory)}[/] ({Markup.Escape(manifest.Architecture)}, {manifest.ImageSize} px, {manifest.Precision}).");
