@@ -41,6 +41,7 @@ public static partial class AnnotatedImageRenderer
     {
         ArgumentNullException.ThrowIfNull(image);
         options ??= new AnnotationOptions();
+        Validate(options);
         ILogger logger = options.Logger ?? NullLogger.Instance;
         using SKBitmap bitmap = Decode(image, options);
         using (var canvas = new SKCanvas(bitmap))
@@ -91,6 +92,24 @@ public static partial class AnnotatedImageRenderer
         using SKImage snapshot = SKImage.FromBitmap(bitmap);
         using SKData png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
+    }
+
+    private static void Validate(AnnotationOptions options)
+    {
+        if (options.FontSize is { } size && !(float.IsFinite(size) && size > 0 && size <= 1000))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"AnnotationOptions.FontSize must be in (0, 1000] pixels, got {size}.");
+        }
+
+        if (options.StrokeWidth is { } stroke && !(float.IsFinite(stroke) && stroke > 0 && stroke <= 1000))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"AnnotationOptions.StrokeWidth must be in (0, 1000] pixels, got {stroke}.");
+        }
+
+        if (!float.IsFinite(options.MaskOpacity) || options.MaskOpacity < 0 || options.MaskOpacity > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"AnnotationOptions.MaskOpacity must be between 0 and 1, got {options.MaskOpacity}.");
+        }
     }
 
     private static SKBitmap Decode(byte[] image, AnnotationOptions options)

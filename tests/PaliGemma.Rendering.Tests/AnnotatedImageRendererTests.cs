@@ -114,6 +114,15 @@ public sealed class AnnotatedImageRendererTests
         Assert.Throws<ArgumentException>(() => AnnotatedImageRenderer.Render(png[..(png.Length / 2)], Array.Empty<DetectedObject>()));
     }
 
+    [Fact]
+    public void Bad_options_are_rejected()
+    {
+        byte[] png = Solid(10, 10, Background);
+        Assert.Contains("FontSize", Assert.Throws<ArgumentOutOfRangeException>(() => AnnotatedImageRenderer.Render(png, Array.Empty<DetectedObject>(), new AnnotationOptions { FontSize = 0 })).Message, StringComparison.Ordinal);
+        Assert.Contains("StrokeWidth", Assert.Throws<ArgumentOutOfRangeException>(() => AnnotatedImageRenderer.Render(png, Array.Empty<DetectedObject>(), new AnnotationOptions { StrokeWidth = float.NaN })).Message, StringComparison.Ordinal);
+        Assert.Contains("MaskOpacity", Assert.Throws<ArgumentOutOfRangeException>(() => AnnotatedImageRenderer.Render(png, Array.Empty<DetectedObject>(), new AnnotationOptions { MaskOpacity = 1.5f })).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("cat", "cat")]
     [InlineData("  dog \n", "dog")]
