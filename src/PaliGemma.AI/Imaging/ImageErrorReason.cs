@@ -6,7 +6,7 @@ public enum ImageErrorReason
     /// <summary>The input held no bytes.</summary>
     Empty,
 
-    /// <summary>The bytes are not in any supported image format (PNG, JPEG, GIF, BMP, TIFF, WebP, TGA, PBM).</summary>
+    /// <summary>The bytes are not in any supported image format (PNG, JPEG, GIF, WebP, BMP, ICO, WBMP).</summary>
     UnknownFormat,
 
     /// <summary>The format was recognised but the header or pixel data is invalid.</summary>
