@@ -54,7 +54,7 @@ internal sealed class DecoderEngine : IDisposable
 
         try
         {
-            var model = new Model(config);
+            var model = GenAiObjects.CreateModel(config);
             return new DecoderEngine(config, model, folder.Manifest, halfFeatures);
         }
         catch (OnnxRuntimeGenAIException ex)
@@ -121,7 +121,7 @@ internal sealed class DecoderEngine : IDisposable
         var session = new GenerationSession();
         try
         {
-            session.Parameters = new GeneratorParams(_model);
+            session.Parameters = GenAiObjects.CreateGeneratorParams(_model);
             ApplySearchOptions(session.Parameters, settings, maxLength);
 
             int hidden = _manifest.TextHiddenSize;
@@ -140,7 +140,7 @@ internal sealed class DecoderEngine : IDisposable
 
             unsafe
             {
-                session.Features = new Tensor((IntPtr)session.Pin.Pointer, shape, type);
+                session.Features = GenAiObjects.CreateTensor((IntPtr)session.Pin.Pointer, shape, type);
             }
 
             session.Generator = new Generator(_model, session.Parameters);

@@ -98,7 +98,7 @@ internal static class RunCommand
         }
         catch (Exception ex) when (ex is PaliGemmaModelException or PaliGemmaImageException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine("error: " + ex.Message);
+            error.WriteLine($"error: {ex.Message}");
             return 1;
         }
     }
