@@ -60,7 +60,7 @@ public static class TinyModels
     }
 
     /// <summary>Serialises creators across processes (test runs of several projects may share a cache folder); the lock file
-    /// (<c>    /// <summary>Serialises creators across processes (test runs of several projects may share a cache folder).</summary>lt;folder    /// <summary>Serialises creators across processes (test runs of several projects may share a cache folder).</summary>gt;.lock</c>) is left in place so that no two processes can ever lock different files of the same name.</summary>
+    /// (<c>&lt;folder&gt;.lock</c>) is left in place so that no two processes can ever lock different files of the same name.</summary>
     private static FileStream AcquireFolderLock(string outputDir)
     {
         string full = Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
