@@ -81,6 +81,35 @@ public sealed class ReferenceFixtureTests(ITestOutputHelper output)
         output.WriteLine($"pg2_window {mode}: GenAI prefill+16 steps max |diff| = {diff:E2}");
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Float16_graphs_stay_close_to_the_pytorch_reference(string name)
+    {
+        ReferenceFixture fx = ReferenceFixture.Load(name);
+        using var weights = new SafetensorsTestReader(fx.CheckpointPath);
+        using var dir = new TempFolder();
+        int vocab = fx.Config.Text.VocabSize;
+        VisionGraphExporter.Export(fx.Config, weights, dir.File("vision.onnx"), ModelPrecision.Float16);
+        float[] features = VisionGraphTests.RunVision(dir.File("vision.onnx"), fx.PixelValues(), 1, fx.Config.Vision.ImageSize, out _);
+        float visionDiff = RefMath.MaxAbsDiff(features, fx.Floats("image_features"));
+
+        // Teacher-forced decode (the fixture's decode inputs), so a near-tie cannot change the compared positions.
+        DecoderGraphExporter.Export(fx.Config, weights, dir.File("decoder.onnx"), ModelPrecision.Float16);
+        using var raw = new RawDecoder(dir.File("decoder.onnx"), fx.Config);
+        float[] prefill = raw.Step(fx.Ints("prompt_ids"), features);
+        float worst = RefMath.MaxAbsDiff(prefill.AsSpan(prefill.Length - vocab), fx.Floats("prefill_logits_last"));
+        float[] decode = fx.Floats("decode_logits");
+        int[] inputs = fx.Ints("decode_inputs");
+        for (int t = 0; t < inputs.Length; t++)
+        {
+            worst = Math.Max(worst, RefMath.MaxAbsDiff(raw.Step([inputs[t]], features), decode.AsSpan(t * vocab, vocab)));
+        }
+
+        output.WriteLine($"{name} fp16: vision {visionDiff:E2}, prefill + {inputs.Length} decode logits {worst:E2}");
+        Assert.True(visionDiff < 5e-3, $"vision {visionDiff}");
+        Assert.True(worst < Float16ExportTests.Tolerance, $"logits {worst}");
+    }
+
     private static float CompareGenAi(ReferenceFixture fx, string folder, int[] prompt, float[] features, int hidden, int vocab, string prefix, double tolerance)
     {
         const int Steps = 16;
