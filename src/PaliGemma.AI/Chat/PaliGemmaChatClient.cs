@@ -238,6 +238,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
             await ((Task)producer).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        slot.Dispose(); // free the slot before handing out the last update (disposing twice is harmless)
         Interlocked.Increment(ref _completed);
         Log.Completed(_logger, promptIds.Length, outcome.OutputTokens, outcome.FinishReason.Value);
         yield return update.Final(promptIds.Length, outcome);

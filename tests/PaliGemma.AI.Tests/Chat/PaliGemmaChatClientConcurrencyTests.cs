@@ -77,6 +77,23 @@ public sealed class PaliGemmaChatClientConcurrencyTests(ChatTestModels models)
     }
 
     [Fact]
+    public async Task Slot_is_free_once_the_final_update_is_handed_out()
+    {
+        using var client = new PaliGemmaChatClient(models.Pg2, new PaliGemmaChatClientOptions { MaxConcurrency = 1 });
+        ChatResponseUpdate? final = null;
+        await foreach (var update in client.GetStreamingResponseAsync(Ask("ocr", TestImages.Png(1)), new ChatOptions { MaxOutputTokens = 3 }))
+        {
+            if (update.FinishReason is not null)
+            {
+                final = update;
+                Assert.Equal(0, client.Statistics.RunningRequests);
+            }
+        }
+
+        Assert.NotNull(final);
+    }
+
+    [Fact]
     public async Task Cancelling_while_queued_gives_up_the_place_without_running()
     {
         using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { MaxConcurrency = 1 });
