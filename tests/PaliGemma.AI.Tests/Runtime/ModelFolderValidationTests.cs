@@ -15,6 +15,16 @@ public sealed class ModelFolderValidationTests
         Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_file_instead_of_a_folder_is_named()
+    {
+        using var folder = new FakeModelFolder();
+        string file = folder.PathOf("paligemma.json");
+        var ex = Assert.Throws<PaliGemmaModelException>(() => PaliGemmaModel.Load(file));
+        Assert.Equal(file, ex.FilePath);
+        Assert.Contains("is a file", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
