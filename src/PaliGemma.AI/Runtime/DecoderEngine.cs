@@ -32,7 +32,7 @@ internal sealed class DecoderEngine : IDisposable
     public Model Model => _model;
 
     /// <summary>Checks the decoder graph's inputs, then creates the GenAI config and model.</summary>
-    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider)
+    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider, int intraOpThreads)
     {
         bool halfFeatures = CheckDecoderInputs(folder.DecoderPath);
 
@@ -44,6 +44,12 @@ internal sealed class DecoderEngine : IDisposable
             if (provider == ExecutionProvider.Cuda)
             {
                 config.AppendProvider("cuda");
+            }
+
+            if (intraOpThreads > 0)
+            {
+                string threads = intraOpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + threads + "}}}}");
             }
         }
         catch (OnnxRuntimeGenAIException ex)
