@@ -178,8 +178,10 @@ public sealed class PaliGemmaModel : IDisposable
     }
 
     /// <summary>
-    /// Turns token ids into text. <c>&lt;locNNNN&gt;</c> and <c>&lt;segNNN&gt;</c> tokens are kept as text;
-    /// padding, begin- and end-of-sequence tokens are dropped.
+    /// Turns token ids into text as Hugging Face <c>tokenizers</c> does with the model's <c>tokenizer.json</c>.
+    /// <c>&lt;locNNNN&gt;</c> and <c>&lt;segNNN&gt;</c> tokens are kept as text; special tokens (padding, begin- and
+    /// end-of-sequence, <c>&lt;image&gt;</c>, …) and ids outside the tokenizer are dropped. A run of byte tokens (<c>&lt;0xNN&gt;</c>) that is not
+    /// valid UTF-8 becomes one U+FFFD per byte and never changes the text around it.
     /// </summary>
     /// <param name="tokenIds">The ids.</param>
     /// <returns>The text.</returns>
@@ -203,7 +205,7 @@ public sealed class PaliGemmaModel : IDisposable
         _guard.Enter();
         try
         {
-            return new PaliGemmaTextDecoder(_tokenizer.CreateStream(), _tokenizer.IsDropped, () => _guard.IsDisposed);
+            return new PaliGemmaTextDecoder(_tokenizer.CreateStream(), () => _guard.IsDisposed);
         }
         finally
         {
