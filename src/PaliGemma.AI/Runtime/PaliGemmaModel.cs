@@ -103,6 +103,9 @@ public sealed class PaliGemmaModel : IDisposable
     /// <summary>Number of <c>&lt;image&gt;</c> tokens (= image feature rows) per image.</summary>
     public int NumImageTokens => _folder.Manifest.NumImageTokens;
 
+    /// <summary>Why decoding falls back to ONNX Runtime GenAI's decoder (an unsupported <c>tokenizer.json</c> decoder chain); null when it does not.</summary>
+    internal string? DecoderFallbackReason => _tokenizer.DecoderFallbackReason;
+
     /// <summary>How many times the vision graph has run on this instance.</summary>
     public long VisionEncoderRuns => _vision.Runs;
 

@@ -64,4 +64,37 @@ public sealed class InvalidUtf8DecodingTests(TinyModelFixture fixture) : IClassF
         PaliGemmaModel model = fixture.Model(TinyModelKind.PaliGemma2At224);
         Assert.Equal(expected, model.Decode(tokens.Select(Id).ToArray()));
     }
+
+    [Fact]
+    public void Tiny_tokenizer_uses_our_detokeniser()
+    {
+        Assert.Null(fixture.Model(TinyModelKind.PaliGemma2At224).DecoderFallbackReason);
+    }
+
+    [Fact]
+    public void An_unsupported_decoder_chain_falls_back_to_onnx_runtime_genai_and_says_why()
+    {
+        string folder = TinyModelFixture.CopyFolder(TinyModelKind.PaliGemma2At224);
+        try
+        {
+            // Gemma's chain plus a no-op Replace after Fuse with a two-character pattern, which the detokeniser does not
+            // stream (a Regex pattern would be the obvious case, but then ONNX Runtime GenAI cannot encode either).
+            string path = Path.Combine(folder, "tokenizer.json");
+            string json = File.ReadAllText(path);
+            const string fuse = "\"type\": \"Fuse\"";
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(json, fuse));
+            File.WriteAllText(path, json.Replace(fuse, fuse + " }, { \"type\": \"Replace\", \"pattern\": { \"String\": \"zz\" }, \"content\": \"zz\"", StringComparison.Ordinal));
+
+            using PaliGemmaModel model = PaliGemmaModel.Load(folder);
+            Assert.Contains("after Fuse", model.DecoderFallbackReason, StringComparison.Ordinal);
+            int[] ids = [Id("cat"), Id("<loc0100>"), Id(TinyVocabulary.SpaceMarker + "dog")];
+            Assert.Equal("cat<loc0100> dog", model.Decode(ids));
+            using PaliGemmaTextDecoder decoder = model.CreateTextDecoder();
+            Assert.Equal("cat<loc0100> dog", string.Concat(ids.Select(decoder.Append)) + decoder.Flush());
+        }
+        finally
+        {
+            TinyModelFixture.DeleteFolder(folder);
+        }
+    }
 }
