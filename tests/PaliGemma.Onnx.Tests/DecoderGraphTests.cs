@@ -22,17 +22,19 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         return Enumerable.Range(0, rows * config.Text.HiddenSize).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
     }
 
-    internal static string Export(PaliGemmaConfig config, RandomCheckpoint weights, TempFolder dir, ModelPrecision precision = ModelPrecision.Float32)
+    internal static string Export(PaliGemmaConfig config, RandomCheckpoint weights, TempFolder dir, ModelPrecision precision = ModelPrecision.Float32, SlidingWindowMode window = SlidingWindowMode.Hf)
     {
         string path = dir.File("decoder.onnx");
-        DecoderGraphExporter.Export(config, weights, path, precision);
+        DecoderGraphExporter.Export(config, weights, path, precision, new DecoderExportOptions { SlidingWindowMode = window });
         return path;
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Prefill_logits_match_reference_with_bidirectional_prompt(int generation)
+    [InlineData(1, SlidingWindowMode.Hf)]
+    [InlineData(2, SlidingWindowMode.Hf)]
+    [InlineData(2, SlidingWindowMode.HfLegacy)]
+    [InlineData(2, SlidingWindowMode.Symmetric)]
+    public void Prefill_logits_match_reference_with_bidirectional_prompt(int generation, SlidingWindowMode window)
     {
         PaliGemmaConfig config = Config(generation);
         using var weights = new RandomCheckpoint(config, seed: 3);
@@ -41,12 +43,12 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         int[] prompt = Prompt(config, rows, 17, 42, 99, 250);
         float[] features = Features(config, rows, seed: 8);
 
-        using var decoder = new RawDecoder(Export(config, weights, dir), config);
+        using var decoder = new RawDecoder(Export(config, weights, dir, window: window), config);
         float[] actual = decoder.Step(prompt, features);
-        float[] expected = ReferenceGemma.Logits(config, weights, prompt, features, prefixLength: prompt.Length);
+        float[] expected = ReferenceGemma.Logits(config, weights, prompt, features, prefixLength: prompt.Length, window: window);
 
         float diff = RefMath.MaxAbsDiff(actual, expected);
-        output.WriteLine($"PG{generation} prefill ({prompt.Length} tokens): max |diff| = {diff:E3}, max |logit| = {expected.Max(Math.Abs):F3}");
+        output.WriteLine($"PG{generation} {window} prefill ({prompt.Length} tokens): max |diff| = {diff:E3}, max |logit| = {expected.Max(Math.Abs):F3}");
         Assert.True(diff < Tolerance, $"max abs diff {diff}");
         if (config.Text.FinalLogitSoftcapping is float cap)
         {
@@ -55,9 +57,11 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Decode_steps_match_reference_with_prefix_lm_mask(int generation)
+    [InlineData(1, SlidingWindowMode.Hf)]
+    [InlineData(2, SlidingWindowMode.Hf)]
+    [InlineData(2, SlidingWindowMode.HfLegacy)]
+    [InlineData(2, SlidingWindowMode.Symmetric)]
+    public void Decode_steps_match_reference_with_prefix_lm_mask(int generation, SlidingWindowMode window)
     {
         PaliGemmaConfig config = Config(generation);
         using var weights = new RandomCheckpoint(config, seed: 4);
@@ -67,7 +71,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         int[] generated = [260, 33, 1];
         float[] features = Features(config, rows, seed: 9);
 
-        using var decoder = new RawDecoder(Export(config, weights, dir), config);
+        using var decoder = new RawDecoder(Export(config, weights, dir, window: window), config);
         var actual = new List<float>(decoder.Step(prompt, features));
         foreach (int token in generated)
         {
@@ -75,9 +79,9 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         }
 
         int[] all = [.. prompt, .. generated];
-        float[] expected = ReferenceGemma.Logits(config, weights, all, features, prefixLength: prompt.Length);
+        float[] expected = ReferenceGemma.Logits(config, weights, all, features, prefixLength: prompt.Length, window: window);
         float diff = RefMath.MaxAbsDiff(actual.ToArray(), expected);
-        output.WriteLine($"PG{generation} prefill + {generated.Length} decode steps: max |diff| = {diff:E3}");
+        output.WriteLine($"PG{generation} {window} prefill + {generated.Length} decode steps: max |diff| = {diff:E3}");
         Assert.True(diff < Tolerance, $"max abs diff {diff}");
     }
 
@@ -157,5 +161,45 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         float diff = RefMath.MaxAbsDiff(actual, expected);
         output.WriteLine($"PG{generation} text-only (0 feature rows): max |diff| = {diff:E3}");
         Assert.True(diff < Tolerance, $"max abs diff {diff}");
+    }
+
+    [Fact]
+    public void Gemma2_specifics_each_change_the_logits()
+    {
+        // The Gemma 2 test shape must make every Gemma 2 feature observable; otherwise the
+        // agreement above would not prove the graph implements them.
+        PaliGemmaConfig config = TinyConfigs.PaliGemma2();
+        using var weights = new RandomCheckpoint(config, seed: 3);
+        using var dir = new TempFolder();
+        int rows = config.Vision.NumPatches;
+        int[] prompt = Prompt(config, rows, 17, 42, 99, 250);
+        int[] generated = [12, 13];
+        float[] features = Features(config, rows, seed: 8);
+        using var decoder = new RawDecoder(Export(config, weights, dir), config);
+        var steps = new List<float>(decoder.Step(prompt, features));
+        foreach (int token in generated)
+        {
+            steps.AddRange(decoder.Step([token], features));
+        }
+
+        float[] actual = [.. steps];
+        int[] all = [.. prompt, .. generated];
+        Assert.True(RefMath.MaxAbsDiff(actual, ReferenceGemma.Logits(config, weights, all, features, prompt.Length)) < Tolerance);
+
+        var variants = new Dictionary<string, (PaliGemmaConfig Config, SlidingWindowMode Window)>
+        {
+            ["no sliding window"] = (config with { Text = config.Text with { SlidingWindow = null } }, SlidingWindowMode.Hf),
+            ["legacy window (prompt windowed)"] = (config, SlidingWindowMode.HfLegacy),
+            ["symmetric window"] = (config, SlidingWindowMode.Symmetric),
+            ["no attention softcap"] = (config with { Text = config.Text with { AttnLogitSoftcapping = null } }, SlidingWindowMode.Hf),
+            ["no final softcap"] = (config with { Text = config.Text with { FinalLogitSoftcapping = null } }, SlidingWindowMode.Hf),
+            ["scale by head_dim"] = (config with { Text = config.Text with { QueryPreAttnScalar = config.Text.HeadDim } }, SlidingWindowMode.Hf),
+        };
+        foreach ((string name, (PaliGemmaConfig variant, SlidingWindowMode window)) in variants)
+        {
+            float diff = RefMath.MaxAbsDiff(actual, ReferenceGemma.Logits(variant, weights, all, features, prompt.Length, window: window));
+            output.WriteLine($"graph vs reference with {name}: max |diff| = {diff:E3}");
+            Assert.True(diff > 1e-2, name);
+        }
     }
 }

@@ -8,13 +8,13 @@ Run with Debian's Python (it has Pillow and numpy):
 
 For every test image it writes
   <name>.<ext>                 the encoded test image (made deterministically here),
-  <name>.source.pil.png        Pillow's RGB pixels after exif_transpose and alpha-on-white,
+  <name>.source.pil.png        Pillow's RGB pixels after exif_transpose and convert("RGB") (alpha dropped),
   <name>.<S>.pil.png           Pillow's bicubic resize of those pixels to S x S,
 normalize_table.f32 (the float32 value HF's rescale + normalize gives each byte value), and a
 manifest.json describing them. Pixel fixtures are 8-bit RGB PNGs (lossless and far smaller than
 raw or gzipped arrays); 896 px outputs are kept only for a few images to keep the fixtures small. The reference pipeline is the one Hugging Face's
 SiglipImageProcessor applies: exif_transpose (transformers' load_image), convert_to_rgb
-(RGBA composited on a white background), resize((S, S), resample=BICUBIC), then rescale/normalise
+(Pillow convert("RGB"): alpha dropped), resize((S, S), resample=BICUBIC), then rescale/normalise
 (done in float, not stored here). The C# tests never run Python; they read these files.
 """
 
@@ -28,6 +28,7 @@ from PIL import Image, ImageOps
 
 SIZES = (224, 448, 896)
 LARGEST_FOR = {"photo", "tiny5x3", "rgba64x48"}  # images that also get an 896 px fixture
+COMPOSITE_FOR = {"rgba64x48"}  # images that also get "<name>.white.*" fixtures (alpha composited on white)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "Fixtures", "imaging")
 
 
@@ -103,15 +104,22 @@ def make_orientation_images():
     return images
 
 
-def reference_rgb(encoded):
-    """Pillow's view of the image as HF's processor sees it before resizing."""
+def reference_rgb(encoded, composite_on_white=False):
+    """Pillow's view of the image as HF's processor sees it before resizing.
+
+    HF's SiglipImageProcessor converts with image.convert("RGB"), which drops alpha (transformers'
+    image_transforms.convert_to_rgb); composite_on_white=True gives the Idefics2/Mllama-style variant
+    (alpha_composite over white) that the C# option TransparencyMode.CompositeOnWhite reproduces.
+    """
     image = Image.open(io.BytesIO(encoded))
     image = ImageOps.exif_transpose(image)
-    if image.mode != "RGB":
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255))
-        image = Image.alpha_composite(background, rgba).convert("RGB")
-    return image
+    if image.mode == "RGB":
+        return image
+    if not composite_on_white:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
 
 
 def write_png(path, image):
@@ -135,6 +143,11 @@ def main():
             write_png(os.path.join(OUT, f"{name}.{size}.pil.png"), resized)
         manifest["images"].append(
             {"name": name, "file": f"{name}.{ext}", "width": rgb.width, "height": rgb.height, "sizes": sizes})
+        if name in COMPOSITE_FOR:
+            white = reference_rgb(encoded, composite_on_white=True)
+            write_png(os.path.join(OUT, f"{name}.white.source.pil.png"), white)
+            for size in (224, 448):
+                write_png(os.path.join(OUT, f"{name}.white.{size}.pil.png"), white.resize((size, size), Image.BICUBIC))
     for name, ext, encoded in make_orientation_images():
         with open(os.path.join(OUT, f"{name}.{ext}"), "wb") as f:
             f.write(encoded)

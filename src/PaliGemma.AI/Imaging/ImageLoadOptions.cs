@@ -1,8 +1,8 @@
 namespace PaliGemma.AI;
 
 /// <summary>
-/// Limits applied when an untrusted encoded image is read and decoded. Every limit is checked before the
-/// pixels are decoded: the encoded size while the bytes are read, the dimensions from the image header.
+/// Limits and conversions applied when an untrusted encoded image is read and decoded. Every limit is checked
+/// before the pixels are decoded: the encoded size while the bytes are read, the dimensions from the image header.
 /// </summary>
 /// <remarks>Setting a value outside its documented range throws <see cref="ArgumentOutOfRangeException"/>.</remarks>
 public sealed class ImageLoadOptions
@@ -25,6 +25,7 @@ public sealed class ImageLoadOptions
     private long _maxEncodedBytes = DefaultMaxEncodedBytes;
     private long _maxPixels = DefaultMaxPixels;
     private int _maxDimension = DefaultMaxDimension;
+    private TransparencyMode _transparency = TransparencyMode.DropAlpha;
 
     /// <summary>Gets the shared instance with the default limits; used when a caller passes no options.</summary>
     internal static ImageLoadOptions Default { get; } = new();
@@ -54,6 +55,18 @@ public sealed class ImageLoadOptions
     {
         get => _maxDimension;
         set => _maxDimension = (int)Check(value, 1, ushort.MaxValue, nameof(MaxDimension));
+    }
+
+    /// <summary>
+    /// Gets or sets how transparent pixels become RGB. The default, <see cref="TransparencyMode.DropAlpha"/>,
+    /// matches Hugging Face's PaliGemma preprocessing.
+    /// </summary>
+    public TransparencyMode Transparency
+    {
+        get => _transparency;
+        set => _transparency = Enum.IsDefined(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Transparency), value, $"ImageLoadOptions.Transparency must be one of {string.Join(", ", Enum.GetNames<TransparencyMode>())}; got {(int)value}.");
     }
 
     private static long Check(long value, long min, long max, string name)

@@ -2,7 +2,8 @@ namespace PaliGemma.AI;
 
 /// <summary>
 /// Turns an encoded image (PNG, JPEG, GIF, WebP, BMP, ICO, WBMP) into PaliGemma's vision input the way
-/// Hugging Face's SiglipImageProcessor does: EXIF orientation applied, RGB with alpha composited onto white,
+/// Hugging Face's SiglipImageProcessor does: EXIF orientation applied, RGB (alpha dropped by default, or
+/// composited onto white, see <see cref="ImageLoadOptions.Transparency"/>),
 /// bicubic resize to S × S matching Pillow, rescaled to [-1, 1], channel-first float32. On the fixtures in
 /// tests/Fixtures/imaging the output equals Hugging Face's bit for bit (docs/fidelity.md).
 /// </summary>
@@ -30,7 +31,7 @@ public static class PaliGemmaImageProcessor
         return PreprocessCore(encoded, size, options ?? ImageLoadOptions.Default, DefaultSubject);
     }
 
-    /// <summary>Preprocesses an encoded image held in a byte array (not copied).</summary>
+    /// <summary>Preprocesses an encoded image held in a byte array.</summary>
     /// <param name="encoded">The encoded image bytes.</param>
     /// <param name="size">The side of the square output in pixels (224, 448 or 896 for PaliGemma); must be positive.</param>
     /// <param name="options">The limits to apply; <see langword="null"/> for the defaults.</param>
@@ -41,8 +42,7 @@ public static class PaliGemmaImageProcessor
     public static PreprocessedImage Preprocess(byte[] encoded, int size, ImageLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(encoded);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        return PreprocessCore(encoded, size, options ?? ImageLoadOptions.Default, DefaultSubject);
+        return Preprocess(encoded.AsSpan(), size, options);
     }
 
     /// <summary>
@@ -124,7 +124,7 @@ public static class PaliGemmaImageProcessor
     public static ImageInfo Identify(byte[] encoded, ImageLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(encoded);
-        return SafeImageDecoder.Identify(encoded, options ?? ImageLoadOptions.Default, DefaultSubject);
+        return Identify(encoded.AsSpan(), options);
     }
 
     /// <summary>Reads the header of an encoded image from <paramref name="stream"/> (at most <see cref="ImageLoadOptions.MaxEncodedBytes"/> + 1 bytes).</summary>

@@ -5,8 +5,8 @@ namespace PaliGemma.AI;
 
 /// <summary>
 /// Decodes untrusted encoded images with Skia's codecs (libjpeg-turbo, libpng, libwebp, …): the header is read
-/// first and every limit checked before any pixel is decoded; then the first frame is decoded, alpha is
-/// composited onto white and the EXIF orientation applied.
+/// first and every limit checked before any pixel is decoded; then the first frame is decoded, alpha is dropped
+/// or composited onto white (<see cref="ImageLoadOptions.Transparency"/>) and the EXIF orientation applied.
 /// </summary>
 /// <remarks>
 /// Skia is used rather than ImageSharp because its JPEG decoder is libjpeg-turbo, the library Pillow uses:
@@ -50,7 +50,9 @@ internal static class SafeImageDecoder
                 $"{reason}: {subject} ({info.Format}, {width}x{height}) could not be decoded: the decoder reported {result}.");
         }
 
-        RgbImage stored = CompositeOnWhite(rgba, width, height);
+        RgbImage stored = options.Transparency == TransparencyMode.CompositeOnWhite
+            ? CompositeOnWhite(rgba, width, height)
+            : DropAlpha(rgba, width, height);
         return ExifOrientation.Apply(stored, info.Orientation);
     }
 
@@ -133,6 +135,21 @@ internal static class SafeImageDecoder
             SKEncodedImageFormat other => (other.ToString().ToUpperInvariant(), "application/octet-stream"),
         };
         return new ImageInfo(width, height, name, mediaType, orientation);
+    }
+
+    /// <summary>Keeps the stored colour of every pixel (Pillow's <c>convert("RGB")</c>).</summary>
+    private static RgbImage DropAlpha(byte[] rgba, int width, int height)
+    {
+        var rgb = new RgbImage(width, height);
+        byte[] dst = rgb.Pixels;
+        for (int s = 0, d = 0; s < rgba.Length; s += 4, d += 3)
+        {
+            dst[d] = rgba[s];
+            dst[d + 1] = rgba[s + 1];
+            dst[d + 2] = rgba[s + 2];
+        }
+
+        return rgb;
     }
 
     /// <summary>

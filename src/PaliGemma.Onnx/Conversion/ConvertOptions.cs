@@ -20,6 +20,9 @@ public sealed record ConvertOptions
     /// <summary>Maximum total sequence length (prompt + generated); defaults to the decoder's <c>max_position_embeddings</c>.</summary>
     public int? MaxSequenceLength { get; init; }
 
+    /// <summary>Decoder graph choices (logits of the last position only, Gemma 2 sliding-window semantics); null = defaults.</summary>
+    public DecoderExportOptions? Decoder { get; init; }
+
     /// <summary>Replace an existing output folder (only after the new one was written completely).</summary>
     public bool Overwrite { get; init; }
 

@@ -12,8 +12,8 @@ internal sealed class OnnxGraphExporter : IModelGraphExporter
     public void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
         => VisionGraphExporter.Export(config, weights, onnxPath, precision, progress);
 
-    public void ExportDecoder(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
-        => DecoderGraphExporter.Export(config, weights, onnxPath, precision, progress);
+    public void ExportDecoder(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)
+        => DecoderGraphExporter.Export(config, weights, onnxPath, precision, options, progress);
 
     public void WriteGenAiConfig(PaliGemmaConfig config, string folder, int contextLength, IReadOnlyList<int> eosTokenIds)
         => GenAiConfigWriter.Write(config, folder, contextLength, eosTokenIds);

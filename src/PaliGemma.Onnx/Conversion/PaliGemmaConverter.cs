@@ -77,7 +77,7 @@ public static class PaliGemmaConverter
         {
             var files = new PaliGemmaModelFiles();
             exporter.ExportVision(config, weights, Path.Combine(temp, files.Vision), options.Precision, progress);
-            exporter.ExportDecoder(config, weights, Path.Combine(temp, files.Decoder), options.Precision, progress);
+            exporter.ExportDecoder(config, weights, Path.Combine(temp, files.Decoder), options.Precision, options.Decoder ?? new DecoderExportOptions(), progress);
             exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
             foreach (string file in TokenizerFiles)
             {

@@ -14,8 +14,8 @@ public static class TokenizerInspector
     /// <summary>The tokenizer settings file name (needed by ONNX Runtime GenAI's tokenizer).</summary>
     public const string TokenizerConfigFileName = "tokenizer_config.json";
 
-    /// <summary>Vocabulary size of released PaliGemma checkpoints; when a config has it, ids are checked against the released layout.</summary>
-    public const int ReleasedVocabSize = 257216;
+    /// <summary>Token count of released PaliGemma tokenizers (257152 + <c>&lt;image&gt;</c>); tokenizers this large are checked against the released id layout.</summary>
+    public const int ReleasedTokenizerSize = 257153;
 
     /// <summary>Reads the token → id map of <paramref name="tokenizerJsonPath"/> (model vocabulary plus added tokens).</summary>
     /// <param name="tokenizerJsonPath">Path of <c>tokenizer.json</c>.</param>
@@ -114,7 +114,7 @@ public static class TokenizerInspector
             ExtraStop = extraStop,
         };
 
-        if (config.Text.VocabSize == ReleasedVocabSize)
+        if (vocabulary.Count >= ReleasedTokenizerSize)
         {
             CheckReleasedLayout(tokenizerJsonPath, ids);
         }
@@ -148,7 +148,7 @@ public static class TokenizerInspector
         if (ids.Newline != 108 || ids.LocStart != 256000 || ids.SegStart != 257024 || ids.Image != 257152 || ids.Pad != 0 || ids.Eos != 1 || ids.Bos != 2)
         {
             throw new CheckpointException(
-                $"Tokenizer '{path}' has the released vocabulary size {ReleasedVocabSize} but unexpected ids (newline {ids.Newline}, loc0000 {ids.LocStart}, seg000 {ids.SegStart}, image {ids.Image}, pad/eos/bos {ids.Pad}/{ids.Eos}/{ids.Bos}); expected 108, 256000, 257024, 257152, 0/1/2.");
+                $"Tokenizer '{path}' has the size of a released PaliGemma tokenizer but unexpected ids (newline {ids.Newline}, loc0000 {ids.LocStart}, seg000 {ids.SegStart}, image {ids.Image}, pad/eos/bos {ids.Pad}/{ids.Eos}/{ids.Bos}); expected 108, 256000, 257024, 257152, 0/1/2.");
         }
     }
 

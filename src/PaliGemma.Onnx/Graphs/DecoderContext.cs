@@ -17,7 +17,7 @@ internal sealed record DecoderContext(
 {
     /// <summary>Builds the shared tensors.</summary>
     public static DecoderContext Create(
-        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string mask, string positions, string features, string embed, bool half)
+        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string mask, string positions, string features, string embed, bool half, SlidingWindowMode windowMode)
     {
         GemmaTextConfig t = config.Text;
         string batchAndSequence = b.Op("Shape", ids);
@@ -33,13 +33,18 @@ internal sealed record DecoderContext(
         string? allowedSliding = null;
         if (t.IsGemma2 && t.SlidingWindow is int window)
         {
-            // Query i (kv-cache index past + q) may see key j only when i - j < window, as HF's
-            // tril(diagonal = -window) mask and its sliding cache do; later keys (the prefix) stay visible.
+            // Query i (kv-cache index past + q) and key j: i - j < window (see SlidingWindowMode).
             string totalScalar = b.Op("Squeeze", total, b.ConstI64(0));
             string queryIndex = b.Op("Range", b.Op("Squeeze", pastLength, b.ConstI64(0)), totalScalar, b.ScalarI64(1));
             string keyIndex = b.Op("Range", b.ScalarI64(0), totalScalar, b.ScalarI64(1));
             string distance = b.Op("Sub", b.Op("Unsqueeze", queryIndex, b.ConstI64(1)), b.Op("Unsqueeze", keyIndex, b.ConstI64(0)));
             string inWindow = b.Op("Less", distance, b.ScalarI64(window));
+            inWindow = windowMode switch
+            {
+                SlidingWindowMode.Hf => b.Op("Or", inWindow, b.Op("Equal", pastLength, b.ConstI64(0))),
+                SlidingWindowMode.Symmetric => b.Op("And", inWindow, b.Op("Greater", distance, b.ScalarI64(-window))),
+                _ => inWindow,
+            };
             allowedSliding = b.Op("And", allowed, inWindow);
         }
 

@@ -18,7 +18,7 @@ namespace PaliGemma.Onnx.Graphs;
 /// Outputs: <c>logits</c> float32 [batch, seq, vocab], <c>present.{i}.key/value</c> (past ++ new).
 /// Attention uses only the padding mask (no causal mask): the runtime feeds the whole prompt in one step and then
 /// one token per step, which reproduces PaliGemma's prefix-LM attention exactly. Gemma 2's sliding window is
-/// applied in the graph on even layers (key j hidden from query i when i − j ≥ window, kv-cache indices).
+/// applied in the graph on even layers (see <see cref="SlidingWindowMode"/>).
 /// </remarks>
 public static class DecoderGraphExporter
 {
@@ -55,9 +55,30 @@ public static class DecoderGraphExporter
     /// <param name="onnxPath">Where to write the graph.</param>
     /// <param name="precision">Weight precision.</param>
     /// <param name="progress">Optional progress sink.</param>
-    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null)
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null) =>
+        Export(config, weights, onnxPath, precision, new DecoderExportOptions(), progress);
+
+    /// <summary>Exports the decoder graph with extra <paramref name="options"/>.</summary>
+    /// <param name="config">The model configuration.</param>
+    /// <param name="weights">The checkpoint, streamed one tensor at a time.</param>
+    /// <param name="onnxPath">Where to write the graph.</param>
+    /// <param name="precision">Weight precision.</param>
+    /// <param name="options">Graph variants.</param>
+    /// <param name="progress">Optional progress sink.</param>
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(options.SlidingWindowMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SlidingWindowMode, "Unknown sliding window mode.");
+        }
+
         ExportGuard.Arguments(config, weights, onnxPath, precision);
+        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, options, progress));
+    }
+
+    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)
+    {
         GemmaTextConfig t = config.Text;
         Validate(config);
         bool untied = weights.Contains(N.LmHead);
@@ -82,7 +103,7 @@ public static class DecoderGraphExporter
 
         b.Scope = "embed";
         string embed = loader.Matrix(N.EmbedTokens, t.VocabSize, h);
-        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.Half);
+        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.Half, options.SlidingWindowMode);
 
         string x = context.Embeddings;
         for (int i = 0; i < t.NumHiddenLayers; i++)
@@ -92,16 +113,22 @@ public static class DecoderGraphExporter
         }
 
         b.Scope = "head";
+        if (options.LastTokenLogitsOnly)
+        {
+            x = b.Op("Slice", x, b.ConstI64(-1), b.ConstI64(long.MaxValue), b.ConstI64(1));
+        }
+
         x = nn.RmsNorm(x, loader.RmsNormScale(N.FinalNorm, h), t.RmsNormEps);
         string head = untied ? loader.Matrix(N.LmHead, t.VocabSize, h) : embed;
-        string logits = nn.LinearTransposedWeight(x, head, h, t.VocabSize, context.BatchAndSequence);
+        string leading = b.Op("Shape", [x], [Attr.Int("start", 0), Attr.Int("end", 2)]);
+        string logits = nn.LinearTransposedWeight(x, head, h, t.VocabSize, leading);
         if (t.FinalLogitSoftcapping is float cap)
         {
             logits = nn.Softcap(logits, cap);
         }
 
         b.Op("Identity", [logits], [], Logits);
-        b.Output(Logits, ElementType.Float, "batch_size", "sequence_length", t.VocabSize);
+        b.Output(Logits, ElementType.Float, "batch_size", options.LastTokenLogitsOnly ? 1 : "sequence_length", t.VocabSize);
         for (int i = 0; i < t.NumHiddenLayers; i++)
         {
             b.Output(Layer(PresentKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);

@@ -37,4 +37,33 @@ internal static class ExportGuard
             throw new CheckpointException("Invalid PaliGemma configuration: " + message);
         }
     }
+
+    /// <summary>Runs <paramref name="export"/>; on failure deletes the partial graph and data file, then rethrows.</summary>
+    public static void Atomically(string onnxPath, Action export)
+    {
+        try
+        {
+            export();
+        }
+        catch
+        {
+            TryDelete(onnxPath);
+            TryDelete(onnxPath + ".data");
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }

@@ -29,6 +29,11 @@ public static class VisionGraphExporter
     public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null)
     {
         ExportGuard.Arguments(config, weights, onnxPath, precision);
+        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, progress));
+    }
+
+    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
+    {
         SiglipVisionConfig v = config.Vision;
         ExportGuard.Config(v.HiddenSize % v.NumAttentionHeads == 0, $"vision hidden_size {v.HiddenSize} is not divisible by num_attention_heads {v.NumAttentionHeads}.");
         ExportGuard.Config(v.PatchSize > 0 && v.ImageSize % v.PatchSize == 0, $"vision image_size {v.ImageSize} is not a multiple of patch_size {v.PatchSize}.");

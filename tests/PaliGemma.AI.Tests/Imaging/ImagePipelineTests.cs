@@ -6,6 +6,8 @@ namespace PaliGemma.AI.Tests.Imaging;
 /// <summary>Colour handling, orientation, layout and scaling of <see cref="PaliGemmaImageProcessor"/>.</summary>
 public sealed class ImagePipelineTests
 {
+    private static readonly ImageLoadOptions Composite = new() { Transparency = TransparencyMode.CompositeOnWhite };
+
     [Fact]
     public void Exif_orientation_6_swaps_width_and_height()
     {
@@ -40,11 +42,23 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
-    public void Transparent_pixels_become_white()
+    public void Transparent_pixels_keep_their_stored_colour_by_default()
+    {
+        // Hugging Face's SiglipImageProcessor uses Pillow convert("RGB"), which ignores alpha.
+        byte[] png = ImagingFixtures.Png(2, 1, (x, _) => x == 0 ? new Rgba32(255, 0, 0, 0) : new Rgba32(0, 0, 255, 128));
+
+        Assert.Equal(TransparencyMode.DropAlpha, new ImageLoadOptions().Transparency);
+        RgbImage rgb = PaliGemmaImageProcessor.ResizeToRgb(png, 2);
+
+        Assert.Equal(new byte[] { 255, 0, 0, 0, 0, 255, 255, 0, 0, 0, 0, 255 }, rgb.Pixels);
+    }
+
+    [Fact]
+    public void Transparent_pixels_become_white_when_composited()
     {
         byte[] png = ImagingFixtures.Png(4, 4, (x, _) => x < 2 ? new Rgba32(0, 0, 0, 0) : new Rgba32(0, 0, 0, 255));
 
-        PreprocessedImage image = PaliGemmaImageProcessor.Preprocess(png, 4);
+        PreprocessedImage image = PaliGemmaImageProcessor.Preprocess(png, 4, Composite);
 
         for (int c = 0; c < 3; c++)
         {
@@ -58,12 +72,12 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
-    public void Half_transparent_pixel_is_blended_with_white()
+    public void Half_transparent_pixel_is_blended_with_white_when_composited()
     {
         // 100 at alpha 128 over white: (100·128 + 255·127) / 255 = 177.2 → 177.
         byte[] png = ImagingFixtures.Png(1, 1, (_, _) => new Rgba32(100, 100, 100, 128));
 
-        RgbImage rgb = PaliGemmaImageProcessor.ResizeToRgb(png, 1);
+        RgbImage rgb = PaliGemmaImageProcessor.ResizeToRgb(png, 1, Composite);
 
         Assert.Equal(new byte[] { 177, 177, 177 }, rgb.Pixels);
     }
@@ -83,7 +97,7 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
-    public void Palette_png_with_transparency_is_converted_to_rgb_on_white()
+    public void Palette_png_with_transparency_is_converted_to_rgb_on_white_when_composited()
     {
         byte[] png = ImagingFixtures.Png(2, 1, (x, _) => x == 0 ? new Rgba32(255, 0, 0, 255) : new Rgba32(0, 0, 255, 0));
         using (var image = Image.Load<Rgba32>(png))
@@ -93,7 +107,7 @@ public sealed class ImagePipelineTests
             png = stream.ToArray();
         }
 
-        RgbImage rgb = PaliGemmaImageProcessor.ResizeToRgb(png, 2);
+        RgbImage rgb = PaliGemmaImageProcessor.ResizeToRgb(png, 2, Composite);
 
         Assert.Equal(new byte[] { 255, 0, 0, 255, 255, 255, 255, 0, 0, 255, 255, 255 }, rgb.Pixels);
     }
@@ -209,6 +223,18 @@ public sealed class ImagePipelineTests
 
         Assert.Equal(PaliGemmaImageProcessor.Preprocess(bytes, 64).PixelValues, fromAsync.PixelValues);
         Assert.Equal(bytes.Length, stream.Position);
+    }
+
+    [Fact]
+    public void Concurrent_calls_give_identical_results()
+    {
+        byte[] jpeg = ImagingFixtures.Read("exif6_200x120.jpg");
+        float[] expected = PaliGemmaImageProcessor.Preprocess(jpeg, 224).PixelValues;
+        var results = new float[8][];
+
+        Parallel.For(0, results.Length, i => results[i] = PaliGemmaImageProcessor.Preprocess(jpeg, 224).PixelValues);
+
+        Assert.All(results, r => Assert.Equal(expected, r));
     }
 
     [Fact]

@@ -19,6 +19,21 @@ public sealed class ImageSafetyTests
     }
 
     [Fact]
+    public void Pixel_limit_is_enforced_before_any_pixel_buffer_is_allocated()
+    {
+        // 8000 x 8000 passes MaxDimension but not MaxPixels; decoding would allocate 256 MB of RGBA first.
+        byte[] bomb = ImagingFixtures.PngHeaderOnly(8000, 8000);
+        PaliGemmaImageProcessor.Identify(bomb); // warm up code paths so the measurement sees only this call
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<PaliGemmaImageException>(() => PaliGemmaImageProcessor.Preprocess(bomb, 224));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(ImageErrorReason.TooManyPixels, ex.Reason);
+        Assert.True(allocated < 1_000_000, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
     public void Identify_reads_a_bomb_header_without_decoding()
     {
         ImageInfo info = PaliGemmaImageProcessor.Identify(ImagingFixtures.PngHeaderOnly(50_000, 50_000));
@@ -223,6 +238,15 @@ public sealed class ImageSafetyTests
         Assert.Equal(32L * 1024 * 1024, options.MaxEncodedBytes);
         Assert.Equal(40_000_000L, options.MaxPixels);
         Assert.Equal(32_768, options.MaxDimension);
+        Assert.Equal(TransparencyMode.DropAlpha, options.Transparency);
+    }
+
+    [Fact]
+    public void Options_reject_an_undefined_transparency_mode()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageLoadOptions { Transparency = (TransparencyMode)7 });
+
+        Assert.Equal(nameof(ImageLoadOptions.Transparency), ex.ParamName);
     }
 
     private sealed class CountingStream(Stream inner, bool seekable) : Stream

@@ -45,6 +45,28 @@ public sealed class PillowParityTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>With <see cref="TransparencyMode.CompositeOnWhite"/>, matches Pillow's alpha_composite over white.</summary>
+    [Theory]
+    [InlineData(224)]
+    [InlineData(448)]
+    public void Composite_on_white_matches_Pillow_alpha_composite(int size)
+    {
+        var options = new ImageLoadOptions { Transparency = TransparencyMode.CompositeOnWhite };
+        byte[] png = ImagingFixtures.Read("rgba64x48.png");
+        var expectedSource = ImagingFixtures.ReadRgbPng("rgba64x48.white.source.pil.png");
+        var expected = ImagingFixtures.ReadRgbPng($"rgba64x48.white.{size}.pil.png");
+
+        RgbImage decoded = SafeImageDecoder.Decode(png, options, "fixture");
+        RgbImage resized = PaliGemmaImageProcessor.ResizeToRgb(png, size, options);
+
+        ImageParity decode = ImageParity.Compare(decoded.Pixels, expectedSource.Pixels);
+        ImageParity endToEnd = ImageParity.Compare(resized.Pixels, expected.Pixels);
+        output.WriteLine($"decode rgba64x48.white: {decode}");
+        output.WriteLine($"end-to-end rgba64x48.white {size}: {endToEnd}");
+        Assert.Equal(decode.Values, decode.Exact);
+        Assert.Equal(endToEnd.Values, endToEnd.Exact);
+    }
+
     /// <summary>The resampler alone, fed Pillow's own decoded pixels, reproduces Pillow exactly.</summary>
     [Theory]
     [MemberData(nameof(Cases))]

@@ -1,5 +1,6 @@
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
+using PaliGemma.Onnx.Graphs;
 
 namespace PaliGemma.Onnx.Tests.Reference;
 
@@ -7,11 +8,11 @@ namespace PaliGemma.Onnx.Tests.Reference;
 /// Straightforward PaliGemma decoder (Gemma / Gemma 2) written from HF semantics, for one sequence:
 /// text embeddings × √hidden, k-th &lt;image&gt; token takes feature row k unscaled, 1-based RoPE positions,
 /// prefix-LM attention (keys before <c>prefixLength</c> visible to every query, later keys causal),
-/// Gemma 2 soft caps, four norms, sliding window on even layers (key hidden when i − j ≥ window).
+/// Gemma 2 soft caps, four norms, sliding window on even layers (three semantics, see SlidingWindowMode).
 /// </summary>
 internal static class ReferenceGemma
 {
-    public static float[] Logits(PaliGemmaConfig config, RandomCheckpoint w, int[] ids, float[] features, int prefixLength)
+    public static float[] Logits(PaliGemmaConfig config, RandomCheckpoint w, int[] ids, float[] features, int prefixLength, float[]? lmHead = null, SlidingWindowMode window = SlidingWindowMode.Hf)
     {
         GemmaTextConfig t = config.Text;
         int h = t.HiddenSize, s = ids.Length;
@@ -39,7 +40,7 @@ internal static class ReferenceGemma
         {
             string p = $"language_model.model.layers.{l}.";
             float[] normed = RefMath.RmsNorm(x, s, h, w.Read(p + "input_layernorm.weight"), t.RmsNormEps);
-            float[] attn = Attention(t, w, p + "self_attn.", normed, s, prefixLength, sliding: t.IsGemma2 && l % 2 == 0);
+            float[] attn = Attention(t, w, p + "self_attn.", normed, s, prefixLength, sliding: t.IsGemma2 && l % 2 == 0, window);
             if (t.IsGemma2)
             {
                 attn = RefMath.RmsNorm(attn, s, h, w.Read(p + "post_attention_layernorm.weight"), t.RmsNormEps);
@@ -57,7 +58,7 @@ internal static class ReferenceGemma
         }
 
         x = RefMath.RmsNorm(x, s, h, w.Read("language_model.model.norm.weight"), t.RmsNormEps);
-        float[] logits = RefMath.Linear(x, s, h, embed, t.VocabSize);
+        float[] logits = RefMath.Linear(x, s, h, lmHead ?? embed, t.VocabSize);
         if (t.FinalLogitSoftcapping is float cap)
         {
             for (int i = 0; i < logits.Length; i++)
@@ -82,7 +83,7 @@ internal static class ReferenceGemma
         return RefMath.Linear(gate, s, m, w.Read(p + "mlp.down_proj.weight"), h);
     }
 
-    private static float[] Attention(GemmaTextConfig t, RandomCheckpoint w, string p, float[] x, int s, int prefixLength, bool sliding)
+    private static float[] Attention(GemmaTextConfig t, RandomCheckpoint w, string p, float[] x, int s, int prefixLength, bool sliding, SlidingWindowMode mode)
     {
         int h = t.HiddenSize, d = t.HeadDim, heads = t.NumAttentionHeads, kvHeads = t.NumKeyValueHeads;
         float[] q = RefMath.Linear(x, s, h, w.Read(p + "q_proj.weight"), heads * d);
@@ -102,7 +103,7 @@ internal static class ReferenceGemma
                 for (int j = 0; j < s; j++)
                 {
                     bool visible = j < prefixLength || j <= i;
-                    if (sliding && t.SlidingWindow is int window && i - j >= window)
+                    if (sliding && t.SlidingWindow is int window && !InWindow(mode, i, j, window, prefixLength))
                     {
                         visible = false;
                     }
@@ -144,6 +145,14 @@ internal static class ReferenceGemma
 
         return RefMath.Linear(ctx, s, heads * d, w.Read(p + "o_proj.weight"), h);
     }
+
+    /// <summary>HF ≥ 4.53: prompt queries unwindowed, generated ones i − j &lt; W; legacy: i − j &lt; W for all; symmetric: |i − j| &lt; W.</summary>
+    private static bool InWindow(SlidingWindowMode mode, int i, int j, int window, int prefixLength) => mode switch
+    {
+        SlidingWindowMode.Hf => i < prefixLength || i - j < window,
+        SlidingWindowMode.HfLegacy => i - j < window,
+        _ => Math.Abs(i - j) < window,
+    };
 
     /// <summary>Rotate-half RoPE with HF's 1-based positions (token i has position i + 1).</summary>
     private static void ApplyRope(float[] x, int s, int heads, int d, float theta)
