@@ -10,20 +10,22 @@ public abstract class PaliGemmaToolResult
 {
     /// <summary>Gets a sentence an LLM can act on (what was wrong and what to pass instead), or null on success.</summary>
     [JsonPropertyName("error")]
-    [JsonPropertyOrder(-2)]
+    [JsonPropertyOrder(-4)]
     public string? Error { get; init; }
 
     /// <summary>Gets a stable machine-readable error code (see <see cref="PaliGemmaToolErrorCodes"/>), or null on success.</summary>
     [JsonPropertyName("code")]
-    [JsonPropertyOrder(-1)]
+    [JsonPropertyOrder(-3)]
     public string? Code { get; init; }
 
     /// <summary>Gets the width of the image in pixels (null on failure).</summary>
     [JsonPropertyName("imageWidth")]
+    [JsonPropertyOrder(-2)]
     public int? ImageWidth { get; init; }
 
     /// <summary>Gets the height of the image in pixels (null on failure).</summary>
     [JsonPropertyName("imageHeight")]
+    [JsonPropertyOrder(-1)]
     public int? ImageHeight { get; init; }
 
     /// <summary>Gets the model's text as generated (null on failure, or when raw text is turned off).</summary>

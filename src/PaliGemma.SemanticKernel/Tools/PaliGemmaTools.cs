@@ -16,8 +16,13 @@ public static class PaliGemmaTools
     /// <param name="resolver">Resolves <c>image</c> arguments, or null for an <see cref="ImageReferenceResolver"/> without an image store.</param>
     /// <param name="options">The settings, or null for the defaults.</param>
     /// <returns>The tools, to put in <see cref="ChatOptions.Tools"/>.</returns>
-    public static IList<AITool> Create(IPaliGemmaVision vision, IImageReferenceResolver? resolver = null, PaliGemmaToolOptions? options = null) =>
-        [.. CreatePlugin(new PaliGemmaVisionTools(vision, resolver, options))];
+    /// <remarks>Each function is bound to its own empty <see cref="Kernel"/>, so it runs without a kernel in the call's
+    /// arguments or services.</remarks>
+    public static IList<AITool> Create(IPaliGemmaVision vision, IImageReferenceResolver? resolver = null, PaliGemmaToolOptions? options = null)
+    {
+        var kernel = new Kernel();
+        return [.. CreatePlugin(new PaliGemmaVisionTools(vision, resolver, options)).Select(f => f.WithKernel(kernel))];
+    }
 
     /// <summary>Creates the Semantic Kernel plugin (name <c>paligemma</c>) over <paramref name="tools"/>.</summary>
     /// <param name="tools">The vision tools.</param>
