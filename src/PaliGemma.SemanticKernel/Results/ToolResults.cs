@@ -44,6 +44,10 @@ public sealed class DetectToolResult : PaliGemmaToolResult
     /// <summary>Gets the objects found, in the order the model wrote them (null on failure).</summary>
     [JsonPropertyName("objects")]
     public IReadOnlyList<ToolDetectedObject>? Objects { get; init; }
+
+    /// <summary>Gets the typed result this was made from (for hosts that draw it); never serialised.</summary>
+    [JsonIgnore]
+    public PaliGemma.AI.DetectionResult? Source { get; init; }
 }
 
 /// <summary>The result of the <c>Segment</c> tool.</summary>
@@ -52,6 +56,10 @@ public sealed class SegmentToolResult : PaliGemmaToolResult
     /// <summary>Gets the objects segmented, in order (null on failure).</summary>
     [JsonPropertyName("objects")]
     public IReadOnlyList<ToolSegmentedObject>? Objects { get; init; }
+
+    /// <summary>Gets the typed result this was made from, masks included (for hosts that draw it); never serialised.</summary>
+    [JsonIgnore]
+    public PaliGemma.AI.SegmentationResult? Source { get; init; }
 }
 
 /// <summary>The result of the <c>Caption</c>, <c>Ocr</c> and <c>Answer</c> tools.</summary>

@@ -38,22 +38,41 @@ public sealed class PaliGemmaVisionTools
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The result, or an error result.</returns>
     public Task<DetectToolResult> DetectAsync(string labels, string? image = null, CancellationToken cancellationToken = default) =>
-        RunAsync<DetectToolResult>(image, cancellationToken, async content =>
+        RunAsync(() => _resolver.ResolveAsync(image, cancellationToken), content => DetectCoreAsync(content, labels, cancellationToken), cancellationToken);
+
+    /// <summary>Detects objects in an image the host already has (no reference resolution).</summary>
+    /// <param name="image">The image.</param>
+    /// <param name="labels">Object names separated by commas.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The result, or an error result.</returns>
+    public Task<DetectToolResult> DetectAsync(DataContent image, string labels, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ValueTask.FromResult(image), content => DetectCoreAsync(content, labels, cancellationToken), cancellationToken);
+
+    /// <summary>Segments objects in an image the host already has (no reference resolution).</summary>
+    /// <param name="image">The image.</param>
+    /// <param name="labels">Object names separated by commas.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The result, or an error result.</returns>
+    public Task<SegmentToolResult> SegmentAsync(DataContent image, string labels, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ValueTask.FromResult(image), content => SegmentCoreAsync(content, labels, cancellationToken), cancellationToken);
+
+    private async Task<DetectToolResult> DetectCoreAsync(DataContent content, string labels, CancellationToken cancellationToken)
+    {
+        DetectionResult r = await _vision.DetectAsync(content, SplitLabels(labels), cancellationToken).ConfigureAwait(false);
+        return new DetectToolResult
         {
-            DetectionResult r = await _vision.DetectAsync(content, SplitLabels(labels), cancellationToken).ConfigureAwait(false);
-            return new DetectToolResult
+            ImageWidth = r.ImageWidth,
+            ImageHeight = r.ImageHeight,
+            Objects = [.. r.Objects.Select(o => new ToolDetectedObject
             {
-                ImageWidth = r.ImageWidth,
-                ImageHeight = r.ImageHeight,
-                Objects = [.. r.Objects.Select(o => new ToolDetectedObject
-                {
-                    Label = o.Label,
-                    Box = ToolResultMapper.Pixels(o.Box),
-                    NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
-                })],
-                RawText = _options.IncludeRawText ? r.RawText : null,
-            };
-        });
+                Label = o.Label,
+                Box = ToolResultMapper.Pixels(o.Box),
+                NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
+            })],
+            RawText = _options.IncludeRawText ? r.RawText : null,
+            Source = r,
+        };
+    }
 
     /// <summary>Segments objects; masks come as COCO RLE when a mask decoder is configured.</summary>
     /// <param name="labels">Object names separated by commas.</param>
@@ -61,23 +80,26 @@ public sealed class PaliGemmaVisionTools
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The result, or an error result.</returns>
     public Task<SegmentToolResult> SegmentAsync(string labels, string? image = null, CancellationToken cancellationToken = default) =>
-        RunAsync<SegmentToolResult>(image, cancellationToken, async content =>
+        RunAsync(() => _resolver.ResolveAsync(image, cancellationToken), content => SegmentCoreAsync(content, labels, cancellationToken), cancellationToken);
+
+    private async Task<SegmentToolResult> SegmentCoreAsync(DataContent content, string labels, CancellationToken cancellationToken)
+    {
+        SegmentationResult r = await SegmentWithMasksAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        return new SegmentToolResult
         {
-            SegmentationResult r = await SegmentWithMasksAsync(content, labels, cancellationToken).ConfigureAwait(false);
-            return new SegmentToolResult
+            ImageWidth = r.ImageWidth,
+            ImageHeight = r.ImageHeight,
+            Objects = [.. r.Objects.Select(o => new ToolSegmentedObject
             {
-                ImageWidth = r.ImageWidth,
-                ImageHeight = r.ImageHeight,
-                Objects = [.. r.Objects.Select(o => new ToolSegmentedObject
-                {
-                    Label = o.Label,
-                    Box = ToolResultMapper.Pixels(o.Box),
-                    NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
-                    Mask = o.Mask is { } mask ? ToolResultMapper.Mask(mask) : null,
-                })],
-                RawText = _options.IncludeRawText ? r.RawText : null,
-            };
-        });
+                Label = o.Label,
+                Box = ToolResultMapper.Pixels(o.Box),
+                NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
+                Mask = o.Mask is { } mask ? ToolResultMapper.Mask(mask) : null,
+            })],
+            RawText = _options.IncludeRawText ? r.RawText : null,
+            Source = r,
+        };
+    }
 
     /// <summary>
     /// Segments objects and returns the typed result with masks attached (for hosts that also render the image).
@@ -139,7 +161,7 @@ public sealed class PaliGemmaVisionTools
     }
 
     private Task<TextToolResult> RunTextAsync(string? image, CancellationToken cancellationToken, Func<DataContent, Task<TextResult>> run) =>
-        RunAsync<TextToolResult>(image, cancellationToken, async content =>
+        RunAsync(() => _resolver.ResolveAsync(image, cancellationToken), async content =>
         {
             TextResult r = await run(content).ConfigureAwait(false);
             var info = PaliGemmaImageProcessor.Identify(content.Data.Span, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });
@@ -150,14 +172,14 @@ public sealed class PaliGemmaVisionTools
                 Text = r.Text,
                 RawText = _options.IncludeRawText ? r.RawText : null,
             };
-        });
+        }, cancellationToken);
 
-    private async Task<T> RunAsync<T>(string? image, CancellationToken cancellationToken, Func<DataContent, Task<T>> run)
+    private static async Task<T> RunAsync<T>(Func<ValueTask<DataContent>> resolve, Func<DataContent, Task<T>> run, CancellationToken cancellationToken)
         where T : PaliGemmaToolResult, new()
     {
         try
         {
-            DataContent content = await _resolver.ResolveAsync(image, cancellationToken).ConfigureAwait(false);
+            DataContent content = await resolve().ConfigureAwait(false);
             return await run(content).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
