@@ -56,13 +56,10 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     private readonly ImageLoadOptions _imageLoadOptions;
     private readonly ChatClientMetadata _metadata;
     private readonly ConcurrencyGate _gate;
-    private readonly ImageFeatureCache _featureCache;
+    private readonly ImageFeatureProvider _features;
     private readonly ILogger _logger;
     private long _requests;
     private long _completed;
-    private long _encoderRuns;
-    private long _cacheHits;
-    private long _cacheMisses;
     private long _inputTokens;
     private long _outputTokens;
     private volatile bool _disposed;
@@ -99,8 +96,8 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         _ownsModel = ownsModel;
         _imageLoadOptions = _options.ImageLoadOptions ?? new ImageLoadOptions();
         _gate = new ConcurrencyGate(_options.MaxConcurrency, _options.MaxQueueLength);
-        _featureCache = new ImageFeatureCache(_options.ImageFeatureCacheCapacity);
         _logger = logger ?? NullLogger.Instance;
+        _features = new ImageFeatureProvider(model, _imageLoadOptions, _options.ImageFeatureCacheCapacity, _logger);
         _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(model.ModelPath)), model.ModelId);
     }
 
@@ -111,9 +108,9 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     public PaliGemmaChatStatistics Statistics => new(
         Interlocked.Read(ref _requests),
         Interlocked.Read(ref _completed),
-        Interlocked.Read(ref _encoderRuns),
-        Interlocked.Read(ref _cacheHits),
-        Interlocked.Read(ref _cacheMisses),
+        _features.EncoderRuns,
+        _features.Hits,
+        _features.Misses,
         Interlocked.Read(ref _inputTokens),
         Interlocked.Read(ref _outputTokens),
         _gate.Running,
@@ -160,7 +157,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     }
 
     /// <summary>Drops every cached vision feature.</summary>
-    public void ClearImageFeatureCache() => _featureCache.Clear();
+    public void ClearImageFeatureCache() => _features.Clear();
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null)
@@ -216,7 +213,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _inputTokens, promptIds.Length);
 
-        var features = await GetImageFeaturesAsync(image, cancellationToken).ConfigureAwait(false);
+        var features = await _features.GetAsync(image, cancellationToken).ConfigureAwait(false);
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher);
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -241,51 +238,14 @@ public sealed partial class PaliGemmaChatClient : IChatClient
             await ((Task)producer).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        slot.Dispose(); // free the slot before handing out the last update (disposing twice is harmless)
         Interlocked.Increment(ref _completed);
         Log.Completed(_logger, promptIds.Length, outcome.OutputTokens, outcome.FinishReason.Value);
         yield return update.Final(promptIds.Length, outcome);
     }
 
-    private async ValueTask<float[]> GetImageFeaturesAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
-    {
-        ImageFeatureCache.Key? key = null;
-        if (_featureCache.Enabled)
-        {
-            var k = ImageFeatureCache.CreateKey(image.Span, _model.ModelId, _model.ImageSize);
-            if (_featureCache.TryGet(k, out var cached))
-            {
-                Interlocked.Increment(ref _cacheHits);
-                Log.FeatureCacheHit(_logger, k.Sha256);
-                return cached;
-            }
-
-            key = k;
-        }
-
-        Interlocked.Increment(ref _cacheMisses);
-        var features = await Task.Run(
-            () =>
-            {
-                var preprocessed = PaliGemmaImageProcessor.Preprocess(image.Span, _model.ImageSize, _imageLoadOptions);
-                cancellationToken.ThrowIfCancellationRequested();
-                return _model.EncodeImage(preprocessed.PixelValues);
-            },
-            cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _encoderRuns);
-
-        if (key is { } storeKey)
-        {
-            _featureCache.Add(storeKey, features);
-        }
-
-        return features;
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Vision features of image {Sha256} came from the cache.")]
-        public static partial void FeatureCacheHit(ILogger logger, string sha256);
-
         [LoggerMessage(2, LogLevel.Debug, "PaliGemma request finished: {InputTokens} input tokens, {OutputTokens} output tokens, finish reason {FinishReason}.")]
         public static partial void Completed(ILogger logger, int inputTokens, int outputTokens, string finishReason);
     }

@@ -32,7 +32,7 @@ internal sealed class DecoderEngine : IDisposable
     public Model Model => _model;
 
     /// <summary>Checks the decoder graph's inputs, then creates the GenAI config and model.</summary>
-    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider)
+    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider, int intraOpThreads)
     {
         bool halfFeatures = CheckDecoderInputs(folder.DecoderPath);
 
@@ -45,6 +45,12 @@ internal sealed class DecoderEngine : IDisposable
             {
                 config.AppendProvider("cuda");
             }
+
+            if (intraOpThreads > 0)
+            {
+                string threads = intraOpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + threads + "}}}}");
+            }
         }
         catch (OnnxRuntimeGenAIException ex)
         {
@@ -54,7 +60,7 @@ internal sealed class DecoderEngine : IDisposable
 
         try
         {
-            var model = new Model(config);
+            var model = GenAiObjects.CreateModel(config);
             return new DecoderEngine(config, model, folder.Manifest, halfFeatures);
         }
         catch (OnnxRuntimeGenAIException ex)
@@ -121,7 +127,7 @@ internal sealed class DecoderEngine : IDisposable
         var session = new GenerationSession();
         try
         {
-            session.Parameters = new GeneratorParams(_model);
+            session.Parameters = GenAiObjects.CreateGeneratorParams(_model);
             ApplySearchOptions(session.Parameters, settings, maxLength);
 
             int hidden = _manifest.TextHiddenSize;
@@ -140,7 +146,7 @@ internal sealed class DecoderEngine : IDisposable
 
             unsafe
             {
-                session.Features = new Tensor((IntPtr)session.Pin.Pointer, shape, type);
+                session.Features = GenAiObjects.CreateTensor((IntPtr)session.Pin.Pointer, shape, type);
             }
 
             session.Generator = new Generator(_model, session.Parameters);

@@ -68,6 +68,15 @@ internal static class GenAiConfigValidator
                 Fail($"model.eos_token_id must include the manifest's token_ids.eos {manifest.TokenIds.Eos}.");
             }
 
+            // ONNX Runtime GenAI ends generation on every id listed here; the runtime must know each as a stop token.
+            foreach (int id in EosIds(eos))
+            {
+                if (id != manifest.TokenIds.Eos && !manifest.TokenIds.ExtraStop.Contains(id))
+                {
+                    Fail($"model.eos_token_id lists {id}, which the manifest names neither as token_ids.eos nor in token_ids.extra_stop; add it to extra_stop.");
+                }
+            }
+
             if (model.TryGetProperty("context_length", out var context) && context.ValueKind == JsonValueKind.Number
                 && context.GetInt64() < manifest.MaxSequenceLength)
             {

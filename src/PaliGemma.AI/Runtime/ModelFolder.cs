@@ -65,6 +65,11 @@ internal sealed class ModelFolder
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         string root = Path.GetFullPath(modelPath);
+        if (File.Exists(root))
+        {
+            throw new PaliGemmaModelException(root, "this is a file; pass the model folder that holds paligemma.json.", null);
+        }
+
         if (!Directory.Exists(root))
         {
             throw new PaliGemmaModelException(root, "the model folder does not exist.", null);

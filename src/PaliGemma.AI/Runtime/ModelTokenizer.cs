@@ -22,10 +22,10 @@ internal sealed class ModelTokenizer : IDisposable
     /// <summary>Creates the tokenizer and checks that its ids agree with the manifest.</summary>
     public static ModelTokenizer Create(Model model, ModelFolder folder)
     {
-        Tokenizer tokenizer;
+        Tokenizer? tokenizer = null;
         try
         {
-            tokenizer = new Tokenizer(model);
+            tokenizer = GenAiObjects.CreateTokenizer(model);
             tokenizer.UpdateOptions(new Dictionary<string, string>
             {
                 ["add_special_tokens"] = "false",
@@ -34,6 +34,7 @@ internal sealed class ModelTokenizer : IDisposable
         }
         catch (OnnxRuntimeGenAIException ex)
         {
+            tokenizer?.Dispose();
             throw new PaliGemmaModelException(folder.TokenizerPath, $"ONNX Runtime GenAI cannot load the tokenizer (tokenizer.json with tokenizer_config.json): {ex.Message}", ex);
         }
 

@@ -55,7 +55,7 @@ public sealed class PaliGemmaModel : IDisposable
         DecoderEngine? decoder = null;
         try
         {
-            decoder = DecoderEngine.Create(folder, provider);
+            decoder = DecoderEngine.Create(folder, provider, options.IntraOpNumThreads);
             ModelTokenizer tokenizer = ModelTokenizer.Create(decoder.Model, folder);
             try
             {

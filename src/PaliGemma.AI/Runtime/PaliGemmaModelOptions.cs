@@ -9,6 +9,9 @@ public sealed class PaliGemmaModelOptions
     /// </summary>
     public string ExecutionProvider { get; set; } = "cpu";
 
-    /// <summary>Threads ONNX Runtime may use inside one operator of the vision graph; 0 = runtime default.</summary>
+    /// <summary>
+    /// Threads ONNX Runtime may use inside one operator, for the vision and the decoder sessions; 0 = the runtime's
+    /// default (one per physical core). Negative values are rejected.
+    /// </summary>
     public int IntraOpNumThreads { get; set; }
 }

@@ -66,6 +66,15 @@ public static class PaliGemmaVisionExtensions
     public static Task<TextResult> CaptionAsync(this IPaliGemmaVision vision, byte[] encodedImage, string language = "en", CancellationToken cancellationToken = default) =>
         Checked(vision).CaptionAsync(PaliGemmaImageContent.FromBytes(encodedImage), language, cancellationToken);
 
+    /// <summary>Captions an image stream.</summary>
+    /// <param name="vision">The service.</param>
+    /// <param name="image">The image stream (read to its end).</param>
+    /// <param name="language">The language code.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The caption.</returns>
+    public static async Task<TextResult> CaptionAsync(this IPaliGemmaVision vision, Stream image, string language = "en", CancellationToken cancellationToken = default) =>
+        await Checked(vision).CaptionAsync(await PaliGemmaImageContent.FromStreamAsync(image, null, cancellationToken).ConfigureAwait(false), language, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Captions an image file.</summary>
     /// <param name="vision">The service.</param>
     /// <param name="imagePath">The image file.</param>
@@ -82,6 +91,14 @@ public static class PaliGemmaVisionExtensions
     /// <returns>The text.</returns>
     public static Task<TextResult> OcrAsync(this IPaliGemmaVision vision, byte[] encodedImage, CancellationToken cancellationToken = default) =>
         Checked(vision).OcrAsync(PaliGemmaImageContent.FromBytes(encodedImage), cancellationToken);
+
+    /// <summary>Reads the text in an image stream.</summary>
+    /// <param name="vision">The service.</param>
+    /// <param name="image">The image stream (read to its end).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The text.</returns>
+    public static async Task<TextResult> OcrAsync(this IPaliGemmaVision vision, Stream image, CancellationToken cancellationToken = default) =>
+        await Checked(vision).OcrAsync(await PaliGemmaImageContent.FromStreamAsync(image, null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Reads the text in an image file.</summary>
     /// <param name="vision">The service.</param>
@@ -100,6 +117,16 @@ public static class PaliGemmaVisionExtensions
     /// <returns>The answer.</returns>
     public static Task<TextResult> AnswerAsync(this IPaliGemmaVision vision, byte[] encodedImage, string question, string language = "en", CancellationToken cancellationToken = default) =>
         Checked(vision).AnswerAsync(PaliGemmaImageContent.FromBytes(encodedImage), question, language, cancellationToken);
+
+    /// <summary>Answers a question about an image stream.</summary>
+    /// <param name="vision">The service.</param>
+    /// <param name="image">The image stream (read to its end).</param>
+    /// <param name="question">The question.</param>
+    /// <param name="language">The language code.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The answer.</returns>
+    public static async Task<TextResult> AnswerAsync(this IPaliGemmaVision vision, Stream image, string question, string language = "en", CancellationToken cancellationToken = default) =>
+        await Checked(vision).AnswerAsync(await PaliGemmaImageContent.FromStreamAsync(image, null, cancellationToken).ConfigureAwait(false), question, language, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Answers a question about an image file.</summary>
     /// <param name="vision">The service.</param>

@@ -77,6 +77,23 @@ public sealed class PaliGemmaChatClientConcurrencyTests(ChatTestModels models)
     }
 
     [Fact]
+    public async Task Slot_is_free_once_the_final_update_is_handed_out()
+    {
+        using var client = new PaliGemmaChatClient(models.Pg2, new PaliGemmaChatClientOptions { MaxConcurrency = 1 });
+        ChatResponseUpdate? final = null;
+        await foreach (var update in client.GetStreamingResponseAsync(Ask("ocr", TestImages.Png(1)), new ChatOptions { MaxOutputTokens = 3 }))
+        {
+            if (update.FinishReason is not null)
+            {
+                final = update;
+                Assert.Equal(0, client.Statistics.RunningRequests);
+            }
+        }
+
+        Assert.NotNull(final);
+    }
+
+    [Fact]
     public async Task Cancelling_while_queued_gives_up_the_place_without_running()
     {
         using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { MaxConcurrency = 1 });
@@ -130,6 +147,22 @@ public sealed class PaliGemmaChatClientConcurrencyTests(ChatTestModels models)
         Assert.Equal(2, stats.ImageFeatureCacheHits);
         Assert.Equal(1, stats.ImageFeatureCacheMisses);
         Assert.NotNull(other.Text);
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_for_one_image_share_a_single_vision_run()
+    {
+        var model = models.Pg2;
+        using var client = new PaliGemmaChatClient(model, new PaliGemmaChatClientOptions { MaxConcurrency = 8 });
+        var image = TestImages.Png(9);
+        var options = new ChatOptions { MaxOutputTokens = 4 };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => client.GetResponseAsync(Ask("caption en", image), options))));
+
+        Assert.Single(responses.Select(r => r.Text).Distinct());
+        Assert.Equal(1, client.Statistics.VisionEncoderRuns);
+        Assert.Equal(1, client.Statistics.ImageFeatureCacheMisses);
+        Assert.Equal(7, client.Statistics.ImageFeatureCacheHits);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class PaliGemmaChatClientInputTests(ChatTestModels models)
     public async Task Garbage_bytes_labelled_as_an_image_fail_with_the_image_exception()
     {
         var ex = await FailsAsync<PaliGemmaImageException>(Ask("caption en", new DataContent("definitely not a png"u8.ToArray(), "image/png")));
-        Assert.Equal(ImageErrorReason.UnknownFormat, ex.Reason);
+        Assert.Contains(ex.Reason, new[] { ImageErrorReason.UnknownFormat, ImageErrorReason.Truncated, ImageErrorReason.Corrupt });
     }
 
     [Fact]

@@ -124,6 +124,23 @@ public sealed class CorruptModelFolderTests : IDisposable
         Assert.Contains("token_ids." + key, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tokenizer.json")]
+    [InlineData("decoder.onnx.data")]
+    public void Failed_native_constructors_are_not_finalized(string file)
+    {
+        // ONNX Runtime GenAI 0.18 finalizers dereference the null handle a failed constructor leaves behind;
+        // a load failing there must not crash the process when the finalizer thread runs.
+        byte[] bytes = File.ReadAllBytes(PathOf(file));
+        File.WriteAllBytes(PathOf(file), bytes[..(bytes.Length / 3)]);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Throws<PaliGemmaModelException>(() => PaliGemmaModel.Load(_folder));
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+    }
+
     [Fact]
     public void Vision_graph_of_another_image_size()
     {

@@ -92,6 +92,25 @@ public sealed class GenerationTests(TinyModelFixture fixture) : IClassFixture<Ti
     }
 
     [Fact]
+    public void Fp16_export_tracks_the_fp32_model()
+    {
+        PaliGemmaModel fp32 = fixture.Model(TinyModelKind.PaliGemma2At224);
+        PaliGemmaModel fp16 = fixture.Model(TinyModelKind.PaliGemma2At224Fp16);
+        Assert.Equal("fp16", fp16.Manifest.Precision);
+        float[] pixels = TinyModelFixture.Pixels(224, 8);
+        float[] features32 = fp32.EncodeImage(pixels);
+        float[] features16 = fp16.EncodeImage(pixels);
+        int[] prompt = fp32.BuildPromptIds("caption en");
+        float[] logits32 = fp32.GetFirstStepLogits(features32, prompt);
+        float[] logits16 = fp16.GetFirstStepLogits(features16, prompt);
+
+        float range = logits32.Max() - logits32.Min();
+        float maxDifference = logits32.Zip(logits16, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(maxDifference < 0.05f * range, $"fp16 logits differ by {maxDifference} (fp32 range {range})");
+        Assert.Equal(Array.IndexOf(logits32, logits32.Max()), Array.IndexOf(logits16, logits16.Max()));
+    }
+
+    [Fact]
     public void Text_only_prompt_binds_empty_features()
     {
         PaliGemmaModel model = fixture.Model(TinyModelKind.PaliGemma1At224);

