@@ -1,1 +1,12 @@
-Console.WriteLine("paligemma");
+using System.CommandLine;
+using PaliGemma.Cli.Commands;
+
+// Each command lives in Commands/<Name>Command.cs and is registered here, one line each.
+var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints, create tiny test models, inspect model folders.")
+{
+    ConvertCommand.Create(),
+    CreateTinyCommand.Create(),
+    InspectCommand.Create(),
+};
+
+return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -43,6 +43,23 @@ public interface ICheckpointReader : IDisposable
 
     /// <summary>Copies a tensor, converted to float32, into <paramref name="destination"/> (length must equal the element count).</summary>
     void ReadFloat32(string name, Span<float> destination);
+
+    /// <summary>
+    /// Copies the elements <c>[elementOffset, elementOffset + destination.Length)</c> of a tensor (flattened, row-major),
+    /// converted to float32, so large tensors can be streamed in slices. The default implementation reads the whole tensor.
+    /// </summary>
+    void ReadFloat32(string name, long elementOffset, Span<float> destination)
+    {
+        TensorInfo info = GetInfo(name);
+        if (elementOffset < 0 || elementOffset + destination.Length > info.ElementCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(elementOffset), $"Slice [{elementOffset}, {elementOffset + destination.Length}) is outside tensor '{name}' of {info.ElementCount} elements.");
+        }
+
+        float[] all = new float[info.ElementCount];
+        ReadFloat32(name, all);
+        all.AsSpan((int)elementOffset, destination.Length).CopyTo(destination);
+    }
 }
 
 /// <summary>A checkpoint or its configuration is missing, malformed or inconsistent.</summary>

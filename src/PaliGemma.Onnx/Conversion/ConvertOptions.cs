@@ -1,0 +1,34 @@
+using PaliGemma.Onnx.Graphs;
+
+namespace PaliGemma.Onnx.Conversion;
+
+/// <summary>Options of <see cref="PaliGemmaConverter.Convert(ConvertOptions)"/>.</summary>
+public sealed record ConvertOptions
+{
+    /// <summary>The Hugging Face checkpoint folder (<c>config.json</c>, safetensors, tokenizer files).</summary>
+    public required string InputDirectory { get; init; }
+
+    /// <summary>The model folder to create. It must not exist unless <see cref="Overwrite"/> is set.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Weight precision of the exported graphs.</summary>
+    public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
+
+    /// <summary>The model id written to the manifest; defaults to the input folder's name.</summary>
+    public string? ModelId { get; init; }
+
+    /// <summary>Maximum total sequence length (prompt + generated); defaults to the decoder's <c>max_position_embeddings</c>.</summary>
+    public int? MaxSequenceLength { get; init; }
+
+    /// <summary>Decoder graph choices (logits of the last position only, Gemma 2 sliding-window semantics); null = defaults.</summary>
+    public DecoderExportOptions? Decoder { get; init; }
+
+    /// <summary>Replace an existing output folder (only after the new one was written completely).</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>A free-form description stored in the manifest's source section.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>finish</c>.</summary>
+    public IProgress<ExportProgress>? Progress { get; init; }
+}
