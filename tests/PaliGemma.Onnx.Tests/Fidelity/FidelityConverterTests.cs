@@ -36,7 +36,7 @@ public sealed class FidelityConverterTests(ConvertedFixtureModels models, ITestO
         double tolerance = FidelityMeasurement.Float32Tolerance(name);
 
         FidelityMeasurement m = FidelityMeasurement.Measure(fx, model);
-        output.WriteLine($"{fx} fp32 (converted in {model.ConvertTime.TotalSeconds:F1} s, tolerance {tolerance:E0}): {m.Describe()}");
+        output.WriteLine($"{fx} fp32 (converted in {model.ConvertTime.TotalMilliseconds:F0} ms, tolerance {tolerance:E0}): {m.Describe()}");
 
         Assert.True(m.Vision <= tolerance, $"{fx} vision max |diff| {m.Vision:E3} > {tolerance:E0}");
         Assert.True(m.MaxLogits <= tolerance, $"{fx} logits max |diff| {m.MaxLogits:E3} > {tolerance:E0}: {m.Describe()}");
@@ -53,7 +53,7 @@ public sealed class FidelityConverterTests(ConvertedFixtureModels models, ITestO
         AssertManifest(fx, model, "fp16");
 
         FidelityMeasurement m = FidelityMeasurement.Measure(fx, model);
-        output.WriteLine($"{fx} fp16 (converted in {model.ConvertTime.TotalSeconds:F1} s): top-1 agreement {m.Agreement:P1}; {m.Describe()}");
+        output.WriteLine($"{fx} fp16 (converted in {model.ConvertTime.TotalMilliseconds:F0} ms): top-1 agreement {m.Agreement:P1}; {m.Describe()}");
 
         Assert.True(m.Agreement >= Float16Agreement, $"{fx} fp16 top-1 agreement {m.Agreement:P1} < {Float16Agreement:P0}: {m.Describe()}");
         Assert.True(m.Vision < 5e-3, $"{fx} fp16 vision max |diff| {m.Vision:E3}");
@@ -74,5 +74,10 @@ public sealed class FidelityConverterTests(ConvertedFixtureModels models, ITestO
         Assert.Equal(model.Manifest.TokenIds.Newline, fx.Prompt(string.Empty)[^1]);
         Assert.True(File.Exists(Path.Combine(model.Folder, "genai_config.json")));
         Assert.True(File.Exists(Path.Combine(model.Folder, "tokenizer.json")));
+
+        // The folder is complete for ORT GenAI: its tokenizer loads and maps the special tokens to the fixture's ids.
+        using var genAi = new Microsoft.ML.OnnxRuntimeGenAI.Model(model.Folder);
+        using var tokenizer = new Microsoft.ML.OnnxRuntimeGenAI.Tokenizer(genAi);
+        Assert.Equal("<loc0001><seg002>", tokenizer.Decode([model.Manifest.TokenIds.LocStart + 1, model.Manifest.TokenIds.SegStart + 2]));
     }
 }

@@ -55,4 +55,15 @@ public sealed class FidelityMutationTests(ConvertedFixtureModels models, ITestOu
         Assert.True(m.MaxLogits <= tolerance, $"0-based positions moved the logits by {m.MaxLogits:E3}");
         Assert.Equal(m.Image.Expected, m.Image.Generated);
     }
+
+    [Fact]
+    public void Mutation_switch_is_unreachable_from_the_public_api()
+    {
+        Assert.False(typeof(DecoderMutation).IsPublic);
+        System.Reflection.PropertyInfo? property = typeof(DecoderExportOptions).GetProperty("Mutation", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+        Assert.NotNull(property);
+        Assert.True(property.GetMethod!.IsAssembly && property.SetMethod!.IsAssembly);
+        Assert.Equal(DecoderMutation.None, new DecoderExportOptions().Mutation);
+        Assert.DoesNotContain(typeof(DecoderExportOptions).Assembly.GetExportedTypes().SelectMany(t => t.GetProperties()), p => p.PropertyType == typeof(DecoderMutation));
+    }
 }
