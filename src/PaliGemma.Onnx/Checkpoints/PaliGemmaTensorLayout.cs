@@ -27,70 +27,39 @@ public enum TensorRole
 /// <param name="Role">What the tensor is, for initialisation.</param>
 public sealed record ExpectedTensor(string Name, IReadOnlyList<long> Shape, TensorRole Role);
 
-/// <summary>The tensor names and shapes of a Hugging Face PaliGemma checkpoint, derived from its config.</summary>
+/// <summary>
+/// The tensors a Hugging Face PaliGemma checkpoint must hold (names and shapes from
+/// <see cref="PaliGemmaTensorNames"/>), with the role of each, and validation of a checkpoint against them.
+/// </summary>
 public static class PaliGemmaTensorLayout
 {
-    /// <summary>Prefix of the SigLIP tower.</summary>
-    public const string VisionPrefix = "vision_tower.vision_model.";
-
-    /// <summary>Prefix of the Gemma decoder.</summary>
-    public const string TextPrefix = "language_model.model.";
-
     /// <summary>Lists every tensor the checkpoint must contain (the tied <c>lm_head</c> is optional and not listed).</summary>
     /// <param name="config">The checkpoint configuration.</param>
     public static IReadOnlyList<ExpectedTensor> Expected(PaliGemmaConfig config)
+        => PaliGemmaTensorNames.AllTensors(config).Select(t => new ExpectedTensor(t.Name, t.Shape, RoleOf(t.Name))).ToArray();
+
+    /// <summary>Classifies a canonical tensor name (bias, embedding, LayerNorm or RMSNorm scale, or weight).</summary>
+    /// <param name="name">A canonical tensor name.</param>
+    public static TensorRole RoleOf(string name)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var list = new List<ExpectedTensor>();
-        SiglipVisionConfig v = config.Vision;
-        long h = v.HiddenSize;
-        string e = VisionPrefix + "embeddings.";
-        list.Add(new(e + "patch_embedding.weight", [h, v.NumChannels, v.PatchSize, v.PatchSize], TensorRole.Weight));
-        list.Add(new(e + "patch_embedding.bias", [h], TensorRole.Bias));
-        list.Add(new(e + "position_embedding.weight", [v.NumPatches, h], TensorRole.Embedding));
-        for (int i = 0; i < v.NumHiddenLayers; i++)
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.EndsWith(".bias", StringComparison.Ordinal))
         {
-            string l = $"{VisionPrefix}encoder.layers.{i}.";
-            AddLayerNorm(list, l + "layer_norm1", h);
-            foreach (string proj in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
-            {
-                AddLinear(list, $"{l}self_attn.{proj}", h, h);
-            }
-
-            AddLayerNorm(list, l + "layer_norm2", h);
-            AddLinear(list, l + "mlp.fc1", v.IntermediateSize, h);
-            AddLinear(list, l + "mlp.fc2", h, v.IntermediateSize);
+            return TensorRole.Bias;
         }
 
-        AddLayerNorm(list, VisionPrefix + "post_layernorm", h);
-        AddLinear(list, "multi_modal_projector.linear", config.ProjectionDim, h);
-
-        GemmaTextConfig t = config.Text;
-        long d = t.HiddenSize;
-        long q = (long)t.NumAttentionHeads * t.HeadDim;
-        long kv = (long)t.NumKeyValueHeads * t.HeadDim;
-        list.Add(new(TextPrefix + "embed_tokens.weight", [t.VocabSize, d], TensorRole.Embedding));
-        for (int i = 0; i < t.NumHiddenLayers; i++)
+        if (name.EndsWith("embed_tokens.weight", StringComparison.Ordinal) || name.EndsWith("position_embedding.weight", StringComparison.Ordinal))
         {
-            string l = $"{TextPrefix}layers.{i}.";
-            list.Add(new(l + "self_attn.q_proj.weight", [q, d], TensorRole.Weight));
-            list.Add(new(l + "self_attn.k_proj.weight", [kv, d], TensorRole.Weight));
-            list.Add(new(l + "self_attn.v_proj.weight", [kv, d], TensorRole.Weight));
-            list.Add(new(l + "self_attn.o_proj.weight", [d, q], TensorRole.Weight));
-            list.Add(new(l + "mlp.gate_proj.weight", [t.IntermediateSize, d], TensorRole.Weight));
-            list.Add(new(l + "mlp.up_proj.weight", [t.IntermediateSize, d], TensorRole.Weight));
-            list.Add(new(l + "mlp.down_proj.weight", [d, t.IntermediateSize], TensorRole.Weight));
-            list.Add(new(l + "input_layernorm.weight", [d], TensorRole.RmsNormScale));
-            list.Add(new(l + "post_attention_layernorm.weight", [d], TensorRole.RmsNormScale));
-            if (t.IsGemma2)
-            {
-                list.Add(new(l + "pre_feedforward_layernorm.weight", [d], TensorRole.RmsNormScale));
-                list.Add(new(l + "post_feedforward_layernorm.weight", [d], TensorRole.RmsNormScale));
-            }
+            return TensorRole.Embedding;
         }
 
-        list.Add(new(TextPrefix + "norm.weight", [d], TensorRole.RmsNormScale));
-        return list;
+        bool norm = name.EndsWith("norm.weight", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal);
+        if (!norm)
+        {
+            return TensorRole.Weight;
+        }
+
+        return name.StartsWith(PaliGemmaTensorNames.Text, StringComparison.Ordinal) ? TensorRole.RmsNormScale : TensorRole.LayerNormScale;
     }
 
     /// <summary>
@@ -135,17 +104,5 @@ public static class PaliGemmaTensorLayout
             string more = problems.Count > shown ? $" (and {problems.Count - shown} more)" : string.Empty;
             throw new CheckpointException($"Checkpoint '{source}' does not match its config: {string.Join("; ", problems.Take(shown))}{more}.");
         }
-    }
-
-    private static void AddLinear(List<ExpectedTensor> list, string name, long outFeatures, long inFeatures)
-    {
-        list.Add(new(name + ".weight", [outFeatures, inFeatures], TensorRole.Weight));
-        list.Add(new(name + ".bias", [outFeatures], TensorRole.Bias));
-    }
-
-    private static void AddLayerNorm(List<ExpectedTensor> list, string name, long width)
-    {
-        list.Add(new(name + ".weight", [width], TensorRole.LayerNormScale));
-        list.Add(new(name + ".bias", [width], TensorRole.Bias));
     }
 }

@@ -11,6 +11,7 @@ namespace PaliGemma.Onnx.Tiny;
 public static class TinyModels
 {
     private static readonly object Gate = new();
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Makes <paramref name="outputDir"/> a converted tiny model folder for <paramref name="options"/>. If the folder
@@ -28,6 +29,7 @@ public static class TinyModels
         string key = CacheKey(options, precision);
         lock (Gate)
         {
+            using FileStream folderLock = AcquireFolderLock(outputDir);
             if (TryReadManifest(outputDir) is { Source.Description: { } description } existing && description.EndsWith(key, StringComparison.Ordinal))
             {
                 return existing;
@@ -53,6 +55,27 @@ public static class TinyModels
                 {
                     Directory.Delete(checkpoint, recursive: true);
                 }
+            }
+        }
+    }
+
+    /// <summary>Serialises creators across processes (test runs of several projects may share a cache folder); the lock file
+    /// (<c>&lt;folder&gt;.lock</c>) is left in place so that no two processes can ever lock different files of the same name.</summary>
+    private static FileStream AcquireFolderLock(string outputDir)
+    {
+        string full = Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string lockPath = full + ".lock";
+        DateTime deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
             }
         }
     }
