@@ -45,6 +45,12 @@ internal sealed class ReferenceFixture
 
     public PaliGemmaConfig Config { get; }
 
+    /// <summary>Gets the reference case folder (same as <see cref="ModelFolder"/>).</summary>
+    public string Folder => ModelFolder;
+
+    /// <summary>Gets the single safetensors file of the checkpoint.</summary>
+    public string CheckpointPath => Path.Combine(CheckpointFolderPath, CheckpointFolder.SingleFileName);
+
     /// <summary>Gets the HF checkpoint folder (config.json + model.safetensors).</summary>
     public string CheckpointFolderPath => Path.Combine(ModelFolder, "model");
 
