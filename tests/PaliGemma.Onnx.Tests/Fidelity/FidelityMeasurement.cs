@@ -146,7 +146,7 @@ internal sealed record FidelityMeasurement(
             same++;
         }
 
-        return new Run(Math.Max(MaxDiff(forced), same > steps ? MaxDiff(logits) : 0), agreeing, same, [.. tokens], expected);
+        return new Run(Math.Max(MaxDiff(forced), same >= steps ? MaxDiff(logits) : 0), agreeing, same, [.. tokens], expected);
     }
 
     /// <summary>One prompt's figures.</summary>
