@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
@@ -9,6 +10,12 @@ namespace AgentDemo;
 /// <summary>The <c>--agent</c> mode: an LLM that cannot see answers a question by calling the PaliGemma tools.</summary>
 internal static class AgentMode
 {
+    private static readonly JsonSerializerOptions Display = new(AIJsonUtilities.DefaultOptions)
+    {
+        WriteIndented = false,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static async Task<int> RunAsync(DemoSession session, DemoArguments args, IChatClient llm, string endpoint, CancellationToken cancellationToken)
     {
         byte[] bytes = await File.ReadAllBytesAsync(args.ImagePath, cancellationToken);
@@ -22,9 +29,9 @@ internal static class AgentMode
                 c.MaximumIterationsPerRequest = 8;
                 c.FunctionInvoker = async (context, ct) =>
                 {
-                    AnsiConsole.MarkupLine($"[yellow]→ {Markup.Escape(context.Function.Name)}[/]({Markup.Escape(JsonSerializer.Serialize(context.Arguments, AIJsonUtilities.DefaultOptions))})");
+                    AnsiConsole.MarkupLine($"[yellow]→ {Markup.Escape(context.Function.Name)}[/]({Markup.Escape(JsonSerializer.Serialize(context.Arguments, Display))})");
                     object? result = await context.Function.InvokeAsync(context.Arguments, ct);
-                    string json = result is JsonElement e ? e.GetRawText() : JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions);
+                    string json = JsonSerializer.Serialize(result, Display);
                     AnsiConsole.MarkupLine($"[grey]← {Markup.Escape(json.Length > 600 ? json[..600] + "…" : json)}[/]");
                     return result;
                 };
