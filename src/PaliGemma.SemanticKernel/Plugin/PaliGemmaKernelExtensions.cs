@@ -31,6 +31,20 @@ public static class PaliGemmaKernelExtensions
         return builder;
     }
 
+    /// <summary>Adds a local PaliGemma model configured from a configuration section, and the vision tools; see the other overload.</summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="configuration">The section whose keys match <see cref="PaliGemmaOptions"/> (for example <c>configuration.GetSection("PaliGemma")</c>).</param>
+    /// <param name="configureTools">Sets the tool options, or null for the defaults.</param>
+    /// <returns>The builder.</returns>
+    public static IKernelBuilder AddPaliGemma(this IKernelBuilder builder, Microsoft.Extensions.Configuration.IConfiguration configuration, Action<PaliGemmaToolOptions>? configureTools = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddPaliGemma(configuration);
+        AddPaliGemmaTools(builder.Services, configureTools);
+        return builder;
+    }
+
     /// <summary>
     /// Registers the vision tools over an <see cref="IPaliGemmaVision"/> that is already registered (or registered later).
     /// </summary>
@@ -56,7 +70,7 @@ public static class PaliGemmaKernelExtensions
 
     /// <summary>Adds the PaliGemma plugin (name <c>paligemma</c>), built from the services' <see cref="PaliGemmaVisionTools"/>.</summary>
     /// <param name="plugins">The kernel's plugin collection.</param>
-    /// <param name="services">The services to take the tools from; null for the services the plugins were built with is not possible, so pass <c>kernel.Services</c>.</param>
+    /// <param name="services">The services that hold <see cref="PaliGemmaVisionTools"/>, usually <c>kernel.Services</c>.</param>
     /// <returns>The plugin.</returns>
     public static KernelPlugin AddPaliGemmaPlugin(this ICollection<KernelPlugin> plugins, IServiceProvider services)
     {
@@ -88,7 +102,7 @@ public static class PaliGemmaKernelExtensions
     }
 
     /// <summary>Adds the PaliGemma plugin to <paramref name="kernel"/>, with tools from its services.</summary>
-    /// <param name="kernel">The kernel (built with <see cref="AddPaliGemma"/> or with <see cref="AddPaliGemmaTools"/> in its services).</param>
+    /// <param name="kernel">The kernel (built with <c>AddPaliGemma</c> or with <see cref="AddPaliGemmaTools"/> in its services).</param>
     /// <returns>The plugin.</returns>
     public static KernelPlugin AddPaliGemmaPlugin(this Kernel kernel)
     {

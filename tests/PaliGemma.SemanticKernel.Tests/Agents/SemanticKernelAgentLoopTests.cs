@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
@@ -78,6 +79,36 @@ public class SemanticKernelAgentLoopTests
         Assert.NotNull(missing);
         Assert.Equal(PaliGemmaToolErrorCodes.ImageNotFound, missing.Code);
         Assert.Null(missing.Text);
+    }
+
+    [Fact]
+    public async Task Configuration_binding_and_tool_options_reach_the_plugin()
+    {
+        string root = Directory.CreateTempSubdirectory("pg-sk-root-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(root, "scene.png"), AgentModelFixture.SceneBytes);
+            IConfiguration configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["PaliGemma:ModelPath"] = AgentModelFixture.Folder, ["PaliGemma:VisionMaxOutputTokens"] = "8" })
+                .Build();
+            IKernelBuilder builder = Kernel.CreateBuilder();
+            builder.AddPaliGemma(configuration.GetSection("PaliGemma"), tools => tools.AllowedRoots.Add(root));
+            Kernel kernel = builder.Build();
+            KernelPlugin plugin = kernel.AddPaliGemmaPlugin();
+
+            TextToolResult? caption = await kernel.InvokeAsync<TextToolResult>(plugin["Caption"], new KernelArguments { ["image"] = "scene.png" });
+            TextToolResult? outside = await kernel.InvokeAsync<TextToolResult>(plugin["Caption"], new KernelArguments { ["image"] = "/etc/hostname" });
+
+            Assert.Null(caption!.Error);
+            Assert.Equal(240, caption.ImageHeight);
+            Assert.NotNull(caption.Text);
+            Assert.NotNull(kernel.GetRequiredService<PaliGemmaVisionTools>().Options.MaskDecoder);
+            Assert.Equal(PaliGemmaToolErrorCodes.PathNotAllowed, outside!.Code);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
