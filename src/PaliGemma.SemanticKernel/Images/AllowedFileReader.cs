@@ -14,10 +14,12 @@ internal sealed class AllowedFileReader
 {
     private const int MaxLinkHops = 40;
     private readonly string[] _roots;
+    private readonly (string Given, string Real)[] _aliases;
 
     public AllowedFileReader(IEnumerable<string> roots)
     {
-        _roots = [.. roots.Select(Canonical)];
+        _aliases = [.. roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).Select(r => (r, RealPath(r)))];
+        _roots = [.. _aliases.Select(a => a.Real).Distinct()];
     }
 
     public bool Enabled => _roots.Length > 0;
@@ -37,7 +39,7 @@ internal sealed class AllowedFileReader
         }
 
         IEnumerable<string> candidates = Path.IsPathRooted(reference)
-            ? [Path.GetFullPath(reference)]
+            ? [ToRealRoot(Path.GetFullPath(reference))]
             : _roots.Select(r => Path.GetFullPath(Path.Combine(r, reference)));
 
         ImageReferenceException? firstFailure = null;
@@ -119,16 +121,34 @@ internal sealed class AllowedFileReader
         throw NotAllowed($"The path '{reference}' has too many levels of links.");
     }
 
-    private static string Canonical(string root)
+    /// <summary>Rewrites an absolute path given under a root's spelled form (for example through a linked parent folder) to the root's real path.</summary>
+    private string ToRealRoot(string fullPath)
     {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        var info = new DirectoryInfo(full);
-        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } final)
+        foreach ((string given, string real) in _aliases)
         {
-            full = Path.TrimEndingDirectorySeparator(final.FullName);
+            if (given != real && IsUnder(fullPath, given))
+            {
+                return Path.Join(real, Path.GetRelativePath(given, fullPath));
+            }
         }
 
-        return full;
+        return fullPath;
+    }
+
+    /// <summary>The path with every link along it resolved (a root's real location).</summary>
+    private static string RealPath(string fullPath)
+    {
+        string current = Path.GetPathRoot(fullPath)!;
+        foreach (string part in fullPath[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            for (int hop = 0; hop < MaxLinkHops && new DirectoryInfo(current).LinkTarget is { } target; hop++)
+            {
+                current = Path.GetFullPath(target, Path.GetDirectoryName(current)!);
+            }
+        }
+
+        return Path.TrimEndingDirectorySeparator(current);
     }
 
     private static bool IsUnder(string path, string root)

@@ -37,6 +37,14 @@ public sealed class ImageReferenceResolver : IImageReferenceResolver
     /// <inheritdoc />
     public async ValueTask<DataContent> ResolveAsync(string? reference, CancellationToken cancellationToken = default)
     {
+        // No id, path or URL is longer than the longest acceptable data: URI; refuse huge text before touching it.
+        if (reference is not null && reference.Length > DataUriImageReader.MaxUriLength(_options.MaxImageBytes))
+        {
+            throw new ImageReferenceException(
+                PaliGemmaToolErrorCodes.ImageTooLarge,
+                $"The image reference is {reference.Length} characters; at most {DataUriImageReader.MaxUriLength(_options.MaxImageBytes)} are accepted (images up to {_options.MaxImageBytes} bytes). Register the image with the host and pass its id instead.");
+        }
+
         DataContent image = await ResolveRawAsync(reference?.Trim(), cancellationToken).ConfigureAwait(false);
         if (image.Data.Length > _options.MaxImageBytes)
         {

@@ -109,6 +109,22 @@ public sealed class FileReferenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_root_reached_through_a_linked_folder_accepts_paths_in_either_spelling()
+    {
+        string alias = Path.Combine(_dirs.Base, "alias");
+        Directory.CreateSymbolicLink(alias, _dirs.Root);
+        var options = new PaliGemmaToolOptions();
+        options.AllowedRoots.Add(alias);
+        var resolver = new ImageReferenceResolver(null, options);
+
+        Assert.Equal(TestModels.AgentModelFixture.SceneBytes.Length, (await resolver.ResolveAsync(Path.Combine(alias, "scene.png"))).Data.Length);
+        Assert.Equal(TestModels.AgentModelFixture.SceneBytes.Length, (await resolver.ResolveAsync(Path.Combine(_dirs.Root, "sub", "scene.png"))).Data.Length);
+        Assert.Equal(TestModels.AgentModelFixture.SceneBytes.Length, (await resolver.ResolveAsync("sub/scene.png")).Data.Length);
+        var ex = await Assert.ThrowsAsync<ImageReferenceException>(async () => await resolver.ResolveAsync(Path.Combine(alias, "..", "outside", "secret.png")));
+        Assert.Equal(PaliGemmaToolErrorCodes.PathNotAllowed, ex.Code);
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_an_image_is_refused()
     {
         File.WriteAllText(Path.Combine(_dirs.Root, "notes.png"), "not an image at all");
