@@ -8,13 +8,15 @@ namespace PaliGemma.SemanticKernel.Tests.Mcp;
 /// </summary>
 internal static class CliLocator
 {
-    public static string CliDll
+    public static string CliDll => Locate("CliOutput");
+
+    /// <summary>The built AgentDemo.dll (also built, not referenced, by the test project).</summary>
+    public static string AgentDemoDll => Locate("AgentDemoOutput");
+
+    private static string Locate(string key)
     {
-        get
-        {
-            string? path = typeof(CliLocator).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CliOutput").Value;
-            Assert.True(File.Exists(path), $"The CLI was not built at '{path}'. Build the test project (it builds the CLI).");
-            return Path.GetFullPath(path!);
-        }
+        string? path = typeof(CliLocator).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value;
+        Assert.True(File.Exists(path), $"'{path}' was not built. Build the test project (it builds the CLI and the demo).");
+        return Path.GetFullPath(path!);
     }
 }
