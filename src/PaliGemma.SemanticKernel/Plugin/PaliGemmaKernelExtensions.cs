@@ -20,13 +20,14 @@ public static class PaliGemmaKernelExtensions
     /// <param name="configure">Sets the model options, at least <see cref="PaliGemmaOptions.ModelPath"/>.</param>
     /// <param name="configureTools">Sets the tool options (allowed roots, URL hosts, caps), or null for the defaults.</param>
     /// <returns>The builder.</returns>
-    /// <remarks>The PaliGemma chat client is registered under the key <c>paligemma</c>; it becomes the default
-    /// <see cref="IChatClient"/> only when none was registered before, so add your orchestrating LLM first.</remarks>
+    /// <remarks>The PaliGemma chat client is registered only under the key <c>paligemma</c> (never as the kernel's
+    /// default <see cref="IChatClient"/>), so the kernel's own LLM is never replaced by the vision model, whatever the
+    /// registration order.</remarks>
     public static IKernelBuilder AddPaliGemma(this IKernelBuilder builder, Action<PaliGemmaOptions> configure, Action<PaliGemmaToolOptions>? configureTools = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddPaliGemma(configure);
+        AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configure));
         AddPaliGemmaTools(builder.Services, configureTools);
         return builder;
     }
@@ -40,7 +41,7 @@ public static class PaliGemmaKernelExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        builder.Services.AddPaliGemma(configuration);
+        AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configuration));
         AddPaliGemmaTools(builder.Services, configureTools);
         return builder;
     }
@@ -108,6 +109,17 @@ public static class PaliGemmaKernelExtensions
     {
         ArgumentNullException.ThrowIfNull(kernel);
         return kernel.Plugins.AddPaliGemmaPlugin(kernel.Services);
+    }
+
+    /// <summary>Runs <paramref name="add"/> and drops any unkeyed <see cref="IChatClient"/> registration it added.</summary>
+    private static void AddKeyedOnly(IServiceCollection services, Action<IServiceCollection> add)
+    {
+        var before = services.Where(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService).ToHashSet();
+        add(services);
+        foreach (ServiceDescriptor added in services.Where(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService && !before.Contains(d)).ToList())
+        {
+            services.Remove(added);
+        }
     }
 
     private static PaliGemmaToolOptions ToolOptions(IServiceProvider services)

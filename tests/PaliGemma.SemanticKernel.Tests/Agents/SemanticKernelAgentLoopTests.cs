@@ -103,6 +103,8 @@ public class SemanticKernelAgentLoopTests
             Assert.Equal(240, caption.ImageHeight);
             Assert.NotNull(caption.Text);
             Assert.NotNull(kernel.GetRequiredService<PaliGemmaVisionTools>().Options.MaskDecoder);
+            Assert.Null(kernel.Services.GetService<IChatClient>());
+            Assert.NotNull(kernel.Services.GetKeyedService<IChatClient>("paligemma"));
             Assert.Equal(PaliGemmaToolErrorCodes.PathNotAllowed, outside!.Code);
         }
         finally
