@@ -159,7 +159,14 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     /// <summary>Drops every cached vision feature.</summary>
     public void ClearImageFeatureCache() => _features.Clear();
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Returns, for an unkeyed request: <see cref="ChatClientMetadata"/>, the <see cref="PaliGemmaModel"/>, the
+    /// <see cref="PaliGemmaChatStatistics"/>, the model's <see cref="MaskDecoder"/> (null when the model folder has none),
+    /// or this client; otherwise null.
+    /// </summary>
+    /// <param name="serviceType">The type of service requested.</param>
+    /// <param name="serviceKey">A key; keyed requests return null.</param>
+    /// <returns>The service, or null.</returns>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -167,6 +174,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
             serviceKey is not null ? null :
             serviceType == typeof(ChatClientMetadata) ? _metadata :
             serviceType == typeof(PaliGemmaModel) ? _model :
+            serviceType == typeof(MaskDecoder) ? _model.MaskDecoder :
             serviceType == typeof(PaliGemmaChatStatistics) ? Statistics :
             serviceType.IsInstanceOfType(this) ? this :
             null;

@@ -21,18 +21,20 @@ public sealed class PaliGemmaModel : IDisposable
     private readonly ModelTokenizer _tokenizer;
     private readonly UsageGuard _guard;
 
-    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer)
+    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer, MaskDecoder? maskDecoder)
     {
         _folder = folder;
         _vision = vision;
         _decoder = decoder;
         _tokenizer = tokenizer;
+        MaskDecoder = maskDecoder;
         _guard = new UsageGuard(ReleaseNative, nameof(PaliGemmaModel));
     }
 
     /// <summary>
     /// Loads and validates a model folder (see docs/model-format.md): the manifest, every file it names, the
-    /// ONNX Runtime GenAI configuration, the graphs' inputs and outputs and the tokenizer's special ids.
+    /// ONNX Runtime GenAI configuration, the graphs' inputs and outputs and the tokenizer's special ids; when the
+    /// manifest names a mask decoder (<c>files.mask_decoder</c>), it is loaded too (see <see cref="MaskDecoder"/>).
     /// </summary>
     /// <param name="modelPath">The model folder.</param>
     /// <param name="options">Execution provider and threading; null = CPU defaults.</param>
@@ -51,6 +53,7 @@ public sealed class PaliGemmaModel : IDisposable
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
 
+        MaskDecoder? maskDecoder = folder.MaskDecoderPath is { } maskPath ? LoadMaskDecoder(maskPath) : null;
         VisionEncoder? vision = null;
         DecoderEngine? decoder = null;
         try
@@ -67,12 +70,13 @@ public sealed class PaliGemmaModel : IDisposable
                 throw;
             }
 
-            return new PaliGemmaModel(folder, vision, decoder, tokenizer);
+            return new PaliGemmaModel(folder, vision, decoder, tokenizer, maskDecoder);
         }
         catch
         {
             vision?.Dispose();
             decoder?.Dispose();
+            maskDecoder?.Dispose();
             throw;
         }
     }
@@ -102,6 +106,13 @@ public sealed class PaliGemmaModel : IDisposable
 
     /// <summary>Number of <c>&lt;image&gt;</c> tokens (= image feature rows) per image.</summary>
     public int NumImageTokens => _folder.Manifest.NumImageTokens;
+
+    /// <summary>
+    /// Gets the segmentation mask decoder of the folder (<c>mask_decoder.onnx</c>, named by the manifest's
+    /// <c>files.mask_decoder</c>), or <see langword="null"/> when the folder has none: then <c>segment</c> results carry
+    /// boxes and codes but no masks. Thread-safe; owned and disposed by this model (do not dispose it yourself).
+    /// </summary>
+    public MaskDecoder? MaskDecoder { get; }
 
     /// <summary>Why decoding falls back to ONNX Runtime GenAI's decoder (an unsupported <c>tokenizer.json</c> decoder chain); null when it does not.</summary>
     internal string? DecoderFallbackReason => _tokenizer.DecoderFallbackReason;
@@ -278,8 +289,21 @@ public sealed class PaliGemmaModel : IDisposable
         }
     }
 
+    private static MaskDecoder LoadMaskDecoder(string path)
+    {
+        try
+        {
+            return MaskDecoder.Load(path);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new PaliGemmaModelException(path, $"the mask decoder (files.mask_decoder) cannot be loaded: {ex.Message}", ex);
+        }
+    }
+
     private void ReleaseNative()
     {
+        MaskDecoder?.Dispose();
         _vision.Dispose();
         _tokenizer.Dispose();
         _decoder.Dispose();

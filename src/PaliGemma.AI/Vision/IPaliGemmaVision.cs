@@ -24,7 +24,7 @@ public interface IPaliGemmaVision
     /// <param name="image">The image (<c>image/*</c>).</param>
     /// <param name="labels">One or more object names.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>The segmented objects (box + 16 mask codes) in original-image pixels, and the raw model text.</returns>
+    /// <returns>The segmented objects (box, 16 mask codes, and the decoded mask when the implementation has a mask decoder, else a null mask) in original-image pixels, and the raw model text.</returns>
     Task<SegmentationResult> SegmentAsync(DataContent image, IEnumerable<string> labels, CancellationToken cancellationToken = default);
 
     /// <summary>Writes a short caption (<c>caption {language}</c>).</summary>

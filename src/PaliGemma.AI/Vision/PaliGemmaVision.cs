@@ -10,7 +10,8 @@ namespace PaliGemma.AI;
 /// <remarks>
 /// Requests are sent as plain text plus one image, greedy (temperature 0), so any PaliGemma server understands
 /// them. The original image size, needed to turn the model's 0..1023 grid into pixels, is read from the image
-/// header only; the image is decoded once, by the chat client.
+/// header only; the image is decoded once, by the chat client. <see cref="SegmentAsync"/> decodes masks with
+/// <see cref="PaliGemmaVisionOptions.MaskDecoder"/>, else the chat client's <see cref="MaskDecoder"/> service, else returns none.
 /// </remarks>
 public sealed class PaliGemmaVision : IPaliGemmaVision
 {
@@ -43,7 +44,13 @@ public sealed class PaliGemmaVision : IPaliGemmaVision
         var task = PaliGemmaTask.Segment(ToArray(labels));
         var (width, height) = GetImageSize(image);
         var text = await RunAsync(image, task, cancellationToken).ConfigureAwait(false);
-        return new SegmentationResult(PaliGemmaOutputParser.ParseSegments(text, width, height), text, width, height);
+        IReadOnlyList<SegmentedObject> objects = PaliGemmaOutputParser.ParseSegments(text, width, height);
+        if (objects.Count > 0 && (_options.MaskDecoder ?? _chatClient.GetService<MaskDecoder>()) is { } decoder)
+        {
+            objects = SegmentationMasks.Attach(objects, decoder, width, height);
+        }
+
+        return new SegmentationResult(objects, text, width, height);
     }
 
     /// <inheritdoc />

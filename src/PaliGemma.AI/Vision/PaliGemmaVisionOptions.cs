@@ -11,4 +11,12 @@ public sealed class PaliGemmaVisionOptions
     /// the image processor's defaults.
     /// </summary>
     public ImageLoadOptions? ImageLoadOptions { get; set; }
+
+    /// <summary>
+    /// Gets or sets the decoder that turns <c>segment</c> codes into masks, or <see langword="null"/> (the default) to use the
+    /// chat client's (<c>chatClient.GetService&lt;MaskDecoder&gt;()</c>: the model folder's <c>mask_decoder.onnx</c> for a
+    /// <see cref="PaliGemmaChatClient"/>). When neither exists, segmentation results carry no masks. The service does not
+    /// dispose it.
+    /// </summary>
+    public MaskDecoder? MaskDecoder { get; set; }
 }

@@ -8,7 +8,9 @@ namespace PaliGemma.AI;
 public sealed record DetectionResult(IReadOnlyList<DetectedObject> Objects, string RawText, int ImageWidth, int ImageHeight);
 
 /// <summary>The result of <see cref="IPaliGemmaVision.SegmentAsync"/>.</summary>
-/// <param name="Objects">The objects segmented, in order; boxes in original-image pixels, with their 16 mask codes.</param>
+/// <param name="Objects">The objects segmented, in order; boxes in original-image pixels, with their 16 mask codes and
+/// <see cref="SegmentedObject.Mask"/> set when a mask decoder was available (<see cref="PaliGemmaVisionOptions.MaskDecoder"/>
+/// or the chat client's <see cref="MaskDecoder"/> service) and the codes were well-formed; otherwise the mask is null.</param>
 /// <param name="RawText">The model's text as generated (location and segmentation tokens included).</param>
 /// <param name="ImageWidth">The width of the original image in pixels.</param>
 /// <param name="ImageHeight">The height of the original image in pixels.</param>

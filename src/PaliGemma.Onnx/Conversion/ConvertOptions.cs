@@ -29,6 +29,13 @@ public sealed record ConvertOptions
     /// <summary>A free-form description stored in the manifest's source section.</summary>
     public string? Description { get; init; }
 
-    /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>finish</c>.</summary>
+    /// <summary>
+    /// Big_vision's VQ-VAE weights (<c>vae-oid.npz</c>) to export as <c>mask_decoder.onnx</c> into the model folder
+    /// (manifest <c>files.mask_decoder</c>), or null for a folder without a mask decoder (segmentation then returns
+    /// boxes and codes but no masks). A file that is missing or malformed fails the whole conversion.
+    /// </summary>
+    public string? MaskDecoderNpzPath { get; init; }
+
+    /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>mask_decoder</c> (only with <see cref="MaskDecoderNpzPath"/>), <c>finish</c>.</summary>
     public IProgress<ExportProgress>? Progress { get; init; }
 }

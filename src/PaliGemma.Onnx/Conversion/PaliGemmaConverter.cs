@@ -5,12 +5,13 @@ using PaliGemma.AI;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
+using PaliGemma.Onnx.Masks;
 
 namespace PaliGemma.Onnx.Conversion;
 
 /// <summary>
 /// Converts a Hugging Face PaliGemma checkpoint folder into a model folder (<c>paligemma.json</c>,
-/// <c>genai_config.json</c>, <c>vision.onnx</c>, <c>decoder.onnx</c> + data, tokenizer files). Everything is
+/// <c>genai_config.json</c>, <c>vision.onnx</c>, <c>decoder.onnx</c> + data, tokenizer files, optionally <c>mask_decoder.onnx</c>). Everything is
 /// validated before any graph is written; the folder is built next to the output and renamed into place at the
 /// end, so a failed conversion never leaves a folder that looks complete. Tensors are streamed one at a time.
 /// </summary>
@@ -18,13 +19,16 @@ public static class PaliGemmaConverter
 {
     private static readonly string[] TokenizerFiles = [TokenizerInspector.TokenizerFileName, TokenizerInspector.TokenizerConfigFileName, "special_tokens_map.json"];
 
+    /// <summary>The file name of the mask decoder graph in a converted folder.</summary>
+    public const string MaskDecoderFileName = "mask_decoder.onnx";
+
     /// <summary>Gets the converter identification written to manifests (<c>PaliGemma.Onnx/&lt;version&gt;</c>).</summary>
     public static string ConverterVersion { get; } =
         "PaliGemma.Onnx/" + (typeof(PaliGemmaConverter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0");
 
     /// <summary>Converts a checkpoint; returns the manifest written.</summary>
     /// <param name="options">Input, output, precision and progress.</param>
-    /// <exception cref="CheckpointException">The checkpoint is missing, malformed or does not match its config; the message names the file, key or tensor.</exception>
+    /// <exception cref="CheckpointException">The checkpoint (or the mask decoder's .npz) is missing, malformed or does not match its config; the message names the file, key or tensor.</exception>
     /// <exception cref="IOException">The output folder exists (without <see cref="ConvertOptions.Overwrite"/>) or cannot be written.</exception>
     public static PaliGemmaManifest Convert(ConvertOptions options) => Convert(options, OnnxGraphExporter.Instance);
 
@@ -68,6 +72,7 @@ public static class PaliGemmaConverter
 
         using SafetensorsReader weights = CheckpointFolder.Open(input);
         PaliGemmaTensorLayout.Validate(config, weights, input);
+        VqVaeDecoderWeights? maskWeights = options.MaskDecoderNpzPath is { } npz ? ReadMaskDecoder(npz) : null;
         progress?.Report(new ExportProgress("validate", 1, 1));
 
         string checkpointHash = HashFiles(weights.Files, progress);
@@ -79,6 +84,14 @@ public static class PaliGemmaConverter
             exporter.ExportVision(config, weights, Path.Combine(temp, files.Vision), options.Precision, progress);
             exporter.ExportDecoder(config, weights, Path.Combine(temp, files.Decoder), options.Precision, options.Decoder ?? new DecoderExportOptions(), progress);
             exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
+            if (maskWeights is not null)
+            {
+                progress?.Report(new ExportProgress("mask_decoder", 0, 1));
+                files = files with { MaskDecoder = MaskDecoderFileName };
+                MaskDecoderExporter.Export(maskWeights, Path.Combine(temp, MaskDecoderFileName));
+                progress?.Report(new ExportProgress("mask_decoder", 1, 1));
+            }
+
             foreach (string file in TokenizerFiles)
             {
                 string source = Path.Combine(input, file);
@@ -88,7 +101,7 @@ public static class PaliGemmaConverter
                 }
             }
 
-            PaliGemmaManifest manifest = BuildManifest(options, input, config, ids, contextLength, checkpointHash);
+            PaliGemmaManifest manifest = BuildManifest(options, input, config, ids, contextLength, checkpointHash) with { Files = files };
             WriteManifest(Path.Combine(temp, PaliGemmaManifest.FileName), manifest);
             progress?.Report(new ExportProgress("finish", 0, 1));
             if (Directory.Exists(output))
@@ -135,6 +148,20 @@ public static class PaliGemmaConverter
             Description = options.Description,
         },
     };
+
+    /// <summary>Reads and validates the VQ-VAE weights before any graph is written; every failure names the file.</summary>
+    private static VqVaeDecoderWeights ReadMaskDecoder(string npzPath)
+    {
+        string path = Path.GetFullPath(npzPath);
+        try
+        {
+            return VqVaeDecoderWeights.Load(path);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or KeyNotFoundException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new CheckpointException($"Mask decoder weights '{path}' cannot be used (expected big_vision's vae-oid.npz): {ex.Message}", ex);
+        }
+    }
 
     /// <summary>SHA-256 over the weight files' bytes, concatenated in the reader's file order.</summary>
     private static string HashFiles(IReadOnlyList<string> files, IProgress<ExportProgress>? progress)

@@ -125,6 +125,7 @@ public static class PaliGemmaKernelExtensions
     private static PaliGemmaToolOptions ToolOptions(IServiceProvider services)
     {
         PaliGemmaToolOptions options = services.GetRequiredService<IOptions<PaliGemmaToolOptions>>().Value;
+        options.MaskDecoder ??= services.GetKeyedService<IChatClient>(PaliGemmaServiceCollectionExtensions.ServiceKey)?.GetService<MaskDecoder>();
         if (options.MaskDecoder is null
             && services.GetService<IOptions<PaliGemmaOptions>>()?.Value.ModelPath is { Length: > 0 } modelPath
             && File.Exists(Path.Combine(modelPath, "mask_decoder.onnx")))

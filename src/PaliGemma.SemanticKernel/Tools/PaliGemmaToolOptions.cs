@@ -39,7 +39,9 @@ public sealed class PaliGemmaToolOptions
     public bool IncludeRawText { get; set; } = true;
 
     /// <summary>
-    /// Gets or sets the mask decoder used to turn segmentation codes into masks, or null to return boxes without masks.
+    /// Gets or sets the mask decoder used to turn segmentation codes into masks when the vision service returned none, or
+    /// null to rely on the vision service: <see cref="PaliGemmaVision"/> over a <see cref="PaliGemmaChatClient"/> already
+    /// decodes masks with the model folder's <c>mask_decoder.onnx</c>. With neither, results carry boxes without masks.
     /// The tools do not dispose it.
     /// </summary>
     public MaskDecoder? MaskDecoder { get; set; }

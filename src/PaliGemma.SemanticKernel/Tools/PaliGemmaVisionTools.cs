@@ -74,7 +74,7 @@ public sealed class PaliGemmaVisionTools
         };
     }
 
-    /// <summary>Segments objects; masks come as COCO RLE when a mask decoder is configured.</summary>
+    /// <summary>Segments objects; masks come as COCO RLE when a mask decoder is available (the model folder's, or <see cref="PaliGemmaToolOptions.MaskDecoder"/>).</summary>
     /// <param name="labels">Object names separated by commas.</param>
     /// <param name="image">The image reference, or null for the conversation's latest image.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
@@ -108,11 +108,13 @@ public sealed class PaliGemmaVisionTools
     /// <param name="image">The image.</param>
     /// <param name="labels">Object names separated by commas.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>The segmentation with masks where a decoder is configured.</returns>
+    /// <returns>The segmentation with masks where a decoder is available (the vision service's, else <see cref="PaliGemmaToolOptions.MaskDecoder"/>).</returns>
     public async Task<SegmentationResult> SegmentWithMasksAsync(DataContent image, string labels, CancellationToken cancellationToken = default)
     {
         SegmentationResult r = await _vision.SegmentAsync(image, SplitLabels(labels), cancellationToken).ConfigureAwait(false);
-        return _options.MaskDecoder is { } decoder && r.Objects.Count > 0
+
+        // The vision service attaches masks itself when its chat client has a mask decoder; decode here only when it did not.
+        return _options.MaskDecoder is { } decoder && r.Objects.Count > 0 && r.Objects.All(o => o.Mask is null)
             ? r with { Objects = SegmentationMasks.Attach(r.Objects, decoder, r.ImageWidth, r.ImageHeight) }
             : r;
     }

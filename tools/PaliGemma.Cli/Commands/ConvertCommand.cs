@@ -21,10 +21,11 @@ internal static class ConvertCommand
         var fullLogits = new Option<bool>("--full-logits") { Description = "Decoder outputs logits for every prompt position (for fidelity checks). By default it outputs the last position's only, which is all generation needs: full logits cost prompt length x vocabulary floats per request (4.2 GB at 896 px)." };
         var window = new Option<string>("--sliding-window") { Description = "Gemma 2 sliding-window semantics: hf (transformers >= 4.53), hf-legacy, symmetric (big_vision).", DefaultValueFactory = _ => "hf" };
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
+        var maskDecoder = MaskDecoderOption();
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, modelId, maxLength, overwrite, fullLogits, window,
+            input, output, precision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -37,6 +38,7 @@ internal static class ConvertCommand
                 ModelId = parse.GetValue(modelId),
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
+                MaskDecoderNpzPath = parse.GetValue(maskDecoder)?.FullName,
                 Decoder = new DecoderExportOptions
                 {
                     LastTokenLogitsOnly = !parse.GetValue(fullLogits),
@@ -49,7 +51,8 @@ internal static class ConvertCommand
                 },
             };
             PaliGemmaManifest manifest = Convert(options);
-            AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(options.OutputDirectory)}[/] ({Markup.Escape(manifest.Architecture)}, {manifest.ImageSize} px, {manifest.Precision}).");
+            string masks = manifest.Files.MaskDecoder is null ? "no mask decoder" : "mask decoder " + manifest.Files.MaskDecoder;
+            AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(options.OutputDirectory)}[/] ({Markup.Escape(manifest.Architecture)}, {manifest.ImageSize} px, {manifest.Precision}, {Markup.Escape(masks)}).");
             return 0;
         }));
         return command;
@@ -58,6 +61,10 @@ internal static class ConvertCommand
     /// <summary>Runs a conversion with a progress display.</summary>
     public static PaliGemmaManifest Convert(ConvertOptions options)
         => ConversionProgress.Show(progress => PaliGemmaConverter.Convert(options with { Progress = progress }));
+
+    /// <summary>The shared <c>--mask-decoder FILE</c> option (big_vision's <c>vae-oid.npz</c>).</summary>
+    public static Option<FileInfo?> MaskDecoderOption() =>
+        new("--mask-decoder") { Description = "big_vision's VQ-VAE weights (vae-oid.npz): also export mask_decoder.onnx into the folder so `segment` returns masks." };
 
     /// <summary>The shared <c>--precision fp32|fp16</c> option.</summary>
     public static Option<string> PrecisionOption()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Conversion;
+using PaliGemma.Onnx.Masks;
 using PaliGemma.Onnx.Tiny;
 using Spectre.Console;
 
@@ -21,6 +22,8 @@ internal static class CreateTinyCommand
         var convert = new Option<bool>("--convert") { Description = "Also convert the checkpoint into a model folder." };
         var modelOutput = new Option<DirectoryInfo?>("--model-output") { Description = "Model folder for --convert (default: <output>-onnx)." };
         var precision = ConvertCommand.PrecisionOption();
+        var maskDecoder = ConvertCommand.MaskDecoderOption();
+        var randomMaskDecoder = new Option<bool>("--with-mask-decoder") { Description = "With --convert: add a random-weight mask decoder (small VQ-VAE, seeded by --seed), so `segment` returns (meaningless) masks." };
         var dtype = new Option<string>("--dtype") { Description = "Stored tensor type: f32, bf16 or f16.", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "bf16", "f16");
         var layout = new Option<string>("--layout") { Description = "Tensor names: legacy (language_model.model.*) or nested (model.language_model.*).", DefaultValueFactory = _ => "legacy" };
@@ -35,7 +38,7 @@ internal static class CreateTinyCommand
 
         var command = new Command("create-tiny", "Write a tiny random-weight PaliGemma checkpoint (Hugging Face layout) for tests and demos.")
         {
-            variant, imageSize, output, seed, convert, modelOutput, precision, dtype, layout, shards, vocab,
+            variant, imageSize, output, seed, convert, modelOutput, precision, maskDecoder, randomMaskDecoder, dtype, layout, shards, vocab,
             textHidden, textLayers, textIntermediate, visionHidden, visionLayers,
         };
 
@@ -57,19 +60,49 @@ internal static class CreateTinyCommand
                 VisionLayers = parse.GetValue(visionLayers),
             };
             string folder = parse.GetRequiredValue(output).FullName;
+            string? npz = parse.GetValue(maskDecoder)?.FullName;
+            bool randomMasks = parse.GetValue(randomMaskDecoder);
+            if ((npz is not null || randomMasks) && !parse.GetValue(convert))
+            {
+                throw new ArgumentException("--mask-decoder and --with-mask-decoder only apply with --convert.");
+            }
+
+            if (npz is not null && randomMasks)
+            {
+                throw new ArgumentException("Use either --mask-decoder FILE or --with-mask-decoder, not both.");
+            }
+
             TinyCheckpoint tiny = TinyModelGenerator.Generate(folder, options);
             AnsiConsole.MarkupLine($"Wrote tiny checkpoint [green]{Markup.Escape(folder)}[/] ({tiny.Config.Text.ModelType}, {tiny.Config.Vision.ImageSize} px, vocab {tiny.Config.Text.VocabSize}, seed {options.Seed}).");
             if (parse.GetValue(convert))
             {
                 string target = parse.GetValue(modelOutput)?.FullName ?? folder.TrimEnd(Path.DirectorySeparatorChar) + "-onnx";
-                ConvertCommand.Convert(new ConvertOptions
+                string? randomNpz = randomMasks ? Path.Combine(Path.GetTempPath(), $"paligemma-vqvae-{Guid.NewGuid():N}.npz") : null;
+                try
                 {
-                    InputDirectory = folder,
-                    OutputDirectory = target,
-                    Precision = ConvertCommand.ParsePrecision(parse.GetValue(precision)),
-                    ModelId = $"tiny-{parse.GetValue(variant)}-{options.ImageSize}",
-                    Description = $"random weights, tiny {options.Variant} shape, seed {options.Seed}",
-                });
+                    if (randomNpz is not null)
+                    {
+                        RandomVqVaeCheckpoint.Write(randomNpz, options.Seed, embeddingDim: 8, width: 8, upsampleChannels: [8, 8, 4, 4]);
+                    }
+
+                    ConvertCommand.Convert(new ConvertOptions
+                    {
+                        InputDirectory = folder,
+                        OutputDirectory = target,
+                        Precision = ConvertCommand.ParsePrecision(parse.GetValue(precision)),
+                        ModelId = $"tiny-{parse.GetValue(variant)}-{options.ImageSize}",
+                        Description = $"random weights, tiny {options.Variant} shape, seed {options.Seed}",
+                        MaskDecoderNpzPath = npz ?? randomNpz,
+                    });
+                }
+                finally
+                {
+                    if (randomNpz is not null)
+                    {
+                        File.Delete(randomNpz);
+                    }
+                }
+
                 AnsiConsole.MarkupLine($"Wrote model folder [green]{Markup.Escape(target)}[/].");
             }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using PaliGemma.AI;
 
 namespace PaliGemma.Cli.Commands;
@@ -8,7 +9,8 @@ namespace PaliGemma.Cli.Commands;
 /// <summary>
 /// <c>paligemma run --model DIR --image FILE --prompt "caption en" [--max-tokens N]</c>: one generation from a
 /// model folder. The answer text streams to standard output (the stop token is not printed); load and
-/// generation figures go to standard error.
+/// generation figures go to standard error. With <c>--annotate out.png</c> the detections (<c>detect …</c>) or
+/// segments (<c>segment …</c>, with masks when the folder has a mask decoder) are drawn onto the image; see <see cref="RunAnnotation"/>.
 /// </summary>
 internal static class RunCommand
 {
@@ -25,10 +27,11 @@ internal static class RunCommand
         var seed = new Option<int?>("--seed") { Description = "Random seed for sampling." };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var annotate = new Option<FileInfo?>("--annotate") { Description = "Write the image with the boxes, labels and masks of a detect/segment answer drawn on it (PNG). Other prompts write the image unannotated, with a note on stderr." };
 
         var command = new Command("run", "Generate text for one image and prompt.")
         {
-            model, image, prompt, maxTokens, temperature, topK, topP, seed, provider,
+            model, image, prompt, maxTokens, temperature, topK, topP, seed, provider, annotate,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -44,7 +47,8 @@ internal static class RunCommand
                     TopP = parse.GetValue(topP),
                     Seed = parse.GetValue(seed),
                 },
-                parse.GetValue(provider) ?? "cpu");
+                parse.GetValue(provider) ?? "cpu",
+                parse.GetValue(annotate)?.FullName);
             return Task.FromResult(Execute(request, Console.Out, Console.Error, cancellationToken));
         });
         return command;
@@ -69,6 +73,7 @@ internal static class RunCommand
             int count = 0;
             double firstTokenSeconds = 0;
             string finish = "length";
+            var answer = new StringBuilder();
             using (PaliGemmaTextDecoder decoder = model.CreateTextDecoder())
             {
                 foreach (GeneratedToken token in model.Generate(features, promptIds, request.Settings, cancellationToken))
@@ -84,10 +89,14 @@ internal static class RunCommand
                         break;
                     }
 
-                    output.Write(decoder.Append(token.Id));
+                    string piece = decoder.Append(token.Id);
+                    answer.Append(piece);
+                    output.Write(piece);
                 }
 
-                output.Write(decoder.Flush());
+                string rest = decoder.Flush();
+                answer.Append(rest);
+                output.Write(rest);
             }
 
             output.WriteLine();
@@ -96,6 +105,11 @@ internal static class RunCommand
             error.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"model {model.ModelId}: load {loadSeconds:F2} s, image+prompt {encodeSeconds:F2} s, {promptIds.Length} prompt tokens, {count} generated in {generateSeconds:F2} s (first token {firstTokenSeconds:F2} s, then {(count > 1 ? (count - 1) / (generateSeconds - firstTokenSeconds) : 0):F1} tokens/s), finish: {finish}"));
+            if (request.AnnotatePath is { } annotatePath)
+            {
+                RunAnnotation.Write(annotatePath, request.ImagePath, request.Prompt, answer.ToString(), image.OriginalWidth, image.OriginalHeight, model.MaskDecoder, error);
+            }
+
             return 0;
         }
         catch (OperationCanceledException)
@@ -111,5 +125,5 @@ internal static class RunCommand
     }
 
     /// <summary>The inputs of one <c>run</c>.</summary>
-    internal sealed record RunRequest(string ModelPath, string ImagePath, string Prompt, PaliGemmaGenerationSettings Settings, string Provider);
+    internal sealed record RunRequest(string ModelPath, string ImagePath, string Prompt, PaliGemmaGenerationSettings Settings, string Provider, string? AnnotatePath = null);
 }
