@@ -5,8 +5,9 @@ namespace PaliGemma.SemanticKernel.Tests.Agents;
 /// <summary>
 /// Stands in for a PaliGemma model with known answers, so tool results can be checked number by number:
 /// <c>detect …</c> → one box, <c>segment …</c> → one box with 16 mask codes, anything else → fixed text.
+/// Serves <paramref name="maskDecoder"/> through <see cref="GetService"/>, as a local model folder with a mask decoder does.
 /// </summary>
-internal sealed class FakePaliGemmaServer : IChatClient
+internal sealed class FakePaliGemmaServer(PaliGemma.AI.MaskDecoder? maskDecoder = null) : IChatClient
 {
     // Image 320×240: y1 = 512/1024·240 = 120, x1 = 64/1024·320 = 20, y2 = 768/1024·240 = 180, x2 = 400/1024·320 = 125.
     public const string DetectAnswer = "<loc0512><loc0064><loc0768><loc0400> car";
@@ -29,7 +30,8 @@ internal sealed class FakePaliGemmaServer : IChatClient
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(PaliGemma.AI.MaskDecoder) ? maskDecoder : null;
 
     public void Dispose()
     {

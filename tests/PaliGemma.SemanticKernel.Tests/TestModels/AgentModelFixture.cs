@@ -6,7 +6,7 @@ namespace PaliGemma.SemanticKernel.Tests.TestModels;
 
 /// <summary>
 /// A tiny PaliGemma 2 model folder of the real architecture with random weights (made once per test run under the
-/// test output folder, git-ignored) plus a random-weight <c>mask_decoder.onnx</c>, loaded once per test class.
+/// test output folder, git-ignored) plus a random-weight <c>mask_decoder.onnx</c> named by the manifest, loaded once per test class.
 /// </summary>
 public sealed class AgentModelFixture : IDisposable
 {
@@ -80,6 +80,18 @@ public sealed class AgentModelFixture : IDisposable
             }
         }
 
+        RegisterMaskDecoder(folder);
         return folder;
+    }
+
+    /// <summary>Names the decoder in the manifest (<c>files.mask_decoder</c>), as <c>convert --mask-decoder</c> does.</summary>
+    private static void RegisterMaskDecoder(string folder)
+    {
+        string manifestPath = Path.Combine(folder, PaliGemmaManifest.FileName);
+        PaliGemmaManifest manifest = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(manifestPath), PaliGemmaManifestJsonContext.Default.PaliGemmaManifest)!;
+        if (manifest.Files.MaskDecoder is null)
+        {
+            PaliGemma.Onnx.Conversion.PaliGemmaConverter.WriteManifest(manifestPath, manifest with { Files = manifest.Files with { MaskDecoder = "mask_decoder.onnx" } });
+        }
     }
 }
