@@ -1,13 +1,15 @@
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI;
 
 /// <summary>
 /// Runs PaliGemma's mask decoder (big_vision's VQ-VAE decoder exported as <c>mask_decoder.onnx</c>):
 /// 16 codes from the <c>&lt;segNNN&gt;</c> tokens → 64×64 mask logits (foreground where &gt; 0).
-/// Instances are thread-safe: ONNX Runtime sessions may be run concurrently.
+/// Instances are thread-safe: ONNX Runtime sessions may be run concurrently, and <see cref="Dispose"/> may be called
+/// while decodes run (the session is freed when the last one ends; later calls throw <see cref="ObjectDisposedException"/>).
 /// </summary>
 public sealed class MaskDecoder : IDisposable
 {
@@ -30,11 +32,12 @@ public sealed class MaskDecoder : IDisposable
     public const int DefaultCodebookSize = 128;
 
     private readonly InferenceSession _session;
-    private volatile bool _disposed;
+    private readonly UsageGuard _guard;
 
     private MaskDecoder(InferenceSession session, string path, int codebookSize)
     {
         _session = session;
+        _guard = new UsageGuard(session.Dispose, nameof(MaskDecoder));
         ModelPath = path;
         CodebookSize = codebookSize;
     }
@@ -104,25 +107,28 @@ public sealed class MaskDecoder : IDisposable
             input[i] = codes[i];
         }
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var tensor = new DenseTensor<long>(input, [1, CodesPerMask]);
-        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results =
-            _session.Run([NamedOnnxValue.CreateFromTensor(CodesInputName, tensor)], [LogitsOutputName]);
-        Tensor<float> logits = results[0].AsTensor<float>();
-        if (logits.Length != MaskSize * MaskSize)
+        _guard.Enter();
+        try
         {
-            throw new InvalidDataException($"{ModelPath}: the model returned {logits.Length} logits, expected {MaskSize * MaskSize}.");
+            using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results =
+                _session.Run([NamedOnnxValue.CreateFromTensor(CodesInputName, tensor)], [LogitsOutputName]);
+            Tensor<float> logits = results[0].AsTensor<float>();
+            if (logits.Length != MaskSize * MaskSize)
+            {
+                throw new InvalidDataException($"{ModelPath}: the model returned {logits.Length} logits, expected {MaskSize * MaskSize}.");
+            }
+
+            return logits.ToArray();
         }
-
-        return logits.ToArray();
+        finally
+        {
+            _guard.Exit();
+        }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        _disposed = true;
-        _session.Dispose();
-    }
+    /// <summary>Frees the native session once running decodes have finished; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => _guard.Dispose();
 
     private static void Validate(InferenceSession session, string path)
     {

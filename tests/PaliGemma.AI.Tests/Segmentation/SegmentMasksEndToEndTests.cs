@@ -94,6 +94,49 @@ public sealed class SegmentMasksEndToEndTests(MaskedModelFolder masked) : IClass
     }
 
     [Fact]
+    public async Task Disposing_while_masks_decode_never_crashes()
+    {
+        string folder = TinyModelFixture.CopyFolder(TinyModelKind.PaliGemma2At224);
+        try
+        {
+            MaskedModelFolder.AddMaskDecoder(folder);
+            PaliGemmaModel model = PaliGemmaModel.Load(folder);
+            MaskDecoder decoder = model.MaskDecoder!;
+            int[] codes = SegmentationFixtures.Codes()[1];
+            using var started = new SemaphoreSlim(0);
+            Task<int>[] decodes = [.. Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            {
+                started.Release();
+                int done = 0;
+                try
+                {
+                    for (int i = 0; i < 20; i++)
+                    {
+                        Assert.Equal(4096, decoder.DecodeLogits(codes).Length);
+                        done++;
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+
+                return done;
+            }))];
+            await started.WaitAsync();
+            model.Dispose();
+
+            int[] counts = await Task.WhenAll(decodes);
+
+            Assert.All(counts, c => Assert.InRange(c, 0, 20));
+            Assert.Throws<ObjectDisposedException>(() => decoder.DecodeLogits(codes));
+        }
+        finally
+        {
+            TinyModelFixture.DeleteFolder(folder);
+        }
+    }
+
+    [Fact]
     public async Task SegmentAsync_attaches_masks_from_the_chat_clients_decoder()
     {
         int[][] codes = SegmentationFixtures.Codes();
