@@ -9,6 +9,7 @@ var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints,
     InspectCommand.Create(),
     MaskDecoderCommand.Create(),
     RunCommand.Create(),
+    SoakCommand.Create(),
 };
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
