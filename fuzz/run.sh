@@ -4,7 +4,7 @@
 # Builds the libFuzzer driver (fuzz/driver/libfuzzer-dotnet.c), publishes fuzz/PaliGemma.Fuzz, instruments the
 # PaliGemma assemblies (and ImageSharp for the image target) with SharpFuzz, then fuzzes TARGET for SECONDS.
 # New inputs go to fuzz/out/corpus/TARGET (the committed seeds in fuzz/corpus/TARGET are read only), crashes to
-# fuzz/out/findings/TARGET/, the log to fuzz/out/TARGET.log (its last "#N DONE" / "stat::number_of_executed_units"
+# fuzz/out/findings/TARGET/; fuzz/dict/TARGET.dict, if present, is passed as a libFuzzer dictionary; the log to fuzz/out/TARGET.log (its last "#N DONE" / "stat::number_of_executed_units"
 # line is the execution count).
 # Needs: clang + libclang-rt-14-dev (Debian), and `dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0`.
 # Set FUZZ_SKIP_BUILD=1 to reuse the last build.
@@ -28,9 +28,11 @@ if [[ "${FUZZ_SKIP_BUILD:-0}" != "1" || ! -x "$out/libfuzzer-dotnet" || ! -f "$p
 fi
 
 mkdir -p "$out/corpus/$target" "$out/findings/$target"
+dict=()
+if [[ -f "$here/dict/$target.dict" ]]; then dict=(-dict="$here/dict/$target.dict"); fi
 cd "$out"
 "$out/libfuzzer-dotnet" \
   --target_path="$(command -v dotnet)" --target_arg="$publish/PaliGemma.Fuzz.dll" --target_arg="$target" \
   -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
-  -artifact_prefix="$out/findings/$target/" "$@" \
+  -artifact_prefix="$out/findings/$target/" "${dict[@]}" "$@" \
   "$out/corpus/$target" "$here/corpus/$target" 2>&1 | tee "$out/$target.log"
