@@ -3,13 +3,14 @@ using PaliGemma.AI;
 namespace PaliGemma.Fuzz.Targets;
 
 /// <summary>
-/// Image decoding with limits + preprocessing. Byte 0 picks the output side (1..64 px, so a run stays fast; the
-/// resampler is the same for 224/448/896); the rest is the encoded image. Only <see cref="PaliGemmaImageException"/>
+/// Image decoding with limits + preprocessing. Byte 0 picks the output side (1..32 px, so a run stays fast; the
+/// resampler is the same for 224/448/896); the rest is the encoded image. The limits are small (64 KiB, 128×128
+/// pixels) for speed; larger declared sizes exercise the limit checks, which run before any pixel is decoded. Only <see cref="PaliGemmaImageException"/>
 /// may escape, and a result must have the requested shape and values in [-1, 1].
 /// </summary>
 internal static class ImageTarget
 {
-    private static readonly ImageLoadOptions Limits = new() { MaxEncodedBytes = 1 << 20, MaxPixels = 1 << 20, MaxDimension = 4096 };
+    private static readonly ImageLoadOptions Limits = new() { MaxEncodedBytes = 1 << 16, MaxPixels = 1 << 14, MaxDimension = 1024 };
 
     public static void Run(ReadOnlySpan<byte> data)
     {
@@ -18,7 +19,7 @@ internal static class ImageTarget
             return;
         }
 
-        int size = 1 + (data[0] % 64);
+        int size = 1 + (data[0] % 32);
         ReadOnlySpan<byte> encoded = data[1..];
         try
         {
