@@ -22,7 +22,7 @@ if [[ "${FUZZ_SKIP_BUILD:-0}" != "1" || ! -x "$out/libfuzzer-dotnet" || ! -f "$p
   clang -O2 -fsanitize=fuzzer "$here/driver/libfuzzer-dotnet.c" -o "$out/libfuzzer-dotnet"
   rm -rf "$publish"
   dotnet publish "$here/PaliGemma.Fuzz/PaliGemma.Fuzz.csproj" -c Release -o "$publish" --nologo -v quiet
-  for assembly in PaliGemma.AI.dll PaliGemma.Onnx.dll SixLabors.ImageSharp.dll; do
+  for assembly in PaliGemma.AI.dll PaliGemma.Onnx.dll PaliGemma.SemanticKernel.dll SixLabors.ImageSharp.dll; do
     sharpfuzz "$publish/$assembly"
   done
 fi

@@ -17,6 +17,7 @@ internal static class FuzzTargets
         ["safetensors"] = SafetensorsTarget.Run,
         ["config"] = ConfigTarget.Run,
         ["npz"] = NpzTarget.Run,
+        ["resolver"] = ResolverTarget.Run,
     };
 }
 
