@@ -23,7 +23,7 @@ if [[ "${FUZZ_SKIP_BUILD:-0}" != "1" || ! -x "$out/libfuzzer-dotnet" || ! -f "$p
   rm -rf "$publish"
   dotnet publish "$here/PaliGemma.Fuzz/PaliGemma.Fuzz.csproj" -c Release -o "$publish" --nologo -v quiet
   for assembly in PaliGemma.AI.dll PaliGemma.Onnx.dll PaliGemma.SemanticKernel.dll SixLabors.ImageSharp.dll; do
-    sharpfuzz "$publish/$assembly"
+    if [[ -f "$publish/$assembly" ]]; then sharpfuzz "$publish/$assembly"; fi
   done
 fi
 

@@ -4,8 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 
 namespace PaliGemma.Cli.Commands;
 
@@ -216,18 +215,17 @@ internal static class SoakCommand
     {
         int width = 32 + (seed * 13 % 97);
         int height = 24 + (seed * 29 % 71);
-        using var image = new Image<Rgb24>(width, height);
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         for (int y = 0; y < height; y++)
         {
             for (int x = 0; x < width; x++)
             {
-                image[x, y] = new Rgb24((byte)(x * 5 + seed * 31), (byte)(y * 7 + seed * 17), (byte)((x ^ y) + seed));
+                bitmap.SetPixel(x, y, new SKColor((byte)(x * 5 + seed * 31), (byte)(y * 7 + seed * 17), (byte)((x ^ y) + seed)));
             }
         }
 
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
+        using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 
     /// <summary>Undecodable or oversized images: random bytes, a truncated PNG, a bare PNG signature, a PNG header claiming 60000×60000.</summary>
