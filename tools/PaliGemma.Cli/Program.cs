@@ -10,6 +10,7 @@ var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints,
     MaskDecoderCommand.Create(),
     McpCommand.Create(),
     RunCommand.Create(),
+    SoakCommand.Create(),
 };
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -16,8 +17,15 @@ internal static class GenAiConfigValidator
         JsonDocument document;
         try
         {
-            using var stream = File.OpenRead(path);
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            // Strings are decoded lazily by JsonDocument: check the encoding up front so invalid UTF-8 inside a string
+            // is reported here rather than escaping later as an InvalidOperationException.
+            byte[] bytes = File.ReadAllBytes(path);
+            if (!Utf8.IsValid(bytes))
+            {
+                throw new PaliGemmaModelException(path, "the file is not valid UTF-8 text.", null);
+            }
+
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException ex)
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace PaliGemma.Onnx.Checkpoints;
 
@@ -42,6 +43,11 @@ internal static class SafetensorsHeader
 
         byte[] headerBytes = new byte[(int)headerLength];
         stream.ReadExactly(headerBytes);
+        if (!Utf8.IsValid(headerBytes))
+        {
+            throw new CheckpointException($"Safetensors file '{path}' has a header that is not valid UTF-8; the file is corrupt or not a safetensors file.");
+        }
+
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 

@@ -205,5 +205,9 @@ public sealed class SafetensorsReader : ICheckpointReader
         {
             throw new CheckpointException($"Checkpoint index '{indexPath}' is not valid JSON: {ex.Message}", ex);
         }
+        catch (Exception ex) when (JsonUtf8Errors.IsInvalidUtf8(ex))
+        {
+            throw new CheckpointException($"Checkpoint index '{indexPath}' holds a string that is not valid UTF-8.", ex);
+        }
     }
 }

@@ -41,7 +41,14 @@ public static class PaliGemmaConfigReader
                 throw new CheckpointException($"Config '{configJsonPath}' must be a JSON object.");
             }
 
-            return Parse(new JsonConfigObject(configJsonPath, string.Empty, document.RootElement));
+            try
+            {
+                return Parse(new JsonConfigObject(configJsonPath, string.Empty, document.RootElement));
+            }
+            catch (Exception ex) when (JsonUtf8Errors.IsInvalidUtf8(ex))
+            {
+                throw new CheckpointException($"Config '{configJsonPath}' holds a string that is not valid UTF-8.", ex);
+            }
         }
     }
 

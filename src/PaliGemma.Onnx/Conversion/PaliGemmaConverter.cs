@@ -77,18 +77,23 @@ public static class PaliGemmaConverter
 
         string checkpointHash = HashFiles(weights.Files, progress);
         string temp = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.partial-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        string writing = temp;
         try
         {
+            Directory.CreateDirectory(temp);
             var files = new PaliGemmaModelFiles();
-            exporter.ExportVision(config, weights, Path.Combine(temp, files.Vision), options.Precision, progress);
-            exporter.ExportDecoder(config, weights, Path.Combine(temp, files.Decoder), options.Precision, options.Decoder ?? new DecoderExportOptions(), progress);
+            writing = Path.Combine(temp, files.Vision);
+            exporter.ExportVision(config, weights, writing, options.Precision, progress);
+            writing = Path.Combine(temp, files.Decoder);
+            exporter.ExportDecoder(config, weights, writing, options.Precision, options.Decoder ?? new DecoderExportOptions(), progress);
+            writing = Path.Combine(temp, "genai_config.json");
             exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
             if (maskWeights is not null)
             {
                 progress?.Report(new ExportProgress("mask_decoder", 0, 1));
                 files = files with { MaskDecoder = MaskDecoderFileName };
-                MaskDecoderExporter.Export(maskWeights, Path.Combine(temp, MaskDecoderFileName));
+                writing = Path.Combine(temp, MaskDecoderFileName);
+                MaskDecoderExporter.Export(maskWeights, writing);
                 progress?.Report(new ExportProgress("mask_decoder", 1, 1));
             }
 
@@ -97,12 +102,14 @@ public static class PaliGemmaConverter
                 string source = Path.Combine(input, file);
                 if (File.Exists(source))
                 {
-                    File.Copy(source, Path.Combine(temp, file));
+                    writing = Path.Combine(temp, file);
+                    File.Copy(source, writing);
                 }
             }
 
             PaliGemmaManifest manifest = BuildManifest(options, input, config, ids, contextLength, checkpointHash) with { Files = files };
-            WriteManifest(Path.Combine(temp, PaliGemmaManifest.FileName), manifest);
+            writing = Path.Combine(temp, PaliGemmaManifest.FileName);
+            WriteManifest(writing, manifest);
             progress?.Report(new ExportProgress("finish", 0, 1));
             if (Directory.Exists(output))
             {
@@ -112,6 +119,11 @@ public static class PaliGemmaConverter
             Directory.Move(temp, output);
             progress?.Report(new ExportProgress("finish", 1, 1));
             return manifest;
+        }
+        catch (IOException ex) when (DiskFullError.Is(ex))
+        {
+            TryDelete(temp);
+            throw DiskFullError.Describe(ex, output, QuotedPath(ex.Message) ?? writing);
         }
         catch
         {
@@ -181,6 +193,14 @@ public static class PaliGemmaConverter
 
         progress?.Report(new ExportProgress("hash", files.Count, files.Count));
         return System.Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The last <c>'…'</c> path in a .NET I/O message (it names the file the failing call wrote), if any.</summary>
+    private static string? QuotedPath(string message)
+    {
+        int end = message.LastIndexOf('\'');
+        int start = end > 0 ? message.LastIndexOf('\'', end - 1) : -1;
+        return start >= 0 && end - start > 1 && Path.IsPathRooted(message[(start + 1)..end]) ? message[(start + 1)..end] : null;
     }
 
     private static void TryDelete(string folder)

@@ -68,6 +68,10 @@ public static class TokenizerInspector
         {
             throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' is not valid JSON: {ex.Message}", ex);
         }
+        catch (Exception ex) when (JsonUtf8Errors.IsInvalidUtf8(ex))
+        {
+            throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' holds a string that is not valid UTF-8.", ex);
+        }
     }
 
     /// <summary>Finds the special token ids the runtime needs and checks them against <paramref name="config"/>.</summary>

@@ -67,7 +67,18 @@ internal static class DataUriImageReader
             throw new ImageReferenceException(PaliGemmaToolErrorCodes.ImageTooLarge, $"The data: URI holds {written} bytes; at most {maxBytes} are accepted.");
         }
 
-        return new DataContent(buffer.AsMemory(0, written), mediaType);
+        try
+        {
+            return new DataContent(buffer.AsMemory(0, written), mediaType);
+        }
+        catch (ArgumentException ex)
+        {
+            // "image/" passed, but the rest is not a media type (found by fuzzing: "data:image/b.mdata:p;base64,…").
+            throw new ImageReferenceException(
+                PaliGemmaToolErrorCodes.InvalidReference,
+                $"The data: URI has media type '{(mediaType.Length <= 80 ? mediaType : mediaType[..80] + "…")}', which is not a valid media type (expected e.g. image/png).",
+                ex);
+        }
     }
 
     private static ImageReferenceException Invalid(string message) => new(PaliGemmaToolErrorCodes.InvalidReference, message);
