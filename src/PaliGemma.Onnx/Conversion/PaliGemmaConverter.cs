@@ -50,6 +50,7 @@ public static class PaliGemmaConverter
             throw new IOException($"Output path '{output}' is a file.");
         }
 
+        options.Int4?.Validate();
         IProgress<ExportProgress>? progress = options.Progress;
         progress?.Report(new ExportProgress("validate", 0, 1));
         PaliGemmaConfig config = PaliGemmaConfigReader.Read(Path.Combine(input, PaliGemmaConfigReader.FileName));
@@ -76,8 +77,9 @@ public static class PaliGemmaConverter
         try
         {
             var files = new PaliGemmaModelFiles();
-            exporter.ExportVision(config, weights, Path.Combine(temp, files.Vision), options.Precision, progress);
-            exporter.ExportDecoder(config, weights, Path.Combine(temp, files.Decoder), options.Precision, options.Decoder ?? new DecoderExportOptions(), progress);
+            exporter.ExportVision(config, weights, Path.Combine(temp, files.Vision), options.Precision, options.Int4, progress);
+            DecoderExportOptions decoder = options.Decoder ?? new DecoderExportOptions();
+            exporter.ExportDecoder(config, weights, Path.Combine(temp, files.Decoder), options.Precision, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
             exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
             foreach (string file in TokenizerFiles)
             {
@@ -126,7 +128,12 @@ public static class PaliGemmaConverter
         TextHiddenSize = config.Text.HiddenSize,
         VocabSize = config.Text.VocabSize,
         MaxSequenceLength = contextLength,
-        Precision = options.Precision == ModelPrecision.Float16 ? "fp16" : "fp32",
+        Precision = options.Precision switch
+        {
+            ModelPrecision.Float16 => "fp16",
+            ModelPrecision.Int4 => "int4",
+            _ => "fp32",
+        },
         TokenIds = ids,
         Source = new PaliGemmaModelSource
         {
