@@ -8,6 +8,7 @@ var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints,
     CreateTinyCommand.Create(),
     InspectCommand.Create(),
     MaskDecoderCommand.Create(),
+    RunCommand.Create(),
 };
 
 return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace PaliGemma.AI;
+
+/// <summary>
+/// Turns M.E.AI messages and options into a <see cref="PaliGemmaChatRequest"/>, refusing anything PaliGemma cannot
+/// honour with an exception that names the problem.
+/// </summary>
+internal static class ChatRequestReader
+{
+    /// <summary>Reads and validates a request.</summary>
+    /// <param name="messages">The conversation; only the last user message is used.</param>
+    /// <param name="options">The chat options, or null.</param>
+    /// <param name="allowRemoteImages">Whether http(s) image URIs are acceptable.</param>
+    /// <param name="allowFileImages">Whether file: image URIs are acceptable.</param>
+    /// <returns>The request.</returns>
+    /// <exception cref="ArgumentException">No user message, no image, several images, non-image media or bad prompt text.</exception>
+    /// <exception cref="NotSupportedException">Tools, a JSON response format, a remote or unknown URI scheme, or unsupported content.</exception>
+    public static PaliGemmaChatRequest Read(IEnumerable<ChatMessage> messages, ChatOptions? options, bool allowRemoteImages, bool allowFileImages = true)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        CheckOptions(options);
+
+        var user = messages.LastOrDefault(m => m is not null && m.Role == ChatRole.User) ?? throw new ArgumentException(
+            "The messages contain no user message. PaliGemma needs a user message with one image and the task text (for example \"caption en\").",
+            nameof(messages));
+
+        var text = new StringBuilder();
+        var images = new List<AIContent>();
+        foreach (var content in user.Contents)
+        {
+            switch (content)
+            {
+                case TextContent t:
+                    text.Append(t.Text);
+                    break;
+                case DataContent d:
+                    CheckDataContent(d);
+                    images.Add(d);
+                    break;
+                case UriContent u:
+                    images.Add(CheckUriContent(u, allowRemoteImages, allowFileImages));
+                    break;
+                case null:
+                    break;
+                default:
+                    throw new NotSupportedException(
+                        $"The user message holds a {content.GetType().Name}; the PaliGemma chat client accepts only text, one image DataContent or one image UriContent.");
+            }
+        }
+
+        if (images.Count == 0)
+        {
+            throw new ArgumentException(
+                "The last user message holds no image. Add exactly one image as DataContent (image/*), or as UriContent with a data: or file: URI.",
+                nameof(messages));
+        }
+
+        if (images.Count > 1)
+        {
+            throw new ArgumentException(
+                string.Format(CultureInfo.InvariantCulture, "The last user message holds {0} images; PaliGemma takes exactly one image per request. Send one request per image.", images.Count),
+                nameof(messages));
+        }
+
+        return new PaliGemmaChatRequest(ResolvePrefix(text.ToString(), options), images[0]);
+    }
+
+    private static void CheckOptions(ChatOptions? options)
+    {
+        if (options is null)
+        {
+            return;
+        }
+
+        if (options.Tools is { Count: > 0 } tools)
+        {
+            var names = string.Join(", ", tools.Select(t => $"'{t.Name}'"));
+            throw new NotSupportedException(
+                $"PaliGemma cannot call tools, but ChatOptions.Tools holds {tools.Count.ToString(CultureInfo.InvariantCulture)} tool(s): {names}. Remove the tools for this client.");
+        }
+
+        if (options.ResponseFormat is ChatResponseFormatJson)
+        {
+            throw new NotSupportedException(
+                "PaliGemma cannot produce JSON output (ChatOptions.ResponseFormat is JSON). Use the text format and the typed results of IPaliGemmaVision instead.");
+        }
+
+        if (options.MaxOutputTokens is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxOutputTokens, "ChatOptions.MaxOutputTokens must be at least 1.");
+        }
+    }
+
+    private static void CheckDataContent(DataContent data)
+    {
+        if (!data.HasTopLevelMediaType("image"))
+        {
+            throw new ArgumentException(
+                $"The user message holds data of media type '{data.MediaType}'; PaliGemma accepts only images (image/*).",
+                "messages");
+        }
+    }
+
+    private static AIContent CheckUriContent(UriContent content, bool allowRemoteImages, bool allowFileImages)
+    {
+        var uri = content.Uri;
+        if (!uri.IsAbsoluteUri)
+        {
+            throw new ArgumentException($"The image URI '{uri}' is relative; use an absolute file: or data: URI.", "messages");
+        }
+
+        switch (uri.Scheme)
+        {
+            case "data":
+                var data = new DataContent(uri);
+                CheckDataContent(data);
+                return data;
+            case "file" when !allowFileImages:
+                throw new NotSupportedException(
+                    $"The image URI '{uri}' names a local file, and this client does not read files (PaliGemmaChatClientOptions.AllowFileImages is false). Pass the image bytes as DataContent instead.");
+            case "file" when uri.IsUnc || !(uri.Host.Length == 0 || uri.IsLoopback):
+                throw new NotSupportedException(
+                    $"The image URI '{uri}' names a file on another host ('{uri.Host}'); only local file: URIs are read.");
+            case "file":
+                CheckUriMediaType(content);
+                return content;
+            case "http" or "https" when allowRemoteImages:
+                CheckUriMediaType(content);
+                return content;
+            case "http" or "https":
+                throw new NotSupportedException(
+                    $"The image URI '{uri}' is remote. Remote images are not downloaded unless the host sets PaliGemmaChatClientOptions.AllowRemoteImages; pass the image bytes as DataContent instead.");
+            default:
+                throw new NotSupportedException(
+                    $"The image URI scheme '{uri.Scheme}' is not supported; use DataContent, or a UriContent with a data: or file: URI.");
+        }
+    }
+
+    private static void CheckUriMediaType(UriContent content)
+    {
+        if (!content.HasTopLevelMediaType("image"))
+        {
+            throw new ArgumentException(
+                $"The UriContent '{content.Uri}' has media type '{content.MediaType}'; PaliGemma accepts only images (image/*).",
+                "messages");
+        }
+    }
+
+    private static string ResolvePrefix(string text, ChatOptions? options)
+    {
+        var trimmed = text.Trim();
+        var task = options.GetPaliGemmaTask();
+        if (task is not null)
+        {
+            var prompt = task.ToPrompt();
+            if (trimmed.Length != 0 && !string.Equals(trimmed, prompt, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The message text \"{Shorten(trimmed)}\" differs from the task set with WithPaliGemmaTask (\"{Shorten(prompt)}\"). Leave the text empty or make it equal to the task's prompt.",
+                    "messages");
+            }
+
+            return prompt;
+        }
+
+        if (trimmed.Length == 0)
+        {
+            throw new ArgumentException(
+                "The last user message has no text. Give the PaliGemma task as text (for example \"caption en\" or \"detect cat ; dog\"), or set it with ChatOptions.WithPaliGemmaTask.",
+                "messages");
+        }
+
+        foreach (var c in trimmed)
+        {
+            if (c is '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' || char.IsControl(c))
+            {
+                throw new ArgumentException(
+                    $"The prompt text \"{Shorten(trimmed)}\" contains a line break or control character (U+{(int)c:X4}). PaliGemma ends the prefix at a newline, so the prompt must be one line.",
+                    "messages");
+            }
+
+            if (c is '<' or '>')
+            {
+                throw new ArgumentException(
+                    $"The prompt text \"{Shorten(trimmed)}\" contains '{c}'. Special tokens such as <image> or <loc0000> cannot be written in the prompt.",
+                    "messages");
+            }
+        }
+
+        return trimmed;
+    }
+
+    private static string Shorten(string value)
+    {
+        const int Max = 80;
+        var printable = new string([.. value.Select(c => char.IsControl(c) ? '?' : c)]);
+        return printable.Length <= Max ? printable : string.Concat(printable.AsSpan(0, Max), "…");
+    }
+}

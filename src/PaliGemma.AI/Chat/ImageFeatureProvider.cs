@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace PaliGemma.AI;
+
+/// <summary>
+/// Gets the vision features of an encoded image: from the LRU cache, from an encoding of the same image already
+/// running for another request, or by decoding, preprocessing and running the vision graph (on the thread pool).
+/// </summary>
+internal sealed partial class ImageFeatureProvider
+{
+    private readonly PaliGemmaModel _model;
+    private readonly ImageLoadOptions _loadOptions;
+    private readonly ImageFeatureCache _cache;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ImageFeatureCache.Key, Lazy<Task<float[]>>> _running = new();
+    private long _encoderRuns;
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="model">The model whose vision graph runs.</param>
+    /// <param name="loadOptions">Limits for decoding untrusted images.</param>
+    /// <param name="cacheCapacity">Cached images; 0 disables caching and sharing.</param>
+    /// <param name="logger">The logger.</param>
+    public ImageFeatureProvider(PaliGemmaModel model, ImageLoadOptions loadOptions, int cacheCapacity, ILogger logger)
+    {
+        _model = model;
+        _loadOptions = loadOptions;
+        _cache = new ImageFeatureCache(cacheCapacity);
+        _logger = logger;
+    }
+
+    /// <summary>Gets how often the vision graph ran.</summary>
+    public long EncoderRuns => Interlocked.Read(ref _encoderRuns);
+
+    /// <summary>Gets how many requests reused features (cached or being computed for another request).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Gets how many requests had to run the vision graph.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>Drops every cached entry.</summary>
+    public void Clear() => _cache.Clear();
+
+    /// <summary>Returns the features of an image.</summary>
+    /// <param name="image">The encoded image bytes.</param>
+    /// <param name="cancellationToken">Cancels the wait (an encoding shared with other requests still finishes).</param>
+    /// <returns>The features (shared; do not modify).</returns>
+    /// <exception cref="PaliGemmaImageException">The image cannot be decoded or breaks a limit.</exception>
+    public async ValueTask<float[]> GetAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
+        if (!_cache.Enabled)
+        {
+            Interlocked.Increment(ref _misses);
+            return await Task.Run(() => Encode(image), cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = ImageFeatureCache.CreateKey(image.Span, _model.ModelId, _model.ImageSize);
+        if (_cache.TryGet(key, out var cached))
+        {
+            Interlocked.Increment(ref _hits);
+            Log.CacheHit(_logger, key.Sha256);
+            return cached;
+        }
+
+        var mine = new Lazy<Task<float[]>>(() => Task.Run(() => EncodeAndStore(key, image), CancellationToken.None));
+        var shared = _running.GetOrAdd(key, mine);
+        if (ReferenceEquals(shared, mine))
+        {
+            Interlocked.Increment(ref _misses);
+        }
+        else
+        {
+            Interlocked.Increment(ref _hits);
+            Log.SharedEncoding(_logger, key.Sha256);
+        }
+
+        return await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private float[] EncodeAndStore(ImageFeatureCache.Key key, ReadOnlyMemory<byte> image)
+    {
+        try
+        {
+            var features = Encode(image);
+            _cache.Add(key, features);
+            return features;
+        }
+        finally
+        {
+            _running.TryRemove(key, out _);
+        }
+    }
+
+    private float[] Encode(ReadOnlyMemory<byte> image)
+    {
+        var preprocessed = PaliGemmaImageProcessor.Preprocess(image.Span, _model.ImageSize, _loadOptions);
+        var features = _model.EncodeImage(preprocessed.PixelValues);
+        Interlocked.Increment(ref _encoderRuns);
+        return features;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Vision features of image {Sha256} came from the cache.")]
+        public static partial void CacheHit(ILogger logger, string sha256);
+
+        [LoggerMessage(3, LogLevel.Debug, "Vision features of image {Sha256} are being computed for another request; waiting for them.")]
+        public static partial void SharedEncoding(ILogger logger, string sha256);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.AI;
+
+namespace PaliGemma.AI;
+
+public sealed partial class PaliGemmaChatClient
+{
+    /// <summary>
+    /// One request's generation loop. It runs the blocking token-by-token <see cref="PaliGemmaModel.Generate"/> on a
+    /// pool thread and hands finished text pieces to the streaming caller through a small bounded channel, so the
+    /// generator never runs far ahead of a slow reader and stops within one step after cancellation.
+    /// </summary>
+    private sealed class GenerationRun
+    {
+        private const int ChannelCapacity = 4;
+
+        private readonly PaliGemmaChatClient _owner;
+        private readonly float[] _features;
+        private readonly int[] _promptIds;
+        private readonly PaliGemmaGenerationSettings _settings;
+        private readonly StopSequenceMatcher _stops;
+        private readonly Channel<string> _channel = Channel.CreateBounded<string>(
+            new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+
+        public GenerationRun(PaliGemmaChatClient owner, float[] features, int[] promptIds, PaliGemmaGenerationSettings settings, StopSequenceMatcher stops)
+        {
+            _owner = owner;
+            _features = features;
+            _promptIds = promptIds;
+            _settings = settings;
+            _stops = stops;
+        }
+
+        /// <summary>Gets the text pieces as they are produced.</summary>
+        public ChannelReader<string> Pieces => _channel.Reader;
+
+        /// <summary>Generates until a stop token, a stop sequence, the token limit or cancellation.</summary>
+        /// <param name="cancellationToken">Stops generation between token steps.</param>
+        /// <returns>How generation ended.</returns>
+        public async Task<GenerationOutcome> ProduceAsync(CancellationToken cancellationToken)
+        {
+            var writer = _channel.Writer;
+            try
+            {
+                var outputTokens = 0;
+                var finishReason = ChatFinishReason.Length;
+                using (var decoder = _owner._model.CreateTextDecoder())
+                {
+                    foreach (var token in _owner._model.Generate(_features, _promptIds, _settings, cancellationToken))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        outputTokens++;
+                        Interlocked.Increment(ref _owner._outputTokens);
+                        if (token.IsStop)
+                        {
+                            finishReason = ChatFinishReason.Stop;
+                            break;
+                        }
+
+                        var piece = _stops.Append(decoder.Append(token.Id));
+                        if (piece.Length > 0)
+                        {
+                            await writer.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        if (_stops.Stopped)
+                        {
+                            finishReason = ChatFinishReason.Stop;
+                            break;
+                        }
+                    }
+                }
+
+                var rest = _stops.Flush();
+                if (rest.Length > 0)
+                {
+                    await writer.WriteAsync(rest, cancellationToken).ConfigureAwait(false);
+                }
+
+                writer.TryComplete();
+                return new GenerationOutcome(outputTokens, finishReason);
+            }
+            catch (Exception ex)
+            {
+                writer.TryComplete(ex);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>How one generation ended.</summary>
+    /// <param name="OutputTokens">Tokens generated, including a stop token.</param>
+    /// <param name="FinishReason">Stop (stop token or stop sequence) or Length.</param>
+    private sealed record GenerationOutcome(int OutputTokens, ChatFinishReason FinishReason);
+
+    /// <summary>Creates the updates of one response, all sharing its ids, time and model id.</summary>
+    private sealed class UpdateFactory
+    {
+        private readonly string _modelId;
+        private readonly string _responseId = "paligemma-" + Guid.NewGuid().ToString("N");
+        private readonly string _messageId = "msg-" + Guid.NewGuid().ToString("N");
+        private readonly DateTimeOffset _createdAt = DateTimeOffset.UtcNow;
+
+        public UpdateFactory(string modelId) => _modelId = modelId;
+
+        /// <summary>An update carrying a piece of text.</summary>
+        public ChatResponseUpdate Text(string text) => Stamp(new ChatResponseUpdate(ChatRole.Assistant, text));
+
+        /// <summary>The last update: usage and finish reason.</summary>
+        public ChatResponseUpdate Final(int inputTokens, GenerationOutcome outcome)
+        {
+            var usage = new UsageDetails
+            {
+                InputTokenCount = inputTokens,
+                OutputTokenCount = outcome.OutputTokens,
+                TotalTokenCount = inputTokens + outcome.OutputTokens,
+            };
+            var update = Stamp(new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)]));
+            update.FinishReason = outcome.FinishReason;
+            return update;
+        }
+
+        private ChatResponseUpdate Stamp(ChatResponseUpdate update)
+        {
+            update.ResponseId = _responseId;
+            update.MessageId = _messageId;
+            update.CreatedAt = _createdAt;
+            update.ModelId = _modelId;
+            return update;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace PaliGemma.AI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> that runs a local PaliGemma model: one image plus a task prefix in, the model's
+/// text out (streamed token by token).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Input.</b> PaliGemma is not a multi-turn chat model: only the <em>last user message</em> is used; earlier
+/// messages, system messages and <see cref="ChatOptions.Instructions"/> are ignored. That message must hold
+/// exactly one image — a <see cref="DataContent"/> with an <c>image/*</c> media type (a <c>data:</c> URI works
+/// too), or a <see cref="UriContent"/> with a <c>file:</c> URI (read up to the encoded-size limit). <c>http(s):</c>
+/// URIs are refused unless <see cref="PaliGemmaChatClientOptions.AllowRemoteImages"/> is set. The text is the
+/// PaliGemma prefix (<c>"caption en"</c>, <c>"detect cat ; dog"</c>, …) on one line without <c>&lt;</c>/<c>&gt;</c>;
+/// alternatively choose the task with <see cref="PaliGemmaChatOptionsExtensions.WithPaliGemmaTask"/> and leave the
+/// text empty. Invalid requests throw <see cref="ArgumentException"/> or <see cref="NotSupportedException"/>
+/// (tools, JSON output, remote images); undecodable or oversized images throw <see cref="PaliGemmaImageException"/>.
+/// </para>
+/// <para>
+/// <b>Options.</b> <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.Temperature"/> (default 0 =
+/// greedy), <see cref="ChatOptions.TopK"/>, <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.Seed"/>
+/// (folded from 64 to 32 bits) map to the generator. <see cref="ChatOptions.StopSequences"/> are matched on the
+/// decoded text across token boundaries; the sequence itself is not returned. <see cref="ChatOptions.ModelId"/>
+/// is ignored (the client serves one model); penalties are ignored.
+/// </para>
+/// <para>
+/// <b>Output.</b> Every update carries the response id, message id, creation time, model id and the assistant
+/// role; the last one carries <see cref="UsageContent"/> and the <see cref="ChatFinishReason"/>:
+/// <see cref="ChatFinishReason.Stop"/> for the end-of-sequence token or a stop sequence,
+/// <see cref="ChatFinishReason.Length"/> when the token limit was reached. Input tokens are the full prompt
+/// including the image tokens; output tokens count every generated token, including the stop token when the
+/// model produced one (it is a decode step but never appears in the text).
+/// </para>
+/// <para>
+/// <b>Concurrency.</b> The client is thread-safe. Up to <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/>
+/// requests generate at once, the rest wait in order (optionally bounded by
+/// <see cref="PaliGemmaChatClientOptions.MaxQueueLength"/>). Generation runs on the thread pool; cancellation is
+/// honoured while waiting and between every token step, and the native generator is released before the
+/// enumeration completes. Vision features are cached per image (see
+/// <see cref="PaliGemmaChatClientOptions.ImageFeatureCacheCapacity"/>).
+/// </para>
+/// </remarks>
+public sealed partial class PaliGemmaChatClient : IChatClient
+{
+    /// <summary>The provider name reported in <see cref="ChatClientMetadata"/>.</summary>
+    public const string ProviderName = "paligemma";
+
+    private readonly PaliGemmaModel _model;
+    private readonly bool _ownsModel;
+    private readonly PaliGemmaChatClientOptions _options;
+    private readonly ImageLoadOptions _imageLoadOptions;
+    private readonly ChatClientMetadata _metadata;
+    private readonly ConcurrencyGate _gate;
+    private readonly ImageFeatureProvider _features;
+    private readonly ILogger _logger;
+    private long _requests;
+    private long _completed;
+    private long _inputTokens;
+    private long _outputTokens;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance over a loaded model; the caller keeps ownership of the model.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="options">Client settings, or null for the defaults.</param>
+    /// <param name="logger">A logger, or null for none.</param>
+    public PaliGemmaChatClient(PaliGemmaModel model, PaliGemmaChatClientOptions? options = null, ILogger? logger = null)
+        : this(model, options, logger, ownsModel: false)
+    {
+    }
+
+    private PaliGemmaChatClient(PaliGemmaModel model, PaliGemmaChatClientOptions? options, ILogger? logger, bool ownsModel)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options?.Clone() ?? new PaliGemmaChatClientOptions();
+        if (_options.MaxConcurrency < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxConcurrency, "PaliGemmaChatClientOptions.MaxConcurrency must be at least 1.");
+        }
+
+        if (_options.MaxQueueLength is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxQueueLength, "PaliGemmaChatClientOptions.MaxQueueLength must be null (no limit) or at least 0.");
+        }
+
+        if (_options.ImageFeatureCacheCapacity < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ImageFeatureCacheCapacity, "PaliGemmaChatClientOptions.ImageFeatureCacheCapacity must be at least 0 (0 disables the cache).");
+        }
+
+        _model = model;
+        _ownsModel = ownsModel;
+        _imageLoadOptions = _options.ImageLoadOptions ?? new ImageLoadOptions();
+        _gate = new ConcurrencyGate(_options.MaxConcurrency, _options.MaxQueueLength);
+        _logger = logger ?? NullLogger.Instance;
+        _features = new ImageFeatureProvider(model, _imageLoadOptions, _options.ImageFeatureCacheCapacity, _logger);
+        _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(model.ModelPath)), model.ModelId);
+    }
+
+    /// <summary>Gets the model this client runs.</summary>
+    public PaliGemmaModel Model => _model;
+
+    /// <summary>Gets a snapshot of the client's counters (requests, tokens, vision-encoder runs, cache hits).</summary>
+    public PaliGemmaChatStatistics Statistics => new(
+        Interlocked.Read(ref _requests),
+        Interlocked.Read(ref _completed),
+        _features.EncoderRuns,
+        _features.Hits,
+        _features.Misses,
+        Interlocked.Read(ref _inputTokens),
+        Interlocked.Read(ref _outputTokens),
+        _gate.Running,
+        _gate.Waiting);
+
+    /// <summary>Loads a model folder and creates a client that owns (and disposes) the model.</summary>
+    /// <param name="modelPath">The model folder (with <c>paligemma.json</c>).</param>
+    /// <param name="modelOptions">Runtime settings (execution provider, threads), or null.</param>
+    /// <param name="options">Client settings, or null.</param>
+    /// <param name="logger">A logger, or null.</param>
+    /// <returns>The client.</returns>
+    public static PaliGemmaChatClient Load(string modelPath, PaliGemmaModelOptions? modelOptions = null, PaliGemmaChatClientOptions? options = null, ILogger? logger = null)
+    {
+        var model = PaliGemmaModel.Load(modelPath, modelOptions);
+        return CreateOwning(model, options, logger);
+    }
+
+    /// <summary>Loads a model folder asynchronously and creates a client that owns (and disposes) the model.</summary>
+    /// <param name="modelPath">The model folder (with <c>paligemma.json</c>).</param>
+    /// <param name="modelOptions">Runtime settings (execution provider, threads), or null.</param>
+    /// <param name="options">Client settings, or null.</param>
+    /// <param name="logger">A logger, or null.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The client.</returns>
+    public static async Task<PaliGemmaChatClient> LoadAsync(string modelPath, PaliGemmaModelOptions? modelOptions = null, PaliGemmaChatClientOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        var model = await PaliGemmaModel.LoadAsync(modelPath, modelOptions, cancellationToken).ConfigureAwait(false);
+        return CreateOwning(model, options, logger);
+    }
+
+    /// <inheritdoc />
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return StreamAsync(messages, options, cancellationToken);
+    }
+
+    /// <summary>Drops every cached vision feature.</summary>
+    public void ClearImageFeatureCache() => _features.Clear();
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return
+            serviceKey is not null ? null :
+            serviceType == typeof(ChatClientMetadata) ? _metadata :
+            serviceType == typeof(PaliGemmaModel) ? _model :
+            serviceType == typeof(PaliGemmaChatStatistics) ? Statistics :
+            serviceType.IsInstanceOfType(this) ? this :
+            null;
+    }
+
+    /// <summary>Disposes the client, and the model when the client was created by <see cref="Load"/>/<see cref="LoadAsync"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
+    }
+
+    private static PaliGemmaChatClient CreateOwning(PaliGemmaModel model, PaliGemmaChatClientOptions? options, ILogger? logger)
+    {
+        try
+        {
+            return new PaliGemmaChatClient(model, options, logger, ownsModel: true);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = ChatRequestReader.Read(messages, options, _options.AllowRemoteImages, _options.AllowFileImages);
+        var settings = GenerationSettingsMapper.Map(options);
+        var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
+        var promptIds = _model.BuildPromptIds(request.Prefix);
+        var image = await ImageSourceReader.ReadAsync(request.Image, _imageLoadOptions.MaxEncodedBytes, _options.HttpClient, cancellationToken).ConfigureAwait(false);
+
+        using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _inputTokens, promptIds.Length);
+
+        var features = await _features.GetAsync(image, cancellationToken).ConfigureAwait(false);
+        var update = new UpdateFactory(_model.ModelId);
+        var run = new GenerationRun(this, features, promptIds, settings, stopMatcher);
+        using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None);
+        GenerationOutcome outcome;
+        try
+        {
+            await foreach (var piece in run.Pieces.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // ReadAllAsync drains buffered pieces without looking at the token; stop at once instead.
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return update.Text(piece);
+            }
+
+            outcome = await producer.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Stop the producer (when the caller cancelled or stopped enumerating) and wait for it, so the native
+            // generator is disposed before the slot is released.
+            await stopGeneration.CancelAsync().ConfigureAwait(false);
+            await ((Task)producer).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        slot.Dispose(); // free the slot before handing out the last update (disposing twice is harmless)
+        Interlocked.Increment(ref _completed);
+        Log.Completed(_logger, promptIds.Length, outcome.OutputTokens, outcome.FinishReason.Value);
+        yield return update.Final(promptIds.Length, outcome);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2, LogLevel.Debug, "PaliGemma request finished: {InputTokens} input tokens, {OutputTokens} output tokens, finish reason {FinishReason}.")]
+        public static partial void Completed(ILogger logger, int inputTokens, int outputTokens, string finishReason);
+    }
+}

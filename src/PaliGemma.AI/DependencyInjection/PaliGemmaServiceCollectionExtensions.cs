@@ -1,0 +1,114 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PaliGemma.AI;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers a local PaliGemma model, its <see cref="IChatClient"/> and <see cref="IPaliGemmaVision"/>.</summary>
+/// <remarks>
+/// <para>What is registered (all singletons):</para>
+/// <list type="bullet">
+/// <item><see cref="PaliGemmaModel"/>, loaded lazily on first use, once, from <see cref="PaliGemmaOptions.ModelPath"/>.</item>
+/// <item>The chat pipeline as a keyed <see cref="IChatClient"/> under <see cref="ServiceKey"/>, and also as the
+/// unkeyed <see cref="IChatClient"/> when no unkeyed chat client was registered before this call (an application
+/// that already has another default chat client keeps it and asks for the keyed one). The innermost client is a
+/// <see cref="PaliGemmaChatClient"/>; reach it through <c>chatClient.GetService&lt;PaliGemmaChatClient&gt;()</c>.</item>
+/// <item><see cref="IPaliGemmaVision"/> over the keyed chat pipeline.</item>
+/// </list>
+/// <para>
+/// <see cref="PaliGemmaOptions"/> are validated when first read (and at host start-up when a generic host runs
+/// start-up validation); a missing or invalid model folder throws <see cref="OptionsValidationException"/> naming it.
+/// Call <c>AddPaliGemma</c> once per service collection.
+/// </para>
+/// </remarks>
+public static class PaliGemmaServiceCollectionExtensions
+{
+    /// <summary>The service key of the PaliGemma <see cref="IChatClient"/>.</summary>
+    public const string ServiceKey = "paligemma";
+
+    /// <summary>Adds PaliGemma configured in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options, at least <see cref="PaliGemmaOptions.ModelPath"/>.</param>
+    /// <returns>The builder of the chat pipeline, to add <c>UseLogging()</c>, <c>UseOpenTelemetry()</c>, ….</returns>
+    public static ChatClientBuilder AddPaliGemma(this IServiceCollection services, Action<PaliGemmaOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<PaliGemmaOptions>().Configure(configure);
+        return AddCore(services);
+    }
+
+    /// <summary>Adds PaliGemma configured from a configuration section (for example <c>configuration.GetSection("PaliGemma")</c>).</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section whose keys match <see cref="PaliGemmaOptions"/>' properties.</param>
+    /// <returns>The builder of the chat pipeline, to add <c>UseLogging()</c>, <c>UseOpenTelemetry()</c>, ….</returns>
+    public static ChatClientBuilder AddPaliGemma(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<PaliGemmaOptions>().Bind(configuration);
+        return AddCore(services);
+    }
+
+    private static ChatClientBuilder AddCore(IServiceCollection services)
+    {
+        services.AddOptions<PaliGemmaOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaliGemmaOptions>, PaliGemmaOptionsValidator>());
+        services.TryAddSingleton(LoadModel);
+
+        var hadDefaultChatClient = services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService);
+        var builder = services.AddKeyedChatClient(ServiceKey, CreateChatClient);
+        if (!hadDefaultChatClient)
+        {
+            services.AddSingleton<IChatClient>(sp => sp.GetRequiredKeyedService<IChatClient>(ServiceKey));
+        }
+
+        services.TryAddSingleton<IPaliGemmaVision>(sp => new PaliGemmaVision(
+            sp.GetRequiredKeyedService<IChatClient>(ServiceKey),
+            new PaliGemmaVisionOptions
+            {
+                MaxOutputTokens = sp.GetRequiredService<IOptions<PaliGemmaOptions>>().Value.VisionMaxOutputTokens,
+                ImageLoadOptions = CreateImageLoadOptions(sp.GetRequiredService<IOptions<PaliGemmaOptions>>().Value),
+            }));
+        return builder;
+    }
+
+    private static PaliGemmaModel LoadModel(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<PaliGemmaOptions>>().Value;
+        return PaliGemmaModel.Load(options.ModelPath!, new PaliGemmaModelOptions
+        {
+            ExecutionProvider = options.ExecutionProvider,
+            IntraOpNumThreads = options.IntraOpNumThreads ?? 0,
+        });
+    }
+
+    private static PaliGemmaChatClient CreateChatClient(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<PaliGemmaOptions>>().Value;
+        var clientOptions = new PaliGemmaChatClientOptions
+        {
+            MaxConcurrency = options.MaxConcurrency,
+            MaxQueueLength = options.MaxQueueLength,
+            ImageFeatureCacheCapacity = options.ImageFeatureCacheCapacity,
+            ImageLoadOptions = CreateImageLoadOptions(options),
+            AllowRemoteImages = options.AllowRemoteImages,
+            AllowFileImages = options.AllowFileImages,
+        };
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger<PaliGemmaChatClient>();
+        return new PaliGemmaChatClient(services.GetRequiredService<PaliGemmaModel>(), clientOptions, logger);
+    }
+
+    private static ImageLoadOptions CreateImageLoadOptions(PaliGemmaOptions options)
+    {
+        var defaults = new ImageLoadOptions();
+        return new ImageLoadOptions
+        {
+            MaxEncodedBytes = options.MaxImageBytes ?? defaults.MaxEncodedBytes,
+            MaxPixels = options.MaxImagePixels ?? defaults.MaxPixels,
+        };
+    }
+}

@@ -1,0 +1,245 @@
+using System.Buffers;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.AI.Runtime.Onnx;
+
+namespace PaliGemma.AI.Runtime;
+
+/// <summary>
+/// The decoder on ONNX Runtime GenAI: owns the <see cref="Config"/> and the shareable <see cref="Model"/> and
+/// runs one generation per call with a fresh <see cref="Generator"/>. Thread-safe.
+/// </summary>
+internal sealed class DecoderEngine : IDisposable
+{
+    /// <summary>The extra decoder input that carries the image features.</summary>
+    public const string ImageFeaturesInput = "image_features";
+
+    private static readonly float[] EmptyFeatures = new float[1];
+
+    private readonly Config _config;
+    private readonly Model _model;
+    private readonly PaliGemmaManifest _manifest;
+    private readonly bool _halfFeatures;
+
+    private DecoderEngine(Config config, Model model, PaliGemmaManifest manifest, bool halfFeatures)
+    {
+        _config = config;
+        _model = model;
+        _manifest = manifest;
+        _halfFeatures = halfFeatures;
+    }
+
+    /// <summary>The ONNX Runtime GenAI model (shared with the tokenizer).</summary>
+    public Model Model => _model;
+
+    /// <summary>Checks the decoder graph's inputs, then creates the GenAI config and model.</summary>
+    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider, int intraOpThreads)
+    {
+        bool halfFeatures = CheckDecoderInputs(folder.DecoderPath);
+
+        Config? config = null;
+        try
+        {
+            config = new Config(folder.Root);
+            config.ClearProviders();
+            if (provider == ExecutionProvider.Cuda)
+            {
+                config.AppendProvider("cuda");
+            }
+
+            if (intraOpThreads > 0)
+            {
+                string threads = intraOpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + threads + "}}}}");
+            }
+        }
+        catch (OnnxRuntimeGenAIException ex)
+        {
+            config?.Dispose();
+            throw new PaliGemmaModelException(folder.GenAiConfigPath, $"ONNX Runtime GenAI rejects the configuration: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var model = GenAiObjects.CreateModel(config);
+            return new DecoderEngine(config, model, folder.Manifest, halfFeatures);
+        }
+        catch (OnnxRuntimeGenAIException ex)
+        {
+            config.Dispose();
+            string hint = provider == ExecutionProvider.Cuda && ex.Message.Contains("cuda", StringComparison.OrdinalIgnoreCase)
+                ? " — The CUDA provider needs the Microsoft.ML.OnnxRuntimeGenAI.Cuda package in the application, or use ExecutionProvider \"cpu\"."
+                : string.Empty;
+            string file = OnnxLoadErrors.FileAtFault(folder.DecoderPath, ex.Message);
+            throw new PaliGemmaModelException(file, $"ONNX Runtime GenAI cannot load the decoder: {ex.Message.TrimEnd()}{hint}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs one generation (see <see cref="PaliGemmaModel.Generate"/>). Arguments were validated by the caller;
+    /// <paramref name="maxLength"/> is the total sequence length limit for the generator.
+    /// </summary>
+    public IEnumerable<GeneratedToken> Generate(
+        ReadOnlyMemory<float> features, int[] promptIds, int maxNewTokens, int maxLength,
+        PaliGemmaGenerationSettings settings, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var session = StartGenerator(features, promptIds, maxLength, settings);
+        HashSet<int> stops = [_manifest.TokenIds.Eos, .. _manifest.TokenIds.ExtraStop];
+        for (int produced = 0; produced < maxNewTokens; produced++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (session.Generator.IsDone())
+            {
+                yield break;
+            }
+
+            session.Generator.GenerateNextToken();
+            int id = session.Generator.GetNextTokens()[0];
+            bool isStop = stops.Contains(id);
+            yield return new GeneratedToken(id, isStop);
+            if (isStop)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Runs only the prefill and returns the logits of the last prompt position (tests, diagnostics).</summary>
+    public float[] FirstStepLogits(ReadOnlyMemory<float> features, int[] promptIds, int maxLength)
+    {
+        using var session = StartGenerator(features, promptIds, maxLength, new PaliGemmaGenerationSettings());
+        using Tensor logits = session.Generator.GetOutput("logits");
+        long[] shape = logits.Shape();
+        int vocab = (int)shape[^1];
+        ReadOnlySpan<float> all = logits.GetData<float>();
+        return all[^vocab..].ToArray();
+    }
+
+    /// <summary>Disposes the model and config.</summary>
+    public void Dispose()
+    {
+        _model.Dispose();
+        _config.Dispose();
+    }
+
+    private GenerationSession StartGenerator(ReadOnlyMemory<float> features, int[] promptIds, int maxLength, PaliGemmaGenerationSettings settings)
+    {
+        var session = new GenerationSession();
+        try
+        {
+            session.Parameters = GenAiObjects.CreateGeneratorParams(_model);
+            ApplySearchOptions(session.Parameters, settings, maxLength);
+
+            int hidden = _manifest.TextHiddenSize;
+            int rows = features.Length / hidden;
+            long[] shape = [rows, hidden];
+            ElementType type = ElementType.float32;
+            if (_halfFeatures)
+            {
+                type = ElementType.float16;
+                session.Pin = ToHalf(features.Span).AsMemory().Pin();
+            }
+            else
+            {
+                session.Pin = (rows == 0 ? EmptyFeatures.AsMemory() : features).Pin();
+            }
+
+            unsafe
+            {
+                session.Features = GenAiObjects.CreateTensor((IntPtr)session.Pin.Pointer, shape, type);
+            }
+
+            session.Generator = new Generator(_model, session.Parameters);
+            session.Generator.SetModelInput(ImageFeaturesInput, session.Features);
+            session.Generator.AppendTokens(promptIds);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static void ApplySearchOptions(GeneratorParams parameters, PaliGemmaGenerationSettings settings, int maxLength)
+    {
+        parameters.SetSearchOption("max_length", maxLength);
+        parameters.SetSearchOption("num_beams", 1);
+        bool sampling = settings.IsSampling;
+        parameters.SetSearchOption("do_sample", sampling);
+        if (!sampling)
+        {
+            return;
+        }
+
+        parameters.SetSearchOption("temperature", settings.Temperature);
+        parameters.SetSearchOption("top_k", settings.TopK);
+        parameters.SetSearchOption("top_p", settings.TopP);
+        if (settings.Seed is int seed)
+        {
+            parameters.SetSearchOption("random_seed", seed);
+        }
+    }
+
+    private static Half[] ToHalf(ReadOnlySpan<float> values)
+    {
+        // One spare element keeps the pinned pointer valid when there are no feature rows.
+        var half = new Half[Math.Max(values.Length, 1)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            half[i] = (Half)values[i];
+        }
+
+        return half;
+    }
+
+    private static bool CheckDecoderInputs(string path)
+    {
+        IReadOnlyDictionary<string, int> inputs;
+        try
+        {
+            inputs = OnnxGraphInputs.Read(path);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new PaliGemmaModelException(path, $"the decoder graph cannot be read: {ex.Message}", ex);
+        }
+
+        if (!inputs.ContainsKey("input_ids"))
+        {
+            throw new PaliGemmaModelException(path, $"the decoder graph has no 'input_ids' input (inputs: {string.Join(", ", inputs.Keys)}).", null);
+        }
+
+        if (!inputs.TryGetValue(ImageFeaturesInput, out int elementType))
+        {
+            throw new PaliGemmaModelException(path, $"the decoder graph has no '{ImageFeaturesInput}' input, so images cannot reach it (inputs: {string.Join(", ", inputs.Keys)}). Re-export the model with this library's converter.", null);
+        }
+
+        return elementType switch
+        {
+            OnnxGraphInputs.ElementTypeFloat => false,
+            OnnxGraphInputs.ElementTypeFloat16 => true,
+            _ => throw new PaliGemmaModelException(path, $"the decoder input '{ImageFeaturesInput}' has ONNX element type {elementType}; float (1) or float16 (10) expected.", null),
+        };
+    }
+
+    /// <summary>The native objects of one generation, freed together (generator first, then the pinned buffer).</summary>
+    private sealed class GenerationSession : IDisposable
+    {
+        public GeneratorParams? Parameters { get; set; }
+
+        public Tensor? Features { get; set; }
+
+        public Generator Generator { get; set; } = null!;
+
+        public MemoryHandle Pin { get; set; }
+
+        public void Dispose()
+        {
+            Generator?.Dispose();
+            Features?.Dispose();
+            Parameters?.Dispose();
+            Pin.Dispose();
+        }
+    }
+}

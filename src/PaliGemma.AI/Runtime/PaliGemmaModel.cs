@@ -1,0 +1,282 @@
+using PaliGemma.AI.Runtime;
+
+namespace PaliGemma.AI;
+
+/// <summary>
+/// A loaded PaliGemma model folder: the vision encoder (<c>vision.onnx</c> on ONNX Runtime), the decoder
+/// (<c>decoder.onnx</c> on ONNX Runtime GenAI) and the tokenizer. Thread-safe: any number of
+/// <see cref="EncodeImage"/> and <see cref="Generate"/> calls may run concurrently on one instance.
+/// </summary>
+/// <remarks>
+/// A request runs in two stages: <see cref="EncodeImage"/> turns a preprocessed image into image features,
+/// then <see cref="Generate"/> runs the decoder on the prompt ids from <see cref="BuildPromptIds"/> with those
+/// features merged at the <c>&lt;image&gt;</c> positions. Every <see cref="Generate"/> call uses a fresh
+/// ONNX Runtime GenAI generator.
+/// </remarks>
+public sealed class PaliGemmaModel : IDisposable
+{
+    private readonly ModelFolder _folder;
+    private readonly VisionEncoder _vision;
+    private readonly DecoderEngine _decoder;
+    private readonly ModelTokenizer _tokenizer;
+    private readonly UsageGuard _guard;
+
+    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer)
+    {
+        _folder = folder;
+        _vision = vision;
+        _decoder = decoder;
+        _tokenizer = tokenizer;
+        _guard = new UsageGuard(ReleaseNative, nameof(PaliGemmaModel));
+    }
+
+    /// <summary>
+    /// Loads and validates a model folder (see docs/model-format.md): the manifest, every file it names, the
+    /// ONNX Runtime GenAI configuration, the graphs' inputs and outputs and the tokenizer's special ids.
+    /// </summary>
+    /// <param name="modelPath">The model folder.</param>
+    /// <param name="options">Execution provider and threading; null = CPU defaults.</param>
+    /// <returns>The loaded model; dispose it to free native memory.</returns>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or the options are invalid
+    /// (for example an unknown execution provider).</exception>
+    /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or
+    /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it.</exception>
+    public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        options ??= new PaliGemmaModelOptions();
+        ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
+
+        ModelFolder folder = ModelFolder.Open(modelPath);
+        GenAiConfigValidator.Validate(folder);
+
+        VisionEncoder? vision = null;
+        DecoderEngine? decoder = null;
+        try
+        {
+            decoder = DecoderEngine.Create(folder, provider, options.IntraOpNumThreads);
+            ModelTokenizer tokenizer = ModelTokenizer.Create(decoder.Model, folder);
+            try
+            {
+                vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, options.IntraOpNumThreads);
+            }
+            catch
+            {
+                tokenizer.Dispose();
+                throw;
+            }
+
+            return new PaliGemmaModel(folder, vision, decoder, tokenizer);
+        }
+        catch
+        {
+            vision?.Dispose();
+            decoder?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads and validates a model folder on a thread-pool thread; see <see cref="Load"/>.</summary>
+    /// <param name="modelPath">The model folder.</param>
+    /// <param name="options">Execution provider and threading; null = CPU defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait before loading starts.</param>
+    /// <returns>The loaded model.</returns>
+    public static Task<PaliGemmaModel> LoadAsync(string modelPath, PaliGemmaModelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        return Task.Run(() => Load(modelPath, options), cancellationToken);
+    }
+
+    /// <summary>The full path of the model folder.</summary>
+    public string ModelPath => _folder.Root;
+
+    /// <summary>The folder's validated manifest.</summary>
+    public PaliGemmaManifest Manifest => _folder.Manifest;
+
+    /// <summary>The model id from the manifest.</summary>
+    public string ModelId => _folder.Manifest.ModelId;
+
+    /// <summary>Square input resolution in pixels (224, 448 or 896 for released checkpoints).</summary>
+    public int ImageSize => _folder.Manifest.ImageSize;
+
+    /// <summary>Number of <c>&lt;image&gt;</c> tokens (= image feature rows) per image.</summary>
+    public int NumImageTokens => _folder.Manifest.NumImageTokens;
+
+    /// <summary>How many times the vision graph has run on this instance.</summary>
+    public long VisionEncoderRuns => _vision.Runs;
+
+    /// <summary>
+    /// Runs the vision encoder on one preprocessed image. Thread-safe.
+    /// </summary>
+    /// <param name="pixelValues">CHW pixels, length 3 × <see cref="ImageSize"/>², scaled to [-1, 1].</param>
+    /// <returns>Row-major image features, length <see cref="NumImageTokens"/> × <see cref="PaliGemmaManifest.TextHiddenSize"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pixelValues"/> has the wrong length.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public float[] EncodeImage(ReadOnlySpan<float> pixelValues)
+    {
+        int expected = 3 * ImageSize * ImageSize;
+        if (pixelValues.Length != expected)
+        {
+            throw new ArgumentException($"pixelValues has {pixelValues.Length} values; this model needs 3 × {ImageSize} × {ImageSize} = {expected} (CHW, [-1, 1]).", nameof(pixelValues));
+        }
+
+        _guard.Enter();
+        try
+        {
+            return _vision.Encode(pixelValues);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Builds the prompt ids for one image and a prefix: <c>&lt;image&gt;</c> × <see cref="NumImageTokens"/>,
+    /// <c>&lt;bos&gt;</c>, the prefix's tokens (no special tokens added), and the newline token.
+    /// </summary>
+    /// <param name="prefix">The task prefix, e.g. <c>"caption en"</c> or <c>"detect cat ; dog"</c>.</param>
+    /// <returns>The prompt ids.</returns>
+    public int[] BuildPromptIds(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        IReadOnlyList<int> text = Tokenize(prefix);
+        PaliGemmaTokenIds ids = Manifest.TokenIds;
+        var prompt = new int[NumImageTokens + 1 + text.Count + 1];
+        prompt.AsSpan(0, NumImageTokens).Fill(ids.Image);
+        prompt[NumImageTokens] = ids.Bos;
+        for (int i = 0; i < text.Count; i++)
+        {
+            prompt[NumImageTokens + 1 + i] = text[i];
+        }
+
+        prompt[^1] = ids.Newline;
+        return prompt;
+    }
+
+    /// <summary>Tokenizes plain text; no begin- or end-of-sequence token is added.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The token ids.</returns>
+    public IReadOnlyList<int> Tokenize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0)
+        {
+            return [];
+        }
+
+        _guard.Enter();
+        try
+        {
+            return _tokenizer.Encode(text);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Turns token ids into text. <c>&lt;locNNNN&gt;</c> and <c>&lt;segNNN&gt;</c> tokens are kept as text;
+    /// padding, begin- and end-of-sequence tokens are dropped.
+    /// </summary>
+    /// <param name="tokenIds">The ids.</param>
+    /// <returns>The text.</returns>
+    public string Decode(ReadOnlySpan<int> tokenIds)
+    {
+        _guard.Enter();
+        try
+        {
+            return _tokenizer.Decode(tokenIds);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>Creates an incremental detokeniser for streaming output; dispose it when the stream ends.</summary>
+    /// <returns>A new decoder bound to this model's tokenizer.</returns>
+    public PaliGemmaTextDecoder CreateTextDecoder()
+    {
+        _guard.Enter();
+        try
+        {
+            return new PaliGemmaTextDecoder(_tokenizer.CreateStream(), _tokenizer.IsDropped, () => _guard.IsDisposed);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Generates tokens for one prompt with a fresh generator. The whole prompt is fed in one prefill; then one
+    /// token per step is produced until the end-of-sequence token, a manifest extra stop token, or
+    /// <see cref="PaliGemmaGenerationSettings.MaxNewTokens"/>. Thread-safe; the enumeration is lazy and the
+    /// native generator is freed when it ends, is cancelled or is disposed.
+    /// </summary>
+    /// <param name="imageFeatures">Features from <see cref="EncodeImage"/> (rows × hidden, row-major), one
+    /// row per <c>&lt;image&gt;</c> id in <paramref name="promptIds"/>; empty for text-only prompts. The
+    /// memory must not change while the enumeration runs.</param>
+    /// <param name="promptIds">The prompt, typically from <see cref="BuildPromptIds"/>.</param>
+    /// <param name="settings">Length and search settings.</param>
+    /// <param name="cancellationToken">Checked before every step; cancellation throws
+    /// <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The generated tokens; the last has <see cref="GeneratedToken.IsStop"/> set when a stop token
+    /// ended generation.</returns>
+    /// <exception cref="ArgumentException">The prompt is empty, longer than the manifest's maximum sequence
+    /// length, its <c>&lt;image&gt;</c> count does not match the feature rows, or the settings are invalid.</exception>
+    public IEnumerable<GeneratedToken> Generate(
+        ReadOnlyMemory<float> imageFeatures,
+        IReadOnlyList<int> promptIds,
+        PaliGemmaGenerationSettings settings,
+        CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_guard.IsDisposed, this);
+        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, settings);
+        return Run(request, cancellationToken);
+    }
+
+    /// <summary>Runs only the prefill and returns the last position's logits (tests: the image reaches the decoder).</summary>
+    internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds)
+    {
+        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, new PaliGemmaGenerationSettings { MaxNewTokens = 1 });
+        _guard.Enter();
+        try
+        {
+            return _decoder.FirstStepLogits(request.Features, request.PromptIds, request.MaxLength);
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>Frees the sessions, the decoder model and the tokenizer (once running calls have finished).</summary>
+    public void Dispose() => _guard.Dispose();
+
+    private IEnumerable<GeneratedToken> Run(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        _guard.Enter();
+        try
+        {
+            foreach (GeneratedToken token in _decoder.Generate(request.Features, request.PromptIds, request.MaxNewTokens, request.MaxLength, request.Settings, cancellationToken))
+            {
+                yield return token;
+            }
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    private void ReleaseNative()
+    {
+        _vision.Dispose();
+        _tokenizer.Dispose();
+        _decoder.Dispose();
+    }
+}

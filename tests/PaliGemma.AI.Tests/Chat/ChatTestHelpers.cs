@@ -1,0 +1,43 @@
+using Microsoft.Extensions.AI;
+
+namespace PaliGemma.AI.Tests.Chat;
+
+/// <summary>Builders and independent reference runs for chat tests.</summary>
+internal static class ChatTestHelpers
+{
+    public static ChatMessage[] Ask(string text, byte[] png) =>
+        [new ChatMessage(ChatRole.User, [new TextContent(text), new DataContent(png, "image/png")])];
+
+    public static ChatMessage[] Ask(string text, params AIContent[] contents) =>
+        [new ChatMessage(ChatRole.User, [new TextContent(text), .. contents])];
+
+    /// <summary>Runs the model directly (no chat client): the tokens greedy decoding produces for this image and prefix.</summary>
+    public static List<GeneratedToken> Reference(PaliGemmaModel model, byte[] png, string prefix, int maxNewTokens)
+    {
+        var pixels = PaliGemmaImageProcessor.Preprocess(png, model.ImageSize).PixelValues;
+        var features = model.EncodeImage(pixels);
+        return [.. model.Generate(features, model.BuildPromptIds(prefix), new PaliGemmaGenerationSettings { MaxNewTokens = maxNewTokens }, CancellationToken.None)];
+    }
+
+    /// <summary>
+    /// The text of reference tokens (stop token excluded), detokenised incrementally with the runtime's streaming
+    /// decoder. (<see cref="PaliGemmaModel.Decode"/> is not used: ORT GenAI's batch decode and stream decode treat
+    /// invalid UTF-8 byte tokens, which random weights produce, differently.)
+    /// </summary>
+    public static string ReferenceText(PaliGemmaModel model, List<GeneratedToken> tokens)
+    {
+        using var decoder = model.CreateTextDecoder();
+        return string.Concat(tokens.Where(t => !t.IsStop).Select(t => decoder.Append(t.Id)));
+    }
+
+    public static async Task<List<ChatResponseUpdate>> CollectAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
+    {
+        var list = new List<ChatResponseUpdate>();
+        await foreach (var update in updates)
+        {
+            list.Add(update);
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+using PaliGemma.AI.Tests.TestModels;
+
+namespace PaliGemma.AI.Tests.Runtime;
+
+/// <summary>
+/// The same request run by <c>paligemma run</c> in two separate processes and in this process gives the same
+/// text: nothing in the engine depends on process state, thread timing or an unseeded random source.
+/// </summary>
+public sealed class CrossProcessTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>
+{
+    [Theory]
+    [InlineData(TinyModelKind.PaliGemma1At224)]
+    [InlineData(TinyModelKind.PaliGemma2At224)]
+    public async Task Cli_run_in_two_processes_matches_in_process_generation(TinyModelKind kind)
+    {
+        string image = FixtureImage("photo.jpg");
+        string folder = TinyModelFixture.FolderOf(kind);
+        PaliGemmaModel model = fixture.Model(kind);
+
+        PreprocessedImage pixels = PaliGemmaImageProcessor.PreprocessFile(image, model.ImageSize);
+        float[] features = model.EncodeImage(pixels.PixelValues);
+        var expected = new StringBuilder();
+        using (PaliGemmaTextDecoder decoder = model.CreateTextDecoder())
+        {
+            foreach (GeneratedToken token in model.Generate(features, model.BuildPromptIds("caption en"), new PaliGemmaGenerationSettings { MaxNewTokens = 32 }))
+            {
+                if (!token.IsStop)
+                {
+                    expected.Append(decoder.Append(token.Id));
+                }
+            }
+        }
+
+        Assert.NotEqual(string.Empty, expected.ToString());
+        string[] args = ["run", "--model", folder, "--image", image, "--prompt", "caption en", "--max-tokens", "32"];
+        var results = await Task.WhenAll(RunCli(args), RunCli(args));
+        foreach (var (exitCode, stdout, stderr) in results)
+        {
+            Assert.True(exitCode == 0, $"paligemma run exited with {exitCode}: {stderr}");
+            Assert.Equal(expected.ToString(), stdout.TrimEnd('\n', '\r'));
+        }
+    }
+
+    [Fact]
+    public async Task Cli_run_reports_a_broken_folder_in_one_line_with_exit_code_1()
+    {
+        string folder = TinyModelFixture.CopyFolder(TinyModelKind.PaliGemma1At224);
+        try
+        {
+            File.Delete(Path.Combine(folder, "decoder.onnx"));
+            var (exitCode, stdout, stderr) = await RunCli(["run", "--model", folder, "--image", FixtureImage("photo.jpg"), "--prompt", "caption en"]);
+            Assert.Equal(1, exitCode);
+            Assert.Equal(string.Empty, stdout);
+            Assert.Contains(Path.Combine(folder, "decoder.onnx"), stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TinyModelFixture.DeleteFolder(folder);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunCli(string[] arguments)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "paligemma.dll");
+        Assert.True(File.Exists(cli), $"the CLI was not built next to the tests: {cli}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(cli);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string FixtureImage(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "imaging", name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"Fixture image '{name}' not found above {AppContext.BaseDirectory}.");
+    }
+}
