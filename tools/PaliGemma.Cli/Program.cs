@@ -7,6 +7,7 @@ var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints,
     ConvertCommand.Create(),
     CreateTinyCommand.Create(),
     InspectCommand.Create(),
+    BenchCommand.Create(),
     MaskDecoderCommand.Create(),
     RunCommand.Create(),
 };

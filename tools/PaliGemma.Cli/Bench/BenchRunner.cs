@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using PaliGemma.AI;
+
+namespace PaliGemma.Cli.Bench;
+
+/// <summary>
+/// Runs the benchmark: load, preprocessing, vision, chat-client requests with and without the image-feature cache, the
+/// raw ONNX Runtime GenAI loop on the same prompt ids, and the memory-bandwidth floor — all in one process.
+/// </summary>
+internal static class BenchRunner
+{
+    /// <summary>Runs every measurement; <paramref name="log"/> receives one line per phase.</summary>
+    public static async Task<BenchResult> RunAsync(BenchOptions o, Action<string> log)
+    {
+        byte[] image = File.ReadAllBytes(o.ImagePath);
+        string mediaType = MediaType(o.ImagePath);
+        string folder = Path.GetFullPath(o.ModelFolder);
+
+        log("loading the model");
+        var clock = Stopwatch.StartNew();
+        using var client = PaliGemmaChatClient.Load(folder, new PaliGemmaModelOptions { IntraOpNumThreads = o.Threads });
+        double loadMs = clock.Elapsed.TotalMilliseconds;
+        PaliGemmaModel model = client.Model;
+
+        log("preprocessing and vision");
+        float[] pixels = PaliGemmaImageProcessor.Preprocess(image, model.ImageSize).PixelValues;
+        model.EncodeImage(pixels); // warm-up
+        double preprocessMs = Median(o.Runs, () => PaliGemmaImageProcessor.Preprocess(image, model.ImageSize));
+        double visionMs = Median(o.Runs, () => model.EncodeImage(pixels));
+        float[] features = model.EncodeImage(pixels);
+        int[] prompt = model.BuildPromptIds(o.Prompt);
+
+        log("chat client: warm-up, then cold (cache cleared) and cached requests");
+        await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false);
+        var cold = new List<GenerationTiming>();
+        var cached = new List<GenerationTiming>();
+        for (int r = 0; r < o.Runs; r++)
+        {
+            client.ClearImageFeatureCache();
+            cold.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+            cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+        }
+
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        long peakRss = process.PeakWorkingSet64;
+
+        log("raw ONNX Runtime GenAI loop on the same ids");
+        HashSet<int> stops = [model.Manifest.TokenIds.Eos, .. model.Manifest.TokenIds.ExtraStop];
+        int hidden = model.Manifest.TextHiddenSize;
+        var raw = new List<GenerationTiming>();
+        List<int> rawIds;
+        using (RawGenAiLoop loop = RawGenAiLoop.Load(folder, o.Threads))
+        {
+            (_, rawIds) = loop.Run(prompt, features, hidden, o.Tokens, stops);
+            for (int r = 0; r < o.Runs; r++)
+            {
+                raw.Add(loop.Run(prompt, features, hidden, o.Tokens, stops).Timing);
+            }
+        }
+
+        string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
+
+        log("memory bandwidth");
+        double bandwidth = MemoryBandwidth.Measure(o.BandwidthBufferBytes, Environment.ProcessorCount);
+        DecoderTraffic traffic = DecoderTraffic.Read(folder);
+        int tokens = cached[0].Tokens;
+        long perToken = traffic.WeightBytes + (traffic.KvBytesPerPosition * (prompt.Length + (tokens / 2)));
+        double floor = bandwidth / perToken;
+        long weightFiles = Directory.EnumerateFiles(folder, "*.onnx*").Sum(f => new FileInfo(f).Length);
+
+        double prefillMs = Median(raw.Select(t => t.PrefillMs ?? 0));
+        double decodeTps = Median(cached.Select(t => t.DecodeTokensPerSecond));
+        double rawDecodeTps = Median(raw.Select(t => t.DecodeTokensPerSecond));
+        double ttftCold = Median(cold.Select(t => t.TimeToFirstTokenMs));
+        double ttftCached = Median(cached.Select(t => t.TimeToFirstTokenMs));
+        double rawTtft = Median(raw.Select(t => t.TimeToFirstTokenMs));
+        double chatTotal = Median(cached.Select(t => t.TotalMs));
+        double rawTotal = Median(raw.Select(t => t.TotalMs));
+        return new BenchResult
+        {
+            Model = model.ModelId,
+            Precision = model.Manifest.Precision,
+            WeightFileBytes = weightFiles,
+            PromptTokens = prompt.Length,
+            GeneratedTokens = tokens,
+            Runs = o.Runs,
+            Threads = o.Threads,
+            LoadMs = loadMs,
+            PreprocessMs = preprocessMs,
+            VisionMs = visionMs,
+            PrefillMs = prefillMs,
+            PrefillTokensPerSecond = prompt.Length / (prefillMs / 1000.0),
+            TimeToFirstTokenColdMs = ttftCold,
+            TimeToFirstTokenCachedMs = ttftCached,
+            CachedToColdTtftRatio = ttftCached / ttftCold,
+            VisionShareOfColdTtft = visionMs / ttftCold,
+            DecodeTokensPerSecond = decodeTps,
+            ChatTotalMs = chatTotal,
+            RawTimeToFirstTokenMs = rawTtft,
+            RawDecodeTokensPerSecond = rawDecodeTps,
+            RawTotalMs = rawTotal,
+            ChatOverheadDecodePercent = 100.0 * (1 - (decodeTps / rawDecodeTps)),
+            ChatOverheadTtftMs = ttftCached - rawTtft,
+            ChatOverheadTotalPercent = 100.0 * ((chatTotal / rawTotal) - 1),
+            SameOutputAsRawLoop = string.Equals(cached[0].Text.Trim(), rawText.Trim(), StringComparison.Ordinal) && cached[0].Tokens == rawIds.Count,
+            MemoryBandwidthGBps = bandwidth / 1e9,
+            DecodeBytesPerToken = perToken,
+            FloorTokensPerSecond = floor,
+            DecodeShareOfFloor = rawDecodeTps / floor,
+            PeakRssBytes = peakRss,
+            PeakRssToWeightFiles = (double)peakRss / weightFiles,
+        };
+    }
+
+    private static double Median(int runs, Action action) => Median(Enumerable.Range(0, runs).Select(_ =>
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalMilliseconds;
+    }).ToList());
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string MediaType(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".gif" => "image/gif",
+        ".bmp" => "image/bmp",
+        ".webp" => "image/webp",
+        _ => throw new ArgumentException($"Image '{path}' has an unknown extension; use .png, .jpg, .gif, .bmp or .webp."),
+    };
+}
