@@ -47,6 +47,10 @@ internal sealed record BenchResult
 
     public required double RawTotalMs { get; init; }
 
+    public required double LibraryDecodeTokensPerSecond { get; init; }
+
+    public required double LibraryTimeToFirstTokenMs { get; init; }
+
     public required double ChatOverheadDecodePercent { get; init; }
 
     public required double ChatOverheadTtftMs { get; init; }
@@ -54,6 +58,8 @@ internal sealed record BenchResult
     public required double ChatOverheadTotalPercent { get; init; }
 
     public required bool SameOutputAsRawLoop { get; init; }
+
+    public required string OutputText { get; init; }
 
     public required double MemoryBandwidthGBps { get; init; }
 

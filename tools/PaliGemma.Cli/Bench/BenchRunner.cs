@@ -41,6 +41,10 @@ internal static class BenchRunner
             cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
         }
 
+        log("library loop (PaliGemmaModel.Generate, no chat client)");
+        LibraryLoopProbe.Run(model, features, prompt, o.Tokens);
+        var library = Enumerable.Range(0, o.Runs).Select(_ => LibraryLoopProbe.Run(model, features, prompt, o.Tokens)).ToList();
+
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         long peakRss = process.PeakWorkingSet64;
@@ -100,10 +104,13 @@ internal static class BenchRunner
             RawTimeToFirstTokenMs = rawTtft,
             RawDecodeTokensPerSecond = rawDecodeTps,
             RawTotalMs = rawTotal,
+            LibraryDecodeTokensPerSecond = Median(library.Select(t => t.DecodeTokensPerSecond)),
+            LibraryTimeToFirstTokenMs = Median(library.Select(t => t.TimeToFirstTokenMs)),
             ChatOverheadDecodePercent = 100.0 * (1 - (decodeTps / rawDecodeTps)),
             ChatOverheadTtftMs = ttftCached - rawTtft,
             ChatOverheadTotalPercent = 100.0 * ((chatTotal / rawTotal) - 1),
             SameOutputAsRawLoop = string.Equals(cached[0].Text.Trim(), rawText.Trim(), StringComparison.Ordinal) && cached[0].Tokens == rawIds.Count,
+            OutputText = cached[0].Text.Length > 200 ? cached[0].Text[..200] : cached[0].Text,
             MemoryBandwidthGBps = bandwidth / 1e9,
             DecodeBytesPerToken = perToken,
             FloorTokensPerSecond = floor,
