@@ -69,6 +69,12 @@ internal sealed record BenchResult
 
     public required double DecodeShareOfFloor { get; init; }
 
+    public double? Top1Agreement { get; init; }
+
+    public int? Top1AgreementSteps { get; init; }
+
+    public int? ReferenceDistinctTokens { get; init; }
+
     public required long PeakRssBytes { get; init; }
 
     public required double PeakRssToWeightFiles { get; init; }

@@ -65,6 +65,13 @@ internal static class BenchRunner
 
         string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
 
+        (int Agree, int Steps, int Distinct)? agreement = null;
+        if (o.ReferenceFolder is not null)
+        {
+            log($"top-1 agreement with {o.ReferenceFolder} over {o.AgreementSteps} steps");
+            agreement = Top1Agreement.Measure(Path.GetFullPath(o.ReferenceFolder), folder, prompt, features, hidden, o.AgreementSteps, o.Threads);
+        }
+
         log("memory bandwidth");
         double bandwidth = MemoryBandwidth.Measure(o.BandwidthBufferBytes, Environment.ProcessorCount);
         DecoderTraffic traffic = DecoderTraffic.Read(folder);
@@ -115,6 +122,9 @@ internal static class BenchRunner
             DecodeBytesPerToken = perToken,
             FloorTokensPerSecond = floor,
             DecodeShareOfFloor = rawDecodeTps / floor,
+            Top1Agreement = agreement is { } a ? (double)a.Agree / a.Steps : null,
+            Top1AgreementSteps = agreement?.Steps,
+            ReferenceDistinctTokens = agreement?.Distinct,
             PeakRssBytes = peakRss,
             PeakRssToWeightFiles = (double)peakRss / weightFiles,
         };

@@ -22,11 +22,13 @@ internal static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Measured repetitions (medians reported), after one warm-up.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for the chat client and the raw loop (0 = runtime default).", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var reference = new Option<DirectoryInfo?>("--reference") { Description = "Reference model folder (e.g. the fp32 conversion) for top-1 agreement of greedy decoding." };
+        var agreementSteps = new Option<int>("--agreement-steps") { Description = "Greedy steps compared with --reference.", DefaultValueFactory = _ => 64 };
         var buffer = new Option<int>("--bandwidth-buffer-mib") { Description = "Buffer streamed by the memory-bandwidth kernel (MiB).", DefaultValueFactory = _ => 1024 };
 
         var command = new Command("bench", "Benchmark a model folder: load, vision, prefill, time to first token, decode tokens/s, peak RSS; raw GenAI loop and bandwidth floor as baselines.")
         {
-            model, image, prompt, tokens, runs, threads, json, buffer,
+            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -38,7 +40,9 @@ internal static class BenchCommand
                 Positive(parse.GetValue(tokens), "--tokens"),
                 Positive(parse.GetValue(runs), "--runs"),
                 Math.Max(0, parse.GetValue(threads)),
-                Positive(parse.GetValue(buffer), "--bandwidth-buffer-mib") * 1024L * 1024L);
+                Positive(parse.GetValue(buffer), "--bandwidth-buffer-mib") * 1024L * 1024L,
+                parse.GetValue(reference)?.FullName,
+                Positive(parse.GetValue(agreementSteps), "--agreement-steps"));
             if (!File.Exists(options.ImagePath))
             {
                 throw new FileNotFoundException($"Image '{options.ImagePath}' does not exist.");
@@ -80,6 +84,11 @@ internal static class BenchCommand
         Row("chat-client overhead", $"{F(r.ChatOverheadDecodePercent, "F2")} % decode", $"{F(r.ChatOverheadTtftMs)} ms TTFT; {F(r.ChatOverheadTotalPercent, "F2")} % total; same output: {r.SameOutputAsRawLoop}");
         Row("memory bandwidth", $"{F(r.MemoryBandwidthGBps, "F2")} GB/s", "streaming read, all cores");
         Row("decode floor", $"{F(r.FloorTokensPerSecond, "F2")} tokens/s", $"{F(r.DecodeBytesPerToken / 1e6)} MB read per token; raw decode at {F(r.DecodeShareOfFloor, "P1")} of it");
+        if (r.Top1Agreement is double agreement)
+        {
+            Row("top-1 agreement with reference", F(agreement, "P1"), $"{r.Top1AgreementSteps} teacher-forced greedy steps; {r.ReferenceDistinctTokens} distinct reference tokens");
+        }
+
         Row("peak RSS", $"{F(r.PeakRssBytes / 1048576.0, "F0")} MiB", $"{F(r.PeakRssToWeightFiles, "F2")}× the weight files");
         return table;
     }
