@@ -30,28 +30,21 @@ internal static class BenchRunner
         float[] features = model.EncodeImage(pixels);
         int[] prompt = model.BuildPromptIds(o.Prompt);
 
-        log("chat client: warm-up, then cold (cache cleared) and cached requests");
+        // Peak memory of the library path alone, before the baseline loads its own copy of the decoder.
+        log("chat client warm-up");
         await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false);
-        var cold = new List<GenerationTiming>();
-        var cached = new List<GenerationTiming>();
-        for (int r = 0; r < o.Runs; r++)
-        {
-            client.ClearImageFeatureCache();
-            cold.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
-            cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
-        }
-
-        log("library loop (PaliGemmaModel.Generate, no chat client)");
         LibraryLoopProbe.Run(model, features, prompt, o.Tokens);
-        var library = Enumerable.Range(0, o.Runs).Select(_ => LibraryLoopProbe.Run(model, features, prompt, o.Tokens)).ToList();
-
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         long peakRss = process.PeakWorkingSet64;
 
-        log("raw ONNX Runtime GenAI loop on the same ids");
+        // The variants alternate within each run so that noise from other work on the machine hits them alike.
+        log("loading the raw ONNX Runtime GenAI loop (baseline) on the same decoder");
         HashSet<int> stops = [model.Manifest.TokenIds.Eos, .. model.Manifest.TokenIds.ExtraStop];
         int hidden = model.Manifest.TextHiddenSize;
+        var cold = new List<GenerationTiming>();
+        var cached = new List<GenerationTiming>();
+        var library = new List<GenerationTiming>();
         var raw = new List<GenerationTiming>();
         List<int> rawIds;
         using (RawGenAiLoop loop = RawGenAiLoop.Load(folder, o.Threads))
@@ -59,6 +52,11 @@ internal static class BenchRunner
             (_, rawIds) = loop.Run(prompt, features, hidden, o.Tokens, stops);
             for (int r = 0; r < o.Runs; r++)
             {
+                log($"run {r + 1}/{o.Runs}: chat cold, chat cached, library loop, raw loop");
+                client.ClearImageFeatureCache();
+                cold.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+                cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+                library.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens));
                 raw.Add(loop.Run(prompt, features, hidden, o.Tokens, stops).Timing);
             }
         }
