@@ -3,7 +3,8 @@
 #   mid  : PaliGemma 1 3B widths (SigLIP 1152 wide / 16 heads / MLP 4304; Gemma 2048 wide / 8 heads / 1 kv head /
 #          head_dim 256 / MLP 16384; vocabulary 257216; 224 px) with only 2 vision + 2 text layers,
 #          converted to fp32, fp16 and int4 (plus int4 with a float16 head, for the head-policy comparison).
-#   full : the same widths with all layers (27 vision, 18 text), bf16 checkpoint, converted to int4 only (~2.6 GB).
+#   full : the same widths with all layers (27 vision, 18 text), bf16 checkpoint, converted to int4 (~2.7 GB) and fp32
+#          (~11.7 GB, only as the reference for int4's top-1 agreement).
 # Decoders output the last position's logits only (--last-token-logits-only), as a latency-minded deployment would:
 # the prefill then skips a prompt-length × 257216 logits matrix.
 # Existing checkpoints are reused; delete <out-dir>/*-hf to regenerate them.
@@ -39,6 +40,8 @@ if [[ "$which" == full || "$which" == all ]]; then
   [[ -f "$out/full-hf/config.json" ]] || timed "$cli" create-tiny "${pg1_widths[@]}" --vision-layers 27 --text-layers 18 --dtype bf16 --shards 4 --seed 7 --output "$out/full-hf" >/dev/null
   echo "full int4"
   timed "$cli" convert --input "$out/full-hf" --output "$out/full-int4" --precision int4 --model-id bench-full-int4 --overwrite --last-token-logits-only >/dev/null
+  echo "full fp32 (reference for the int4 top-1 agreement; ~11.7 GB)"
+  timed "$cli" convert --input "$out/full-hf" --output "$out/full-fp32" --precision fp32 --model-id bench-full-fp32 --overwrite --last-token-logits-only >/dev/null
 fi
 
 du -sh "$out"/* 2>/dev/null

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs `paligemma bench` over the benchmark models (see make-bench-models.sh) and writes one JSON per model to
-# artifacts/bench-results/. Usage: scripts/run-bench.sh [mid|full|all] [tokens] [runs]
+# artifacts/bench-results/. Usage: TOKENS=16 RUNS=2 scripts/run-bench.sh [mid|full|all|model-name...]
+# (int4/fp16 models are compared with the fp32 model of the same checkpoint when it exists: top-1 agreement).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-which="${1:-mid}"
-tokens="${2:-16}"
-runs="${3:-2}"
+tokens="${TOKENS:-16}"
+runs="${RUNS:-2}"
 models="$repo/artifacts/bench-models"
 results="$repo/artifacts/bench-results"
 image="$repo/tests/Fixtures/imaging/photo.jpg"
@@ -23,13 +23,22 @@ bench() { # name [reference]
     "${ref[@]}" --json "$results/$name.json"
 }
 
-if [[ "$which" == mid || "$which" == all ]]; then
-  bench mid-fp32
-  bench mid-fp16 mid-fp32
-  bench mid-int4 mid-fp32
-  bench mid-int4-fp16head mid-fp32
-fi
+reference_of() { # model name -> fp32 model of the same checkpoint, if another and present
+  local ref="${1%%-*}-fp32"
+  [[ "$ref" != "$1" && -d "$models/$ref" ]] && echo "$ref" || true
+}
 
-if [[ "$which" == full || "$which" == all ]]; then
-  if [[ -d "$models/full-fp32" ]]; then bench full-int4 full-fp32; else bench full-int4; fi
-fi
+names=()
+for arg in "${@:-mid}"; do
+  case "$arg" in
+    mid) names+=(mid-fp32 mid-fp16 mid-int4 mid-int4-fp16head) ;;
+    full) names+=(full-int4) ;;
+    all) names+=(mid-fp32 mid-fp16 mid-int4 mid-int4-fp16head full-int4) ;;
+    *) names+=("$arg") ;;
+  esac
+done
+
+for name in "${names[@]}"; do
+  ref="$(reference_of "$name")"
+  if [[ -n "$ref" ]]; then bench "$name" "$ref"; else bench "$name"; fi
+done

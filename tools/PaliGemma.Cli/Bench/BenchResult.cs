@@ -73,7 +73,11 @@ internal sealed record BenchResult
 
     public int? Top1AgreementSteps { get; init; }
 
-    public int? ReferenceDistinctTokens { get; init; }
+    public double? Top1TrivialShare { get; init; }
+
+    public double? Top1NonTrivialAgreement { get; init; }
+
+    public double? RelativeLogitRmsError { get; init; }
 
     public required long PeakRssBytes { get; init; }
 

@@ -63,11 +63,12 @@ internal static class BenchRunner
 
         string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
 
-        (int Agree, int Steps, int Distinct)? agreement = null;
+        Top1Agreement? agreement = null;
         if (o.ReferenceFolder is not null)
         {
             log($"top-1 agreement with {o.ReferenceFolder} over {o.AgreementSteps} steps");
-            agreement = Top1Agreement.Measure(Path.GetFullPath(o.ReferenceFolder), folder, prompt, features, hidden, o.AgreementSteps, o.Threads);
+            int maxId = Math.Min(model.Manifest.TokenIds.LocStart, model.Manifest.VocabSize) - 1;
+            agreement = Top1Agreement.Measure(Path.GetFullPath(o.ReferenceFolder), folder, prompt, features, hidden, o.AgreementSteps, o.Threads, maxId);
         }
 
         log("memory bandwidth");
@@ -120,9 +121,11 @@ internal static class BenchRunner
             DecodeBytesPerToken = perToken,
             FloorTokensPerSecond = floor,
             DecodeShareOfFloor = rawDecodeTps / floor,
-            Top1Agreement = agreement is { } a ? (double)a.Agree / a.Steps : null,
+            Top1Agreement = agreement?.Agreement,
             Top1AgreementSteps = agreement?.Steps,
-            ReferenceDistinctTokens = agreement?.Distinct,
+            Top1TrivialShare = agreement?.TrivialShare,
+            Top1NonTrivialAgreement = agreement?.NonTrivialAgreement,
+            RelativeLogitRmsError = agreement?.RelativeLogitRmsError,
             PeakRssBytes = peakRss,
             PeakRssToWeightFiles = (double)peakRss / weightFiles,
         };

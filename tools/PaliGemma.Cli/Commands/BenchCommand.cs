@@ -23,7 +23,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for the chat client and the raw loop (0 = runtime default).", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var reference = new Option<DirectoryInfo?>("--reference") { Description = "Reference model folder (e.g. the fp32 conversion) for top-1 agreement of greedy decoding." };
-        var agreementSteps = new Option<int>("--agreement-steps") { Description = "Greedy steps compared with --reference.", DefaultValueFactory = _ => 64 };
+        var agreementSteps = new Option<int>("--agreement-steps") { Description = "Teacher-forced steps compared with --reference.", DefaultValueFactory = _ => 64 };
         var buffer = new Option<int>("--bandwidth-buffer-mib") { Description = "Buffer streamed by the memory-bandwidth kernel (MiB).", DefaultValueFactory = _ => 1024 };
 
         var command = new Command("bench", "Benchmark a model folder: load, vision, prefill, time to first token, decode tokens/s, peak RSS; raw GenAI loop and bandwidth floor as baselines.")
@@ -86,7 +86,7 @@ internal static class BenchCommand
         Row("decode floor", $"{F(r.FloorTokensPerSecond, "F2")} tokens/s", $"{F(r.DecodeBytesPerToken / 1e6)} MB read per token; raw decode at {F(r.DecodeShareOfFloor, "P1")} of it");
         if (r.Top1Agreement is double agreement)
         {
-            Row("top-1 agreement with reference", F(agreement, "P1"), $"{r.Top1AgreementSteps} teacher-forced greedy steps; {r.ReferenceDistinctTokens} distinct reference tokens");
+            Row("top-1 agreement with reference", F(agreement, "P1"), $"{r.Top1AgreementSteps} teacher-forced steps; {F(r.Top1NonTrivialAgreement ?? double.NaN, "P1")} on the {F(1 - (r.Top1TrivialShare ?? 0), "P0")} of steps that do not echo the input; logit RMS error {F(r.RelativeLogitRmsError ?? double.NaN, "P2")}");
         }
 
         Row("peak RSS", $"{F(r.PeakRssBytes / 1048576.0, "F0")} MiB", $"{F(r.PeakRssToWeightFiles, "F2")}× the weight files");
