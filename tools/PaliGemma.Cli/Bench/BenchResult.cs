@@ -79,6 +79,8 @@ internal sealed record BenchResult
 
     public double? RelativeLogitRmsError { get; init; }
 
+    public double? Top1MaskedAgreement { get; init; }
+
     public required long PeakRssBytes { get; init; }
 
     public required double PeakRssToWeightFiles { get; init; }

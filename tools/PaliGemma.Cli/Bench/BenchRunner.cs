@@ -126,6 +126,7 @@ internal static class BenchRunner
             Top1TrivialShare = agreement?.TrivialShare,
             Top1NonTrivialAgreement = agreement?.NonTrivialAgreement,
             RelativeLogitRmsError = agreement?.RelativeLogitRmsError,
+            Top1MaskedAgreement = agreement?.MaskedAgreement,
             PeakRssBytes = peakRss,
             PeakRssToWeightFiles = (double)peakRss / weightFiles,
         };

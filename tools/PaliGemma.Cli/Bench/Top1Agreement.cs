@@ -13,7 +13,8 @@ namespace PaliGemma.Cli.Bench;
 /// <param name="TrivialShare">Fraction of steps where the reference argmax is the token just fed (random tied-embedding models tend to echo).</param>
 /// <param name="NonTrivialAgreement">Agreement over the other steps, or null when there are none.</param>
 /// <param name="RelativeLogitRmsError">RMS(candidate − reference) / RMS(reference) over all compared logits.</param>
-internal sealed record Top1Agreement(double Agreement, int Steps, double TrivialShare, double? NonTrivialAgreement, double RelativeLogitRmsError)
+/// <param name="MaskedAgreement">Agreement of the argmax over every token except the one just fed (a non-trivial top-1 on echoing random models).</param>
+internal sealed record Top1Agreement(double Agreement, int Steps, double TrivialShare, double? NonTrivialAgreement, double RelativeLogitRmsError, double MaskedAgreement)
 {
     /// <summary>Measures over <paramref name="steps"/> steps; the forced tokens are drawn (seeded) from ids 109 … <paramref name="maxTokenId"/>.</summary>
     public static Top1Agreement Measure(string referenceFolder, string candidateFolder, int[] prompt, float[] features, int hidden, int steps, int threads, int maxTokenId)
@@ -23,7 +24,7 @@ internal sealed record Top1Agreement(double Agreement, int Steps, double Trivial
         float[][] reference = Logits(referenceFolder, prompt, forced, features, hidden, threads);
         float[][] candidate = Logits(candidateFolder, prompt, forced, features, hidden, threads);
 
-        int agree = 0, trivial = 0, nonTrivialAgree = 0;
+        int agree = 0, trivial = 0, nonTrivialAgree = 0, maskedAgree = 0;
         double diff = 0, norm = 0;
         for (int k = 0; k < steps; k++)
         {
@@ -32,6 +33,8 @@ internal sealed record Top1Agreement(double Agreement, int Steps, double Trivial
             agree += a == b ? 1 : 0;
             trivial += echo ? 1 : 0;
             nonTrivialAgree += !echo && a == b ? 1 : 0;
+            int fed = k > 0 ? forced[k - 1] : -1;
+            maskedAgree += ArgMax(reference[k], fed) == ArgMax(candidate[k], fed) ? 1 : 0;
             for (int i = 0; i < reference[k].Length; i++)
             {
                 double d = candidate[k][i] - reference[k][i];
@@ -46,7 +49,8 @@ internal sealed record Top1Agreement(double Agreement, int Steps, double Trivial
             steps,
             (double)trivial / steps,
             nonTrivial > 0 ? (double)nonTrivialAgree / nonTrivial : null,
-            Math.Sqrt(diff / norm));
+            Math.Sqrt(diff / norm),
+            (double)maskedAgree / steps);
     }
 
     private static float[][] Logits(string folder, int[] prompt, int[] forced, float[] features, int hidden, int threads)
@@ -93,12 +97,12 @@ internal sealed record Top1Agreement(double Agreement, int Steps, double Trivial
         return logits.GetData<float>()[^(int)vocab..].ToArray();
     }
 
-    private static int ArgMax(float[] values)
+    private static int ArgMax(float[] values, int excluded = -1)
     {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
+        int best = excluded == 0 ? 1 : 0;
+        for (int i = best + 1; i < values.Length; i++)
         {
-            if (values[i] > values[best])
+            if (i != excluded && values[i] > values[best])
             {
                 best = i;
             }

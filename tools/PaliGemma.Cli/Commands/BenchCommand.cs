@@ -87,6 +87,7 @@ internal static class BenchCommand
         if (r.Top1Agreement is double agreement)
         {
             Row("top-1 agreement with reference", F(agreement, "P1"), $"{r.Top1AgreementSteps} teacher-forced steps; {F(r.Top1NonTrivialAgreement ?? double.NaN, "P1")} on the {F(1 - (r.Top1TrivialShare ?? 0), "P0")} of steps that do not echo the input; logit RMS error {F(r.RelativeLogitRmsError ?? double.NaN, "P2")}");
+            Row("top-1 agreement, fed token masked", F(r.Top1MaskedAgreement ?? double.NaN, "P1"), "argmax over all tokens but the one just fed");
         }
 
         Row("peak RSS", $"{F(r.PeakRssBytes / 1048576.0, "F0")} MiB", $"{F(r.PeakRssToWeightFiles, "F2")}× the weight files");
