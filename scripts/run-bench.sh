@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs `paligemma bench` over the benchmark models (see make-bench-models.sh) and writes one JSON per model to
-# artifacts/bench-results/. Usage: TOKENS=16 RUNS=2 scripts/run-bench.sh [mid|full|all|model-name...]
+# artifacts/bench-results/. Usage: TOKENS=16 RUNS=2 THREADS=1 scripts/run-bench.sh [mid|full|all|model-name...]
 # (int4/fp16 models are compared with the fp32 model of the same checkpoint when it exists: top-1 agreement).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tokens="${TOKENS:-16}"
 runs="${RUNS:-2}"
+threads="${THREADS:-1}" # 1 intra-op thread: on the 2-vCPU test machine 2 spinning ORT threads were ~2x slower (see docs/performance.md)
 models="$repo/artifacts/bench-models"
 results="$repo/artifacts/bench-results"
 image="$repo/tests/Fixtures/imaging/photo.jpg"
@@ -19,7 +20,7 @@ bench() { # name [reference]
   [[ $# -ge 2 ]] && ref=(--reference "$models/$2" --agreement-steps 64)
   echo "== $name"
   /usr/bin/time -f "  %e s wall, process peak RSS %M kB" \
-    "$cli" bench --model "$models/$name" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads 2 \
+    "$cli" bench --model "$models/$name" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads" \
     "${ref[@]}" --json "$results/$name.json"
 }
 
