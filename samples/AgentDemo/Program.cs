@@ -1,34 +1,46 @@
-using System.Globalization;
-using PaliGemma.AI;
+using AgentDemo;
+using Spectre.Console;
 
-// AgentDemo: shows how PaliGemma tasks are phrased and how its answers become typed objects.
-// The pipeline mode (caption → detect on a bundled image with a generated tiny model) lands with the chat client.
-
-Console.WriteLine("PaliGemma prompts an agent can send:");
-Console.WriteLine($"  {PaliGemmaPrompt.Caption()}");
-Console.WriteLine($"  {PaliGemmaPrompt.Ocr()}");
-Console.WriteLine($"  {PaliGemmaPrompt.Answer("how many cats are there?")}");
-Console.WriteLine($"  {PaliGemmaPrompt.Detect("cat", "dog")}");
-Console.WriteLine($"  {PaliGemmaPrompt.Segment("cat")}");
-
-try
+// AgentDemo: PaliGemma as the eyes of an LLM agent. See DemoArguments.Usage, or run with --help.
+DemoArguments? parsed = DemoArguments.Parse(args, Console.Error);
+if (parsed is null)
 {
-    PaliGemmaPrompt.Detect("cat ; segment dog");
-}
-catch (ArgumentException ex)
-{
-    Console.WriteLine($"A hostile label is refused: {ex.Message}");
+    return 2;
 }
 
-const int Width = 640;
-const int Height = 480;
-const string SampleOutput = "<loc0256><loc0128><loc0768><loc0512> cat ; <loc0100><loc0600><loc0900><loc1000> dog";
-Console.WriteLine();
-Console.WriteLine($"Sample model output for a {Width}x{Height} image: {SampleOutput}");
-foreach (var detected in PaliGemmaOutputParser.ParseDetections(SampleOutput, Width, Height))
+(Microsoft.Extensions.AI.IChatClient Client, string Description)? endpoint = null;
+if (parsed.Agent)
 {
-    var box = detected.Box;
-    Console.WriteLine(string.Create(
-        CultureInfo.InvariantCulture,
-        $"  {detected.Label}: left {box.Left:0.#}, top {box.Top:0.#}, right {box.Right:0.#}, bottom {box.Bottom:0.#} ({box.Width:0.#}x{box.Height:0.#} px)"));
+    endpoint = AgentEndpoint.FromEnvironment();
+    if (endpoint is null)
+    {
+        Console.Error.WriteLine("--agent needs an LLM endpoint. Set either");
+        Console.Error.WriteLine("  OPENAI_API_KEY (and optionally OPENAI_MODEL, default gpt-4o-mini; OPENAI_BASE_URL for any OpenAI-compatible server), or");
+        Console.Error.WriteLine("  OLLAMA_MODEL (e.g. llama3.2, a model with tool calling) and optionally OLLAMA_HOST (default http://localhost:11434).");
+        Console.Error.WriteLine("Without --agent the demo runs offline.");
+        return 2;
+    }
 }
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+using DemoSession session = DemoSession.Open(parsed.ModelPath, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
+if (session.RandomWeights)
+{
+    AnsiConsole.MarkupLine("[yellow]Model: a tiny PaliGemma 2 of the real architecture with RANDOM weights.[/] It runs the whole pipeline " +
+        "(image → SigLIP → Gemma 2 → tokens → typed boxes and masks), but it does not see: its words and boxes are noise. " +
+        "Pass --model DIR with a converted checkpoint for real answers.");
+}
+else
+{
+    AnsiConsole.MarkupLine($"Model: [green]{Markup.Escape(session.ModelPath)}[/]");
+}
+
+return parsed.Agent
+    ? await AgentMode.RunAsync(session, parsed, endpoint!.Value.Client, endpoint.Value.Description, cancel.Token)
+    : await PipelineDemo.RunAsync(session, parsed, cancel.Token);

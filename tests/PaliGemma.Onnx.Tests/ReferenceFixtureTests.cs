@@ -30,7 +30,7 @@ public sealed class ReferenceFixtureTests(ITestOutputHelper output)
     public void Graphs_match_the_pytorch_reference_fixture(string name)
     {
         ReferenceFixture fx = ReferenceFixture.Load(name);
-        using var weights = new SafetensorsTestReader(fx.CheckpointPath);
+        using var weights = fx.OpenWeights();
         using var dir = new TempFolder();
         int size = fx.Config.Vision.ImageSize, hidden = fx.Config.Text.HiddenSize, vocab = fx.Config.Text.VocabSize;
         double tolerance = Tolerance(name);
@@ -63,7 +63,7 @@ public sealed class ReferenceFixtureTests(ITestOutputHelper output)
 
         // Decoder under ORT GenAI: prefill + 16 decode steps, with the image and text-only.
         float genAiDiff = CompareGenAi(fx, dir.Path, prompt, features, hidden, vocab, prefix: string.Empty, tolerance);
-        float textDiff = CompareGenAi(fx, dir.Path, fx.Case.GetProperty("text_only").GetProperty("prompt_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(), [], hidden, vocab, prefix: "text_only.", tolerance);
+        float textDiff = CompareGenAi(fx, dir.Path, fx.Prompt("text_only."), [], hidden, vocab, prefix: "text_only.", tolerance);
         output.WriteLine($"{name}: vision {visionDiff:E2}, prefill@{string.Join('/', positions)} {prefillDiff:E2}, GenAI prefill+16 steps {genAiDiff:E2}, text-only {textDiff:E2}");
     }
 
@@ -73,7 +73,7 @@ public sealed class ReferenceFixtureTests(ITestOutputHelper output)
     public void Alternative_window_semantics_match_pg2_window(string mode, SlidingWindowMode window)
     {
         ReferenceFixture fx = ReferenceFixture.Load("pg2_window");
-        using var weights = new SafetensorsTestReader(fx.CheckpointPath);
+        using var weights = fx.OpenWeights();
         using var dir = new TempFolder();
         DecoderGraphExporter.Export(fx.Config, weights, dir.File("decoder.onnx"), ModelPrecision.Float32, new DecoderExportOptions { SlidingWindowMode = window });
         GenAiConfigWriter.Write(fx.Config, dir.Path, 2048, [fx.Config.EosTokenId]);
@@ -86,7 +86,7 @@ public sealed class ReferenceFixtureTests(ITestOutputHelper output)
     public void Float16_graphs_stay_close_to_the_pytorch_reference(string name)
     {
         ReferenceFixture fx = ReferenceFixture.Load(name);
-        using var weights = new SafetensorsTestReader(fx.CheckpointPath);
+        using var weights = fx.OpenWeights();
         using var dir = new TempFolder();
         int vocab = fx.Config.Text.VocabSize;
         VisionGraphExporter.Export(fx.Config, weights, dir.File("vision.onnx"), ModelPrecision.Float16);

@@ -2,13 +2,14 @@ using System.CommandLine;
 using PaliGemma.Cli.Commands;
 
 // Each command lives in Commands/<Name>Command.cs and is registered here, one line each.
-var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints, create tiny test models, inspect model folders.")
+var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints, create tiny test models, inspect model folders, serve vision tools over MCP.")
 {
     ConvertCommand.Create(),
     CreateTinyCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
     MaskDecoderCommand.Create(),
+    McpCommand.Create(),
     RunCommand.Create(),
 };
 

@@ -69,6 +69,21 @@ public sealed partial class PaliGemmaChatClient
                             break;
                         }
                     }
+
+                    if (!_stops.Stopped)
+                    {
+                        // Byte tokens at the very end are held back by the decoder until the text ends.
+                        var held = _stops.Append(decoder.Flush());
+                        if (held.Length > 0)
+                        {
+                            await writer.WriteAsync(held, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        if (_stops.Stopped)
+                        {
+                            finishReason = ChatFinishReason.Stop;
+                        }
+                    }
                 }
 
                 var rest = _stops.Flush();

@@ -1,23 +1,32 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.AI.Runtime.Detokenization;
 
 namespace PaliGemma.AI.Runtime;
 
 /// <summary>
-/// ONNX Runtime GenAI's tokenizer for the folder, configured to add no special tokens when encoding and to keep
-/// special tokens (<c>&lt;locNNNN&gt;</c>, <c>&lt;segNNN&gt;</c>) when decoding; padding, begin- and
-/// end-of-sequence ids are removed here instead. Calls are serialised by a lock.
+/// The folder's tokenizer. Encoding uses ONNX Runtime GenAI's tokenizer, configured to add no special tokens.
+/// Decoding uses <see cref="Detokenizer"/>, built from <c>tokenizer.json</c> (Hugging Face semantics; ONNX Runtime
+/// GenAI 0.18 cuts or corrupts text after byte tokens that are not valid UTF-8); only when the file's decoder
+/// chain is of a kind <see cref="Detokenizer"/> does not implement does decoding fall back to ONNX Runtime GenAI
+/// (see <see cref="DecoderFallbackReason"/>). Added tokens such as <c>&lt;locNNNN&gt;</c> and
+/// <c>&lt;segNNN&gt;</c> are kept; special tokens and the manifest's padding, begin- and end-of-sequence ids are
+/// dropped. Native calls are serialised by a lock.
 /// </summary>
 internal sealed class ModelTokenizer : IDisposable
 {
     private readonly Tokenizer _tokenizer;
     private readonly PaliGemmaTokenIds _ids;
     private readonly Lock _gate = new();
+    private Detokenizer? _detokenizer;
 
     private ModelTokenizer(Tokenizer tokenizer, PaliGemmaTokenIds ids)
     {
         _tokenizer = tokenizer;
         _ids = ids;
     }
+
+    /// <summary>Why decoding uses ONNX Runtime GenAI's decoder instead of <see cref="Detokenizer"/>; null when it does not.</summary>
+    public string? DecoderFallbackReason { get; private set; }
 
     /// <summary>Creates the tokenizer and checks that its ids agree with the manifest.</summary>
     public static ModelTokenizer Create(Model model, ModelFolder folder)
@@ -42,6 +51,8 @@ internal sealed class ModelTokenizer : IDisposable
         try
         {
             result.CheckIds(folder);
+            result._detokenizer = Detokenizer.Load(folder.TokenizerPath, result.IsDropped, out string? unsupported);
+            result.DecoderFallbackReason = unsupported;
             return result;
         }
         catch
@@ -67,6 +78,11 @@ internal sealed class ModelTokenizer : IDisposable
     /// <summary>Decodes ids, dropping padding, begin- and end-of-sequence ids.</summary>
     public string Decode(ReadOnlySpan<int> ids)
     {
+        if (_detokenizer is not null)
+        {
+            return _detokenizer.Decode(ids);
+        }
+
         int[] kept = new int[ids.Length];
         int count = 0;
         foreach (int id in ids)
@@ -88,12 +104,17 @@ internal sealed class ModelTokenizer : IDisposable
         }
     }
 
-    /// <summary>Creates a native streaming detokeniser.</summary>
-    public TokenizerStream CreateStream()
+    /// <summary>Creates a streaming detokeniser whose pieces concatenate to <see cref="Decode"/> of the same ids.</summary>
+    public ITextStream CreateStream()
     {
+        if (_detokenizer is not null)
+        {
+            return _detokenizer.CreateStream();
+        }
+
         lock (_gate)
         {
-            return _tokenizer.CreateStream();
+            return new GenAiTextStream(_tokenizer.CreateStream(), IsDropped);
         }
     }
 

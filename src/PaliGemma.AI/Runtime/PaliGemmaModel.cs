@@ -103,6 +103,9 @@ public sealed class PaliGemmaModel : IDisposable
     /// <summary>Number of <c>&lt;image&gt;</c> tokens (= image feature rows) per image.</summary>
     public int NumImageTokens => _folder.Manifest.NumImageTokens;
 
+    /// <summary>Why decoding falls back to ONNX Runtime GenAI's decoder (an unsupported <c>tokenizer.json</c> decoder chain); null when it does not.</summary>
+    internal string? DecoderFallbackReason => _tokenizer.DecoderFallbackReason;
+
     /// <summary>How many times the vision graph has run on this instance.</summary>
     public long VisionEncoderRuns => _vision.Runs;
 
@@ -178,8 +181,10 @@ public sealed class PaliGemmaModel : IDisposable
     }
 
     /// <summary>
-    /// Turns token ids into text. <c>&lt;locNNNN&gt;</c> and <c>&lt;segNNN&gt;</c> tokens are kept as text;
-    /// padding, begin- and end-of-sequence tokens are dropped.
+    /// Turns token ids into text as Hugging Face <c>tokenizers</c> does with the model's <c>tokenizer.json</c>.
+    /// <c>&lt;locNNNN&gt;</c> and <c>&lt;segNNN&gt;</c> tokens are kept as text; special tokens (padding, begin- and
+    /// end-of-sequence, <c>&lt;image&gt;</c>, …) and ids outside the tokenizer are dropped. A run of byte tokens (<c>&lt;0xNN&gt;</c>) that is not
+    /// valid UTF-8 becomes one U+FFFD per byte and never changes the text around it.
     /// </summary>
     /// <param name="tokenIds">The ids.</param>
     /// <returns>The text.</returns>
@@ -203,7 +208,7 @@ public sealed class PaliGemmaModel : IDisposable
         _guard.Enter();
         try
         {
-            return new PaliGemmaTextDecoder(_tokenizer.CreateStream(), _tokenizer.IsDropped, () => _guard.IsDisposed);
+            return new PaliGemmaTextDecoder(_tokenizer.CreateStream(), () => _guard.IsDisposed);
         }
         finally
         {

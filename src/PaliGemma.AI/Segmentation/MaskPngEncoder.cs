@@ -1,35 +1,32 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using System.Drawing;
+using SkiaSharp;
 
 namespace PaliGemma.AI;
 
-/// <summary>Writes a <see cref="SegmentationMask"/> as an L8 PNG (white = mask).</summary>
+/// <summary>Writes a <see cref="SegmentationMask"/> as an 8-bit grayscale PNG (white = mask).</summary>
 internal static class MaskPngEncoder
 {
     public static byte[] Encode(SegmentationMask mask)
     {
-        using var image = new Image<L8>(mask.ImageWidth, mask.ImageHeight);
+        var info = new SKImageInfo(mask.ImageWidth, mask.ImageHeight, SKColorType.Gray8, SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        Span<byte> pixels = bitmap.GetPixelSpan();
+        pixels.Clear();
         Rectangle r = mask.PixelBounds;
-        if (r.Width > 0)
+        int stride = bitmap.RowBytes;
+        for (int y = r.Top; y < r.Bottom; y++)
         {
-            image.ProcessPixelRows(accessor =>
+            Span<byte> row = pixels.Slice(y * stride, mask.ImageWidth);
+            for (int x = r.Left; x < r.Right; x++)
             {
-                for (int y = r.Top; y < r.Bottom; y++)
+                if (mask.Contains(x, y))
                 {
-                    Span<L8> row = accessor.GetRowSpan(y);
-                    for (int x = r.Left; x < r.Right; x++)
-                    {
-                        if (mask.Contains(x, y))
-                        {
-                            row[x] = new L8(255);
-                        }
-                    }
+                    row[x] = 255;
                 }
-            });
+            }
         }
 
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
+        using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Collections.ObjectModel;
 using System.Text.Json.Serialization;
-using SixLabors.ImageSharp;
+using System.Drawing;
 
 namespace PaliGemma.AI;
 

@@ -13,11 +13,12 @@ internal sealed record DecoderContext(
     string Sin,
     string Allowed,
     string? AllowedSliding,
-    string BatchAndSequence)
+    string BatchAndSequence,
+    DecoderMutation Mutation = DecoderMutation.None)
 {
     /// <summary>Builds the shared tensors.</summary>
     public static DecoderContext Create(
-        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string mask, string positions, string features, string embed, bool half, SlidingWindowMode windowMode)
+        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string mask, string positions, string features, string embed, bool half, SlidingWindowMode windowMode, DecoderMutation mutation = DecoderMutation.None)
     {
         GemmaTextConfig t = config.Text;
         string batchAndSequence = b.Op("Shape", ids);
@@ -25,19 +26,28 @@ internal sealed record DecoderContext(
         string total = b.Op("Shape", [mask], [Attr.Int("start", 1)]);
         string pastLength = b.Op("Sub", total, sequence);
 
-        string embeddings = MergeEmbeddings(b, nn, config, ids, features, embed, half, pastLength, batchAndSequence);
-        (string cos, string sin) = Rotary(b, t, positions);
+        string embeddings = MergeEmbeddings(b, nn, config, ids, features, embed, half, pastLength, batchAndSequence,
+            scaleText: mutation != DecoderMutation.NoEmbeddingScaling);
+        if (mutation == DecoderMutation.PositionsIgnorePast)
+        {
+            positions = b.Op("Sub", positions, pastLength); // TEST-ONLY mutation (DecoderMutation).
+        }
+
+        (string cos, string sin) = Rotary(b, t, positions, oneBased: mutation != DecoderMutation.ZeroBasedPositions);
 
         // Padding mask only, [batch, 1, 1, total]: no causal mask (see the exporter's remarks).
         string allowed = b.Op("Unsqueeze", b.Op("Cast", [mask], [Attr.Int("to", (int)ElementType.Bool)]), b.ConstI64(1, 2));
+        if (mutation == DecoderMutation.CausalPromptMask)
+        {
+            // TEST-ONLY mutation (DecoderMutation): query i sees key j only when i - j >= 0, inside the prompt too.
+            allowed = b.Op("And", allowed, b.Op("Not", b.Op("Less", QueryKeyDistance(b, total, pastLength), b.ScalarI64(0))));
+        }
+
         string? allowedSliding = null;
         if (t.IsGemma2 && t.SlidingWindow is int window)
         {
             // Query i (kv-cache index past + q) and key j: i - j < window (see SlidingWindowMode).
-            string totalScalar = b.Op("Squeeze", total, b.ConstI64(0));
-            string queryIndex = b.Op("Range", b.Op("Squeeze", pastLength, b.ConstI64(0)), totalScalar, b.ScalarI64(1));
-            string keyIndex = b.Op("Range", b.ScalarI64(0), totalScalar, b.ScalarI64(1));
-            string distance = b.Op("Sub", b.Op("Unsqueeze", queryIndex, b.ConstI64(1)), b.Op("Unsqueeze", keyIndex, b.ConstI64(0)));
+            string distance = QueryKeyDistance(b, total, pastLength);
             string inWindow = b.Op("Less", distance, b.ScalarI64(window));
             inWindow = windowMode switch
             {
@@ -48,11 +58,20 @@ internal sealed record DecoderContext(
             allowedSliding = b.Op("And", allowed, inWindow);
         }
 
-        return new DecoderContext(embeddings, cos, sin, allowed, allowedSliding, batchAndSequence);
+        return new DecoderContext(embeddings, cos, sin, allowed, allowedSliding, batchAndSequence, mutation);
+    }
+
+    /// <summary>[seq, total] int64: kv-cache index of each query (past + q) minus the index of each key.</summary>
+    private static string QueryKeyDistance(OnnxGraphBuilder b, string total, string pastLength)
+    {
+        string totalScalar = b.Op("Squeeze", total, b.ConstI64(0));
+        string queryIndex = b.Op("Range", b.Op("Squeeze", pastLength, b.ConstI64(0)), totalScalar, b.ScalarI64(1));
+        string keyIndex = b.Op("Range", b.ScalarI64(0), totalScalar, b.ScalarI64(1));
+        return b.Op("Sub", b.Op("Unsqueeze", queryIndex, b.ConstI64(1)), b.Op("Unsqueeze", keyIndex, b.ConstI64(0)));
     }
 
     private static string MergeEmbeddings(
-        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string features, string embed, bool half, string pastLength, string batchAndSequence)
+        OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string features, string embed, bool half, string pastLength, string batchAndSequence, bool scaleText = true)
     {
         long h = config.Text.HiddenSize;
         string flatIds = b.Op("Reshape", ids, b.ConstI64(-1));
@@ -70,7 +89,10 @@ internal sealed record DecoderContext(
             normalizer = (float)(Half)normalizer;
         }
 
-        text = b.Op("Mul", text, b.ScalarF32(normalizer));
+        if (scaleText) // false only for the TEST-ONLY mutation DecoderMutation.NoEmbeddingScaling.
+        {
+            text = b.Op("Mul", text, b.ScalarF32(normalizer));
+        }
 
         // Image rows: the k-th <image> token (over the flattened batch) takes feature row k, unscaled.
         // Only during the prefill (no past) and only while rows remain; a spare zero row keeps the
@@ -91,7 +113,7 @@ internal sealed record DecoderContext(
         return b.Op("Reshape", merged, shape);
     }
 
-    private static (string Cos, string Sin) Rotary(OnnxGraphBuilder b, GemmaTextConfig t, string positions)
+    private static (string Cos, string Sin) Rotary(OnnxGraphBuilder b, GemmaTextConfig t, string positions, bool oneBased = true)
     {
         int half = t.HeadDim / 2;
         var inverse = new float[half];
@@ -103,7 +125,8 @@ internal sealed record DecoderContext(
         string invFreq = b.InlineF32("rope_inv_freq", inverse, [half]);
 
         // HF feeds 1-based positions (cache_position + 1); ONNX Runtime GenAI feeds 0-based ones.
-        string pos = b.Op("Cast", [b.Op("Add", positions, b.ScalarI64(1))], [Attr.Int("to", (int)ElementType.Float)]);
+        // (oneBased false only for the TEST-ONLY mutation DecoderMutation.ZeroBasedPositions.)
+        string pos = b.Op("Cast", [oneBased ? b.Op("Add", positions, b.ScalarI64(1)) : positions], [Attr.Int("to", (int)ElementType.Float)]);
         string freqs = b.Op("Mul", b.Op("Unsqueeze", pos, b.ConstI64(2)), invFreq);
         string angles = b.Op("Concat", [freqs, freqs], [Attr.Int("axis", -1)]);
         string cos = b.Op("Unsqueeze", b.Op("Cos", angles), b.ConstI64(1));

@@ -15,6 +15,9 @@ public sealed record DecoderExportOptions
 
     /// <summary>Gets how Gemma 2's sliding window treats the prompt (default <see cref="SlidingWindowMode.Hf"/>).</summary>
     public SlidingWindowMode SlidingWindowMode { get; init; } = SlidingWindowMode.Hf;
+
+    /// <summary>TEST-ONLY mutation switch (see <see cref="DecoderMutation"/>); internal, <see cref="DecoderMutation.None"/> outside tests.</summary>
+    internal DecoderMutation Mutation { get; init; }
 }
 
 /// <summary>

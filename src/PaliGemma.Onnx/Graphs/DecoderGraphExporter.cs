@@ -106,7 +106,7 @@ public static class DecoderGraphExporter
 
         b.Scope = "embed";
         string embed = loader.Embedding(N.EmbedTokens, t.VocabSize, h);
-        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.EmbeddingHalf, options.SlidingWindowMode);
+        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.EmbeddingHalf, options.SlidingWindowMode, options.Mutation);
 
         string x = context.Embeddings;
         for (int i = 0; i < t.NumHiddenLayers; i++)

@@ -14,7 +14,13 @@ internal static class DecoderLayer
     {
         string p = N.TextLayer(index);
         long h = t.HiddenSize;
-        string normed = nn.RmsNorm(x, w.RmsNormScale(p + "input_layernorm.weight", h), t.RmsNormEps);
+        (string inputNorm, string preMlpNorm) = ("input_layernorm.weight", "post_attention_layernorm.weight");
+        if (ctx.Mutation == DecoderMutation.SwapGemma1Norms && !t.IsGemma2)
+        {
+            (inputNorm, preMlpNorm) = (preMlpNorm, inputNorm); // TEST-ONLY mutation (DecoderMutation).
+        }
+
+        string normed = nn.RmsNorm(x, w.RmsNormScale(p + inputNorm, h), t.RmsNormEps);
         string attention = Attention(b, nn, w, ctx, t, index, p + "self_attn.", normed, past, presentKey, presentValue);
         if (t.IsGemma2)
         {
@@ -28,7 +34,7 @@ internal static class DecoderLayer
 
         // Gemma 1: post_attention_layernorm is the norm in front of the MLP.
         x = b.Op("Add", x, attention);
-        normed = nn.RmsNorm(x, w.RmsNormScale(p + "post_attention_layernorm.weight", h), t.RmsNormEps);
+        normed = nn.RmsNorm(x, w.RmsNormScale(p + preMlpNorm, h), t.RmsNormEps);
         return b.Op("Add", x, Mlp(b, nn, w, t, p, normed));
     }
 

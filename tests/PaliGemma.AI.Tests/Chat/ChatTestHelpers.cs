@@ -19,16 +19,9 @@ internal static class ChatTestHelpers
         return [.. model.Generate(features, model.BuildPromptIds(prefix), new PaliGemmaGenerationSettings { MaxNewTokens = maxNewTokens }, CancellationToken.None)];
     }
 
-    /// <summary>
-    /// The text of reference tokens (stop token excluded), detokenised incrementally with the runtime's streaming
-    /// decoder. (<see cref="PaliGemmaModel.Decode"/> is not used: ORT GenAI's batch decode and stream decode treat
-    /// invalid UTF-8 byte tokens, which random weights produce, differently.)
-    /// </summary>
+    /// <summary>The text of reference tokens (stop token excluded), decoded as a batch with <see cref="PaliGemmaModel.Decode"/>.</summary>
     public static string ReferenceText(PaliGemmaModel model, List<GeneratedToken> tokens)
-    {
-        using var decoder = model.CreateTextDecoder();
-        return string.Concat(tokens.Where(t => !t.IsStop).Select(t => decoder.Append(t.Id)));
-    }
+        => model.Decode([.. tokens.Where(t => !t.IsStop).Select(t => t.Id)]);
 
     public static async Task<List<ChatResponseUpdate>> CollectAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
     {

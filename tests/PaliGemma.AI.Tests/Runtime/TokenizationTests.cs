@@ -58,9 +58,11 @@ public sealed class TokenizationTests(TinyModelFixture fixture) : IClassFixture<
         int[] tokens = [.. model.Tokenize("a cat <loc0100> héllo 日本"), ids.Eos];
         using PaliGemmaTextDecoder decoder = model.CreateTextDecoder();
         var pieces = tokens.Select(decoder.Append).ToList();
-        Assert.Equal(model.Decode(tokens), string.Concat(pieces));
         Assert.Contains(string.Empty, pieces); // a byte of a multi-byte character held back
-        Assert.Equal(string.Empty, pieces[^1]); // eos prints nothing
+        Assert.Equal(string.Empty, pieces[^1]); // eos prints nothing, and the bytes of 日本 are still held back
+        Assert.Equal("日本", decoder.Flush());
+        Assert.Equal(model.Decode(tokens), string.Concat(pieces) + "日本");
+        Assert.Equal(string.Empty, decoder.Flush());
     }
 
     [Fact]
@@ -69,5 +71,6 @@ public sealed class TokenizationTests(TinyModelFixture fixture) : IClassFixture<
         PaliGemmaTextDecoder decoder = Model.CreateTextDecoder();
         decoder.Dispose();
         Assert.Throws<ObjectDisposedException>(() => decoder.Append(5));
+        Assert.Throws<ObjectDisposedException>(() => decoder.Flush());
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rectangle = System.Drawing.Rectangle;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

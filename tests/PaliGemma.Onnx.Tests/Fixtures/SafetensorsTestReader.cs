@@ -5,8 +5,9 @@ using PaliGemma.Onnx.Checkpoints;
 namespace PaliGemma.Onnx.Tests.Fixtures;
 
 /// <summary>
-/// Minimal single-file safetensors reader (F32 / BF16 / F16) for the committed reference fixtures only;
-/// the product reader lives in the converter tooling. Names are used as stored (the fixtures use the canonical layout).
+/// Minimal single-file safetensors reader (F32 / BF16 / F16) for the committed reference fixtures only: the
+/// independent cross-check of the product <see cref="SafetensorsReader"/> (ReferenceFixtureReadingTests). Every
+/// other fixture test reads with the product reader. Names are used as stored (the fixtures use the canonical layout).
 /// </summary>
 internal sealed class SafetensorsTestReader : ICheckpointReader
 {

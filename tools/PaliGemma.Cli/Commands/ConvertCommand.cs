@@ -19,14 +19,14 @@ internal static class ConvertCommand
         var modelId = new Option<string?>("--model-id") { Description = "Model id stored in paligemma.json (default: the input folder's name)." };
         var maxLength = new Option<int?>("--max-sequence-length") { Description = "Maximum prompt + generated tokens (default: the decoder's max_position_embeddings)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder once the new one is complete." };
-        var lastLogits = new Option<bool>("--last-token-logits-only") { Description = "Decoder outputs logits of the last position only (saves prefill memory)." };
+        var fullLogits = new Option<bool>("--full-logits") { Description = "Decoder outputs logits for every prompt position (for fidelity checks). By default it outputs the last position's only, which is all generation needs: full logits cost prompt length x vocabulary floats per request (4.2 GB at 896 px)." };
         var window = new Option<string>("--sliding-window") { Description = "Gemma 2 sliding-window semantics: hf (transformers >= 4.53), hf-legacy, symmetric (big_vision).", DefaultValueFactory = _ => "hf" };
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
         var int4 = new Int4Options();
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, modelId, maxLength, overwrite, lastLogits, window,
+            input, output, precision, modelId, maxLength, overwrite, fullLogits, window,
             int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
@@ -43,7 +43,7 @@ internal static class ConvertCommand
                 Int4 = int4.Parse(parse),
                 Decoder = new DecoderExportOptions
                 {
-                    LastTokenLogitsOnly = parse.GetValue(lastLogits),
+                    LastTokenLogitsOnly = !parse.GetValue(fullLogits),
                     SlidingWindowMode = parse.GetValue(window) switch
                     {
                         "hf-legacy" => SlidingWindowMode.HfLegacy,

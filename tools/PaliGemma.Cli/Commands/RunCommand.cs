@@ -86,6 +86,8 @@ internal static class RunCommand
 
                     output.Write(decoder.Append(token.Id));
                 }
+
+                output.Write(decoder.Flush());
             }
 
             output.WriteLine();

@@ -1,0 +1,137 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PaliGemma.AI;
+using PaliGemma.SemanticKernel;
+
+namespace Microsoft.SemanticKernel;
+
+/// <summary>Adds PaliGemma and its vision plugin to Semantic Kernel.</summary>
+public static class PaliGemmaKernelExtensions
+{
+    /// <summary>
+    /// Adds a local PaliGemma model (<c>services.AddPaliGemma</c>), the vision tools (an <see cref="InMemoryImageStore"/>,
+    /// an <see cref="ImageReferenceResolver"/>, <see cref="PaliGemmaVisionTools"/> with the model folder's
+    /// <c>mask_decoder.onnx</c> when present) and the <see cref="ConversationImageFilter"/>. Add the plugin with
+    /// <c>kernel.Plugins.AddPaliGemmaPlugin()</c> or <c>builder.Plugins.AddPaliGemmaPlugin()</c>.
+    /// </summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="configure">Sets the model options, at least <see cref="PaliGemmaOptions.ModelPath"/>.</param>
+    /// <param name="configureTools">Sets the tool options (allowed roots, URL hosts, caps), or null for the defaults.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>The PaliGemma chat client is registered only under the key <c>paligemma</c> (never as the kernel's
+    /// default <see cref="IChatClient"/>), so the kernel's own LLM is never replaced by the vision model, whatever the
+    /// registration order.</remarks>
+    public static IKernelBuilder AddPaliGemma(this IKernelBuilder builder, Action<PaliGemmaOptions> configure, Action<PaliGemmaToolOptions>? configureTools = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configure));
+        AddPaliGemmaTools(builder.Services, configureTools);
+        return builder;
+    }
+
+    /// <summary>Adds a local PaliGemma model configured from a configuration section, and the vision tools; see the other overload.</summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="configuration">The section whose keys match <see cref="PaliGemmaOptions"/> (for example <c>configuration.GetSection("PaliGemma")</c>).</param>
+    /// <param name="configureTools">Sets the tool options, or null for the defaults.</param>
+    /// <returns>The builder.</returns>
+    public static IKernelBuilder AddPaliGemma(this IKernelBuilder builder, Microsoft.Extensions.Configuration.IConfiguration configuration, Action<PaliGemmaToolOptions>? configureTools = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configuration));
+        AddPaliGemmaTools(builder.Services, configureTools);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the vision tools over an <see cref="IPaliGemmaVision"/> that is already registered (or registered later).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configureTools">Sets the tool options, or null for the defaults.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddPaliGemmaTools(this IServiceCollection services, Action<PaliGemmaToolOptions>? configureTools = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var optionsBuilder = services.AddOptions<PaliGemmaToolOptions>();
+        if (configureTools is not null)
+        {
+            optionsBuilder.Configure(configureTools);
+        }
+
+        services.TryAddSingleton<IImageStore, InMemoryImageStore>();
+        services.TryAddSingleton<IImageReferenceResolver>(sp => new ImageReferenceResolver(sp.GetRequiredService<IImageStore>(), ToolOptions(sp)));
+        services.TryAddSingleton(sp => new PaliGemmaVisionTools(
+            sp.GetRequiredService<IPaliGemmaVision>(), sp.GetRequiredService<IImageReferenceResolver>(), ToolOptions(sp)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAutoFunctionInvocationFilter, ConversationImageFilter>());
+        return services;
+    }
+
+    /// <summary>Adds the PaliGemma plugin (name <c>paligemma</c>), built from the services' <see cref="PaliGemmaVisionTools"/>.</summary>
+    /// <param name="plugins">The kernel's plugin collection.</param>
+    /// <param name="services">The services that hold <see cref="PaliGemmaVisionTools"/>, usually <c>kernel.Services</c>.</param>
+    /// <returns>The plugin.</returns>
+    public static KernelPlugin AddPaliGemmaPlugin(this ICollection<KernelPlugin> plugins, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(plugins);
+        ArgumentNullException.ThrowIfNull(services);
+        return plugins.AddPaliGemmaPlugin(services.GetRequiredService<PaliGemmaVisionTools>());
+    }
+
+    /// <summary>Adds the PaliGemma plugin (name <c>paligemma</c>) over <paramref name="tools"/>.</summary>
+    /// <param name="plugins">The plugin collection.</param>
+    /// <param name="tools">The vision tools.</param>
+    /// <returns>The plugin.</returns>
+    public static KernelPlugin AddPaliGemmaPlugin(this ICollection<KernelPlugin> plugins, PaliGemmaVisionTools tools)
+    {
+        ArgumentNullException.ThrowIfNull(plugins);
+        KernelPlugin plugin = PaliGemmaTools.CreatePlugin(tools);
+        plugins.Add(plugin);
+        return plugin;
+    }
+
+    /// <summary>Adds the PaliGemma plugin to the kernel being built; its tools come from the kernel's services.</summary>
+    /// <param name="plugins">The builder's plugin collection.</param>
+    /// <returns>The plugin collection.</returns>
+    public static IKernelBuilderPlugins AddPaliGemmaPlugin(this IKernelBuilderPlugins plugins)
+    {
+        ArgumentNullException.ThrowIfNull(plugins);
+        plugins.Services.AddSingleton(sp => PaliGemmaTools.CreatePlugin(sp.GetRequiredService<PaliGemmaVisionTools>()));
+        return plugins;
+    }
+
+    /// <summary>Adds the PaliGemma plugin to <paramref name="kernel"/>, with tools from its services.</summary>
+    /// <param name="kernel">The kernel (built with <c>AddPaliGemma</c> or with <see cref="AddPaliGemmaTools"/> in its services).</param>
+    /// <returns>The plugin.</returns>
+    public static KernelPlugin AddPaliGemmaPlugin(this Kernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return kernel.Plugins.AddPaliGemmaPlugin(kernel.Services);
+    }
+
+    /// <summary>Runs <paramref name="add"/> and drops any unkeyed <see cref="IChatClient"/> registration it added.</summary>
+    private static void AddKeyedOnly(IServiceCollection services, Action<IServiceCollection> add)
+    {
+        var before = services.Where(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService).ToHashSet();
+        add(services);
+        foreach (ServiceDescriptor added in services.Where(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService && !before.Contains(d)).ToList())
+        {
+            services.Remove(added);
+        }
+    }
+
+    private static PaliGemmaToolOptions ToolOptions(IServiceProvider services)
+    {
+        PaliGemmaToolOptions options = services.GetRequiredService<IOptions<PaliGemmaToolOptions>>().Value;
+        if (options.MaskDecoder is null
+            && services.GetService<IOptions<PaliGemmaOptions>>()?.Value.ModelPath is { Length: > 0 } modelPath
+            && File.Exists(Path.Combine(modelPath, "mask_decoder.onnx")))
+        {
+            options.MaskDecoder = MaskDecoderHolder.Get(Path.Combine(modelPath, "mask_decoder.onnx"));
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PaliGemma.SemanticKernel.Tests.Mcp;
+
+namespace PaliGemma.SemanticKernel.Tests.Demo;
+
+/// <summary>The AgentDemo as a user runs it: a separate process with a fresh model cache.</summary>
+public sealed class AgentDemoTests : IDisposable
+{
+    private static readonly string[] EndpointVariables = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "OLLAMA_MODEL", "OLLAMA_HOST"];
+    private readonly string _work = Directory.CreateTempSubdirectory("pg-demo-").FullName;
+
+    [Fact]
+    public async Task The_offline_pipeline_writes_json_and_an_annotated_png()
+    {
+        string output = Path.Combine(_work, "out");
+        (int exit, string stdout, string stderr) = await RunAsync("--output", output);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("RANDOM weights", stdout, StringComparison.Ordinal);
+        Assert.Contains("Caption", stdout, StringComparison.Ordinal);
+        foreach (string name in new[] { "caption.json", "detect.json", "segment.json" })
+        {
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, name)));
+            Assert.False(json.RootElement.TryGetProperty("error", out _), name);
+            Assert.Equal(320, json.RootElement.GetProperty("imageWidth").GetInt32());
+            Assert.Equal(240, json.RootElement.GetProperty("imageHeight").GetInt32());
+        }
+
+        byte[] png = File.ReadAllBytes(Path.Combine(output, "annotated.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        Assert.True(File.Exists(Path.Combine(_work, "cache", "paligemma", "agentdemo", "tiny-pg2-224-random", "mask_decoder.onnx")));
+    }
+
+    [Fact]
+    public async Task Agent_mode_without_an_endpoint_explains_what_to_set_and_exits_2()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("--agent");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("OPENAI_API_KEY", stderr, StringComparison.Ordinal);
+        Assert.Contains("OLLAMA_MODEL", stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, stdout);
+    }
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _work };
+        start.ArgumentList.Add(CliLocator.AgentDemoDll);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["XDG_CACHE_HOME"] = Path.Combine(_work, "cache");
+        foreach (string name in EndpointVariables)
+        {
+            start.Environment.Remove(name);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

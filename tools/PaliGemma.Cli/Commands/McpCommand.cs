@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+using PaliGemma.Cli.Mcp;
+using PaliGemma.SemanticKernel;
+
+namespace PaliGemma.Cli.Commands;
+
+/// <summary><c>paligemma mcp</c>: an MCP server over stdio exposing detect / segment / caption / ocr / answer.</summary>
+internal static class McpCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "The model folder (holding paligemma.json; mask_decoder.onnx enables masks).", Required = true };
+        var roots = new Option<DirectoryInfo[]>("--allowed-root") { Description = "A folder whose image files clients may name by path (repeatable). Without it only data: URIs are accepted.", AllowMultipleArgumentsPerToken = false };
+        var hosts = new Option<string[]>("--allowed-url-host") { Description = "A host whose http(s) image URLs may be fetched (repeatable). Without it URLs are refused." };
+        var maxBytes = new Option<long?>("--max-image-bytes") { Description = "The largest image accepted, in bytes (default 32 MiB)." };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var command = new Command("mcp", "Serve the PaliGemma vision tools over MCP (stdio). Logs go to stderr; stdout carries only the protocol.")
+        {
+            model, roots, hosts, maxBytes, provider,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                await RunAsync(
+                    parse.GetRequiredValue(model).FullName,
+                    [.. (parse.GetValue(roots) ?? []).Select(r => r.FullName)],
+                    parse.GetValue(hosts) ?? [],
+                    parse.GetValue(maxBytes),
+                    parse.GetValue(provider)!,
+                    cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+            {
+                CommandRunner.WriteError(ex.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(string modelPath, string[] roots, string[] hosts, long? maxBytes, string provider, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(modelPath, "paligemma.json")))
+        {
+            throw new DirectoryNotFoundException($"'{modelPath}' is not a PaliGemma model folder (no paligemma.json).");
+        }
+
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddPaliGemma(o =>
+        {
+            o.ModelPath = modelPath;
+            o.ExecutionProvider = provider;
+            if (maxBytes is { } max)
+            {
+                o.MaxImageBytes = max;
+            }
+        });
+        builder.Services.AddPaliGemmaTools(o =>
+        {
+            foreach (string root in roots)
+            {
+                o.AllowedRoots.Add(root);
+            }
+
+            foreach (string host in hosts)
+            {
+                o.AllowedUrlHosts.Add(host);
+            }
+
+            if (maxBytes is { } max)
+            {
+                o.MaxImageBytes = max;
+            }
+        });
+        builder.Services
+            .AddMcpServer(o => o.ServerInfo = new() { Name = "paligemma", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString() ?? "1.0" })
+            .WithStdioServerTransport()
+            .WithTools<PaliGemmaMcpTools>(PaliGemmaToolJsonContext.ToolSerializerOptions);
+
+        using IHost host = builder.Build();
+
+        // Load the model before serving, so a bad folder fails at start-up with a clear message.
+        host.Services.GetRequiredService<PaliGemmaVisionTools>();
+        host.Services.GetRequiredService<PaliGemma.AI.PaliGemmaModel>();
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,120 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using PaliGemma.AI;
+using PaliGemma.Rendering;
+using PaliGemma.SemanticKernel;
+
+namespace PaliGemma.Cli.Mcp;
+
+/// <summary>
+/// The PaliGemma vision tools over MCP: the same <see cref="PaliGemmaVisionTools"/> the Semantic Kernel plugin and the
+/// AI functions use, returned as structured content (with an output schema), the same JSON as text, and, for
+/// detections and segmentations with objects, the annotated image as a PNG image block. All tools are read-only and
+/// idempotent; failures come back as tool errors (<c>isError</c>) with <c>{"error", "code"}</c>.
+/// </summary>
+[McpServerToolType]
+internal sealed class PaliGemmaMcpTools
+{
+    private const string ImageDescription = "A data:image/...;base64 URI, or a path of an image file inside the server's allowed folders.";
+    private readonly PaliGemmaVisionTools _tools;
+
+    public PaliGemmaMcpTools(PaliGemmaVisionTools tools) => _tools = tools;
+
+    [McpServerTool(Name = "detect", Title = "Detect objects", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(DetectToolResult))]
+    [Description("Find objects in an image. Returns each object's label and bounding box in pixels and as 0..1 fractions.")]
+    public async Task<CallToolResult> DetectAsync(
+        [Description(ImageDescription)] string image,
+        [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
+        CancellationToken cancellationToken)
+    {
+        (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return failure!;
+        }
+
+        DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
+            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
+            : null);
+    }
+
+    [McpServerTool(Name = "segment", Title = "Segment objects", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(SegmentToolResult))]
+    [Description("Segment objects in an image. Returns each object's label, box, and mask as COCO RLE with its pixel area.")]
+    public async Task<CallToolResult> SegmentAsync(
+        [Description(ImageDescription)] string image,
+        [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
+        CancellationToken cancellationToken)
+    {
+        (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return failure!;
+        }
+
+        SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
+            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
+            : null);
+    }
+
+    [McpServerTool(Name = "caption", Title = "Caption an image", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
+    [Description("Describe an image in one short sentence.")]
+    public async Task<CallToolResult> CaptionAsync(
+        [Description(ImageDescription)] string image,
+        [Description("Language code of the caption, e.g. 'en' (default) or 'de'.")] string? language = null,
+        CancellationToken cancellationToken = default) =>
+        ToResult(await _tools.CaptionAsync(image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+
+    [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
+    [Description("Read the text written in an image.")]
+    public async Task<CallToolResult> OcrAsync(
+        [Description(ImageDescription)] string image,
+        CancellationToken cancellationToken = default) =>
+        ToResult(await _tools.OcrAsync(image, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+
+    [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
+    [Description("Answer a short question about an image.")]
+    public async Task<CallToolResult> AnswerAsync(
+        [Description(ImageDescription)] string image,
+        [Description("The question, on one line, e.g. 'how many cats are there?'.")] string question,
+        [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
+        CancellationToken cancellationToken = default) =>
+        ToResult(await _tools.AnswerAsync(question, image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+
+    private async Task<(DataContent? Image, CallToolResult? Failure)> ResolveAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _tools.ResolveImageAsync(image, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (ImageReferenceException ex)
+        {
+            var error = new TextToolResult { Error = ex.Message, Code = ex.Code };
+            return (null, ToResult(error, PaliGemmaToolJsonContext.Default.TextToolResult, null));
+        }
+    }
+
+    private static CallToolResult ToResult<T>(T result, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, Func<byte[]>? render)
+        where T : PaliGemmaToolResult
+    {
+        JsonElement json = JsonSerializer.SerializeToElement(result, typeInfo);
+        var content = new List<ContentBlock> { new TextContentBlock { Text = json.GetRawText() } };
+        if (!result.IsError && render is not null)
+        {
+            try
+            {
+                content.Add(ImageContentBlock.FromBytes(render(), "image/png"));
+            }
+            catch (ArgumentException)
+            {
+                // The image could not be drawn (for example a format SkiaSharp cannot decode); the JSON still stands.
+            }
+        }
+
+        return new CallToolResult { StructuredContent = json, Content = content, IsError = result.IsError };
+    }
+}
