@@ -51,6 +51,8 @@ internal sealed record BenchResult
 
     public required double LibraryTimeToFirstTokenMs { get; init; }
 
+    public required double DetokeniseMsPerToken { get; init; }
+
     public required double ChatOverheadDecodePercent { get; init; }
 
     public required double ChatOverheadTtftMs { get; init; }

@@ -62,6 +62,14 @@ internal static class BenchRunner
         }
 
         string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
+        double detokeniseMs = Median(o.Runs, () =>
+        {
+            using PaliGemmaTextDecoder decoder = model.CreateTextDecoder();
+            foreach (int id in rawIds)
+            {
+                decoder.Append(id);
+            }
+        }) / Math.Max(1, rawIds.Count);
 
         Top1Agreement? agreement = null;
         if (o.ReferenceFolder is not null)
@@ -111,6 +119,7 @@ internal static class BenchRunner
             RawDecodeTokensPerSecond = rawDecodeTps,
             RawTotalMs = rawTotal,
             LibraryDecodeTokensPerSecond = Median(library.Select(t => t.DecodeTokensPerSecond)),
+            DetokeniseMsPerToken = detokeniseMs,
             LibraryTimeToFirstTokenMs = Median(library.Select(t => t.TimeToFirstTokenMs)),
             ChatOverheadDecodePercent = 100.0 * (1 - (decodeTps / rawDecodeTps)),
             ChatOverheadTtftMs = ttftCached - rawTtft,
