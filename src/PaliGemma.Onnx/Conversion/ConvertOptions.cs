@@ -14,6 +14,9 @@ public sealed record ConvertOptions
     /// <summary>Weight precision of the exported graphs.</summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
 
+    /// <summary>4-bit settings for <see cref="ModelPrecision.Int4"/> (block size, symmetric, accuracy level, head policy); null = defaults.</summary>
+    public Quantization.Int4QuantizationOptions? Int4 { get; init; }
+
     /// <summary>The model id written to the manifest; defaults to the input folder's name.</summary>
     public string? ModelId { get; init; }
 

@@ -1,6 +1,7 @@
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
+using PaliGemma.Onnx.Quantization;
 
 namespace PaliGemma.Onnx.Conversion;
 
@@ -8,7 +9,7 @@ namespace PaliGemma.Onnx.Conversion;
 internal interface IModelGraphExporter
 {
     /// <summary>Writes <c>vision.onnx</c>.</summary>
-    void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress);
+    void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress);
 
     /// <summary>Writes <c>decoder.onnx</c>.</summary>
     void ExportDecoder(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress);

@@ -54,6 +54,7 @@ public static class PaliGemmaConverter
             throw new IOException($"Output path '{output}' is a file.");
         }
 
+        options.Int4?.Validate();
         IProgress<ExportProgress>? progress = options.Progress;
         progress?.Report(new ExportProgress("validate", 0, 1));
         PaliGemmaConfig config = PaliGemmaConfigReader.Read(Path.Combine(input, PaliGemmaConfigReader.FileName));
@@ -83,9 +84,10 @@ public static class PaliGemmaConverter
             Directory.CreateDirectory(temp);
             var files = new PaliGemmaModelFiles();
             writing = Path.Combine(temp, files.Vision);
-            exporter.ExportVision(config, weights, writing, options.Precision, progress);
+            exporter.ExportVision(config, weights, writing, options.Precision, options.Int4, progress);
+            DecoderExportOptions decoder = options.Decoder ?? new DecoderExportOptions();
             writing = Path.Combine(temp, files.Decoder);
-            exporter.ExportDecoder(config, weights, writing, options.Precision, options.Decoder ?? new DecoderExportOptions(), progress);
+            exporter.ExportDecoder(config, weights, writing, options.Precision, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
             writing = Path.Combine(temp, "genai_config.json");
             exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
             if (maskWeights is not null)
@@ -151,7 +153,12 @@ public static class PaliGemmaConverter
         TextHiddenSize = config.Text.HiddenSize,
         VocabSize = config.Text.VocabSize,
         MaxSequenceLength = contextLength,
-        Precision = options.Precision == ModelPrecision.Float16 ? "fp16" : "fp32",
+        Precision = options.Precision switch
+        {
+            ModelPrecision.Float16 => "fp16",
+            ModelPrecision.Int4 => "int4",
+            _ => "fp32",
+        },
         TokenIds = ids,
         Source = new PaliGemmaModelSource
         {

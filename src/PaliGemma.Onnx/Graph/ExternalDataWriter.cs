@@ -59,6 +59,14 @@ internal sealed class ExternalDataWriter : IDisposable
         return Describe(name, (int)TensorProto.Types.DataType.Float16, dims, offset, _stream.Position - offset);
     }
 
+    /// <summary>Writes raw bytes and returns an external tensor of the given element type and shape.</summary>
+    public TensorProto WriteBytes(string name, ReadOnlySpan<byte> bytes, int dataType, IReadOnlyList<long> dims)
+    {
+        long offset = _stream.Position;
+        _stream.Write(bytes);
+        return Describe(name, dataType, dims, offset, bytes.Length);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
 

@@ -8,6 +8,9 @@ internal enum ElementType
     /// <summary>float32.</summary>
     Float = 1,
 
+    /// <summary>uint8.</summary>
+    UInt8 = 2,
+
     /// <summary>int64.</summary>
     Int64 = 7,
 

@@ -20,22 +20,42 @@ internal sealed class NeuralOps
     /// <summary>Casts a tensor to another element type.</summary>
     public string Cast(string x, ElementType to) => _b.Op("Cast", [x], [Attr.Int("to", (int)to)]);
 
-    /// <summary><c>x @ w (+ bias)</c> for a weight laid out [in, out].</summary>
-    public string Linear(string x, string weight, string? bias = null)
+    /// <summary>
+    /// <c>x @ w (+ bias)</c>: MatMul for a float weight laid out [in, out] (in float16 when the weights are), or
+    /// <c>com.microsoft.MatMulNBits</c> on the float32 activation for a 4-bit weight.
+    /// </summary>
+    public string Linear(string x, LinearWeight weight, string? bias = null)
     {
-        string y = _half
-            ? Cast(_b.Op("MatMul", Cast(x, ElementType.Float16), weight), ElementType.Float)
-            : _b.Op("MatMul", x, weight);
+        string y;
+        if (weight.Int4 is Int4Weight q)
+        {
+            string[] inputs = q.ZeroPoints is null ? [x, weight.Name, q.Scales] : [x, weight.Name, q.Scales, q.ZeroPoints];
+            y = _b.Op(
+                "MatMulNBits",
+                inputs,
+                [Attr.Int("K", weight.InDim), Attr.Int("N", weight.OutDim), Attr.Int("bits", 4), Attr.Int("block_size", q.BlockSize), Attr.Int("accuracy_level", q.AccuracyLevel)],
+                domain: OnnxGraphBuilder.MicrosoftDomain);
+        }
+        else
+        {
+            y = _half
+                ? Cast(_b.Op("MatMul", Cast(x, ElementType.Float16), weight.Name), ElementType.Float)
+                : _b.Op("MatMul", x, weight.Name);
+        }
+
         return bias is null ? y : _b.Op("Add", y, bias);
     }
 
-    /// <summary><c>x @ wᵀ</c> on the last axis of a rank-3 activation, for a weight stored [out, in] (tied lm_head).</summary>
-    public string LinearTransposedWeight(string x, string weight, long inDim, long outDim, string leadingShape)
+    /// <summary>
+    /// <c>x @ wᵀ</c> on the last axis of a rank-3 activation, for a weight stored [out, in] (tied lm_head);
+    /// <paramref name="halfWeight"/> says the weight is float16 (multiplied in float16).
+    /// </summary>
+    public string LinearTransposedWeight(string x, string weight, long inDim, long outDim, string leadingShape, bool halfWeight)
     {
         string flat = _b.Op("Reshape", x, _b.ConstI64(-1, inDim));
-        string a = _half ? Cast(flat, ElementType.Float16) : flat;
+        string a = halfWeight ? Cast(flat, ElementType.Float16) : flat;
         string y = _b.Op("Gemm", [a, weight], [Attr.Int("transB", 1)]);
-        if (_half)
+        if (halfWeight)
         {
             y = Cast(y, ElementType.Float);
         }

@@ -101,6 +101,13 @@ internal sealed class OnnxGraphBuilder : IDisposable
         return name;
     }
 
+    /// <summary>Writes raw bytes of <paramref name="type"/> elements to the external data file and registers them as an initializer.</summary>
+    public string RawWeight(string name, ReadOnlySpan<byte> bytes, ElementType type, IReadOnlyList<long> dims)
+    {
+        _graph.Initializer.Add(_data.WriteBytes(name, bytes, (int)type, dims));
+        return name;
+    }
+
     /// <summary>Writes the model (IR 8) next to its data file.</summary>
     public void Save(string producerVersion)
     {

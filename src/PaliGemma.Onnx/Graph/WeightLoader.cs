@@ -1,6 +1,7 @@
 using System.Globalization;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Graphs;
+using PaliGemma.Onnx.Quantization;
 
 namespace PaliGemma.Onnx.Graph;
 
@@ -19,11 +20,14 @@ internal sealed class WeightLoader
     private long _done;
 
     /// <summary>Creates a loader writing through <paramref name="builder"/>.</summary>
-    public WeightLoader(ICheckpointReader reader, OnnxGraphBuilder builder, ModelPrecision precision, IProgress<ExportProgress>? progress, string stage, long total)
+    public WeightLoader(ICheckpointReader reader, OnnxGraphBuilder builder, ModelPrecision precision, IProgress<ExportProgress>? progress, string stage, long total, Int4QuantizationOptions? int4 = null)
     {
         _reader = reader;
         _builder = builder;
         Half = precision == ModelPrecision.Float16;
+        EmbeddingHalf = precision is ModelPrecision.Float16 or ModelPrecision.Int4;
+        Int4 = precision == ModelPrecision.Int4 ? int4 ?? new Int4QuantizationOptions() : null;
+        Int4?.Validate();
         _progress = progress;
         _stage = stage;
         _total = total;
@@ -32,13 +36,38 @@ internal sealed class WeightLoader
     /// <summary>Gets whether matrix weights are stored (and multiplied) as float16.</summary>
     public bool Half { get; }
 
-    /// <summary>A linear weight stored by HF as [out, in]; written transposed as [in, out] for MatMul.</summary>
-    public string Linear(string name, long outDim, long inDim)
+    /// <summary>Gets whether the token embedding table is stored as float16 (float16 and int4 exports).</summary>
+    public bool EmbeddingHalf { get; }
+
+    /// <summary>Gets the 4-bit settings of an int4 export, or null.</summary>
+    public Int4QuantizationOptions? Int4 { get; }
+
+    /// <summary>
+    /// A linear weight stored by HF as [out, in]: quantised to 4 bits in that layout for int4 exports, otherwise written
+    /// transposed as [in, out] for MatMul.
+    /// </summary>
+    public LinearWeight Linear(string name, long outDim, long inDim)
     {
         float[] w = Read(name, outDim, inDim);
+        if (Int4 is not null)
+        {
+            return Quantized(name, w, outDim, inDim, Int4);
+        }
+
         float[] t = new float[w.Length];
         Transpose(w, t, (int)outDim, (int)inDim);
-        return Written(_builder.Weight(name, t, [inDim, outDim], Half));
+        return new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
+    }
+
+    /// <summary>A 4-bit MatMulNBits copy of an [out, in] tensor (the tied language-model head reads the embedding table).</summary>
+    public LinearWeight QuantizedCopy(string name, long outDim, long inDim, Int4QuantizationOptions options) =>
+        Quantized(name + ".int4_head", Read(name, outDim, inDim), outDim, inDim, options);
+
+    /// <summary>The token embedding table, float16 when <see cref="EmbeddingHalf"/>.</summary>
+    public string Embedding(string name, long vocab, long hidden)
+    {
+        float[] w = Read(name, vocab, hidden);
+        return Written(_builder.Weight(name, w, [vocab, hidden], EmbeddingHalf));
     }
 
     /// <summary>A matrix or higher-rank weight written in its stored layout (float16 when <see cref="Half"/>).</summary>
@@ -114,6 +143,15 @@ internal sealed class WeightLoader
                 }
             }
         }
+    }
+
+    private LinearWeight Quantized(string name, float[] w, long outDim, long inDim, Int4QuantizationOptions options)
+    {
+        Int4Matrix q = Int4BlockQuantizer.Quantize(w, (int)outDim, (int)inDim, options.BlockSize, options.Symmetric);
+        string packed = _builder.RawWeight(name + ".q4", q.Packed, ElementType.UInt8, [outDim, q.BlocksPerRow, q.BlobSize]);
+        string scales = _builder.Weight(name + ".q4_scales", q.Scales, [q.Scales.Length], false);
+        string? zeros = q.ZeroPoints is null ? null : _builder.RawWeight(name + ".q4_zero_points", q.ZeroPoints, ElementType.UInt8, [q.ZeroPoints.Length]);
+        return new LinearWeight(Written(packed), inDim, outDim, new Int4Weight(scales, zeros, options.BlockSize, options.AccuracyLevel));
     }
 
     private string Written(string name)

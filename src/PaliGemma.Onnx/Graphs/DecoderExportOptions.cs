@@ -10,6 +10,9 @@ public sealed record DecoderExportOptions
     /// </summary>
     public bool LastTokenLogitsOnly { get; init; }
 
+    /// <summary>Gets the 4-bit settings used when the precision is <see cref="ModelPrecision.Int4"/>; null = defaults.</summary>
+    public Quantization.Int4QuantizationOptions? Int4 { get; init; }
+
     /// <summary>Gets how Gemma 2's sliding window treats the prompt (default <see cref="SlidingWindowMode.Hf"/>).</summary>
     public SlidingWindowMode SlidingWindowMode { get; init; } = SlidingWindowMode.Hf;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.Quantization;
 using N = PaliGemma.Onnx.Checkpoints.PaliGemmaTensorNames;
 
 namespace PaliGemma.Onnx.Graphs;
@@ -84,7 +85,9 @@ public static class DecoderGraphExporter
         bool untied = weights.Contains(N.LmHead);
 
         using var b = new OnnxGraphBuilder("paligemma_decoder", onnxPath);
-        var loader = new WeightLoader(weights, b, precision, progress, "decoder", N.TextTensors(config).Count + (untied ? 1 : 0));
+        Int4QuantizationOptions? int4 = precision == ModelPrecision.Int4 ? options.Int4 ?? new Int4QuantizationOptions() : null;
+        bool quantizedHead = int4 is { QuantizeLmHead: true };
+        var loader = new WeightLoader(weights, b, precision, progress, "decoder", N.TextTensors(config).Count + (untied || quantizedHead ? 1 : 0), int4);
         var nn = new NeuralOps(b, loader.Half);
         long h = t.HiddenSize;
 
@@ -102,8 +105,8 @@ public static class DecoderGraphExporter
         string features = b.Input(ImageFeatures, ElementType.Float, "num_image_rows", h);
 
         b.Scope = "embed";
-        string embed = loader.Matrix(N.EmbedTokens, t.VocabSize, h);
-        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.Half, options.SlidingWindowMode, options.Mutation);
+        string embed = loader.Embedding(N.EmbedTokens, t.VocabSize, h);
+        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.EmbeddingHalf, options.SlidingWindowMode, options.Mutation);
 
         string x = context.Embeddings;
         for (int i = 0; i < t.NumHiddenLayers; i++)
@@ -119,9 +122,19 @@ public static class DecoderGraphExporter
         }
 
         x = nn.RmsNorm(x, loader.RmsNormScale(N.FinalNorm, h), t.RmsNormEps);
-        string head = untied ? loader.Matrix(N.LmHead, t.VocabSize, h) : embed;
-        string leading = b.Op("Shape", [x], [Attr.Int("start", 0), Attr.Int("end", 2)]);
-        string logits = nn.LinearTransposedWeight(x, head, h, t.VocabSize, leading);
+        string logits;
+        if (quantizedHead)
+        {
+            // The tied head gets its own 4-bit copy: the Gather keeps the float16 table, the per-token matmul reads 4 bits.
+            logits = nn.Linear(x, loader.QuantizedCopy(untied ? N.LmHead : N.EmbedTokens, t.VocabSize, h, int4!));
+        }
+        else
+        {
+            string head = untied ? loader.Embedding(N.LmHead, t.VocabSize, h) : embed;
+            string leading = b.Op("Shape", [x], [Attr.Int("start", 0), Attr.Int("end", 2)]);
+            logits = nn.LinearTransposedWeight(x, head, h, t.VocabSize, leading, loader.EmbeddingHalf);
+        }
+
         if (t.FinalLogitSoftcapping is float cap)
         {
             logits = nn.Softcap(logits, cap);

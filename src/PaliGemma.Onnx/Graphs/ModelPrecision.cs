@@ -11,6 +11,14 @@ public enum ModelPrecision
     /// multiplied in float16; norms, softmax, residual adds, RoPE, soft caps and all graph inputs/outputs stay float32.
     /// </summary>
     Float16,
+
+    /// <summary>
+    /// Linear layers of the vision tower, projector and decoder (and, by default, a copy of the tied language-model head)
+    /// stored as 4-bit blocks and multiplied by <c>com.microsoft.MatMulNBits</c> on float32 activations
+    /// (see <see cref="Quantization.Int4QuantizationOptions"/>); the token embedding table is float16; patch convolution,
+    /// position embeddings, norms and biases stay float32.
+    /// </summary>
+    Int4,
 }
 
 /// <summary>Progress of an export: <paramref name="Done"/> of <paramref name="Total"/> weight tensors of a stage written.</summary>

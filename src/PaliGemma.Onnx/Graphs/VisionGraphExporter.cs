@@ -1,6 +1,7 @@
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.Quantization;
 using N = PaliGemma.Onnx.Checkpoints.PaliGemmaTensorNames;
 
 namespace PaliGemma.Onnx.Graphs;
@@ -26,13 +27,23 @@ public static class VisionGraphExporter
     /// <param name="onnxPath">Where to write the graph.</param>
     /// <param name="precision">Weight precision.</param>
     /// <param name="progress">Optional progress sink.</param>
-    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null)
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress = null) =>
+        Export(config, weights, onnxPath, precision, null, progress);
+
+    /// <summary>Exports the vision graph with 4-bit settings for <see cref="ModelPrecision.Int4"/>.</summary>
+    /// <param name="config">The model configuration.</param>
+    /// <param name="weights">The checkpoint, streamed one tensor at a time.</param>
+    /// <param name="onnxPath">Where to write the graph.</param>
+    /// <param name="precision">Weight precision.</param>
+    /// <param name="int4">4-bit settings (used only for <see cref="ModelPrecision.Int4"/>); null = defaults.</param>
+    /// <param name="progress">Optional progress sink.</param>
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress = null)
     {
         ExportGuard.Arguments(config, weights, onnxPath, precision);
-        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, progress));
+        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, int4, progress));
     }
 
-    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
+    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
     {
         SiglipVisionConfig v = config.Vision;
         ExportGuard.Config(v.HiddenSize % v.NumAttentionHeads == 0, $"vision hidden_size {v.HiddenSize} is not divisible by num_attention_heads {v.NumAttentionHeads}.");
@@ -40,7 +51,7 @@ public static class VisionGraphExporter
         ExportGuard.Config(config.ProjectionDim == config.Text.HiddenSize, $"projection_dim {config.ProjectionDim} differs from text hidden_size {config.Text.HiddenSize}.");
 
         using var b = new OnnxGraphBuilder("paligemma_vision", onnxPath);
-        var loader = new WeightLoader(weights, b, precision, progress, "vision", N.VisionTensors(config).Count);
+        var loader = new WeightLoader(weights, b, precision, progress, "vision", N.VisionTensors(config).Count, int4);
         var nn = new NeuralOps(b, loader.Half);
         long h = v.HiddenSize;
         int heads = v.NumAttentionHeads;

@@ -2,6 +2,7 @@ using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
+using PaliGemma.Onnx.Quantization;
 
 namespace PaliGemma.Onnx.Tests.Conversion;
 
@@ -10,7 +11,7 @@ internal sealed class RecordingExporter(string? failAt = null) : IModelGraphExpo
 {
     public List<string> Calls { get; } = [];
 
-    public void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
+    public void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
         => Step("vision", onnxPath);
 
     public void ExportDecoder(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)

@@ -2,6 +2,7 @@ using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
+using PaliGemma.Onnx.Quantization;
 
 namespace PaliGemma.Onnx.Tests.Faults;
 
@@ -14,9 +15,9 @@ internal sealed class BudgetExporter(string disk, long budget, string input) : I
 {
     private const int Enospc = 28;
 
-    public void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
+    public void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
     {
-        OnnxGraphExporter.Instance.ExportVision(config, weights, onnxPath, precision, progress);
+        OnnxGraphExporter.Instance.ExportVision(config, weights, onnxPath, precision, int4, progress);
         Check(onnxPath + ".data");
     }
 

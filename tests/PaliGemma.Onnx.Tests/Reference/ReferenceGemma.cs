@@ -12,7 +12,7 @@ namespace PaliGemma.Onnx.Tests.Reference;
 /// </summary>
 internal static class ReferenceGemma
 {
-    public static float[] Logits(PaliGemmaConfig config, RandomCheckpoint w, int[] ids, float[] features, int prefixLength, float[]? lmHead = null, SlidingWindowMode window = SlidingWindowMode.Hf)
+    public static float[] Logits(PaliGemmaConfig config, ICheckpointReader w, int[] ids, float[] features, int prefixLength, float[]? lmHead = null, SlidingWindowMode window = SlidingWindowMode.Hf)
     {
         GemmaTextConfig t = config.Text;
         int h = t.HiddenSize, s = ids.Length;
@@ -70,7 +70,7 @@ internal static class ReferenceGemma
         return logits;
     }
 
-    private static float[] Mlp(GemmaTextConfig t, RandomCheckpoint w, string p, float[] x, int s)
+    private static float[] Mlp(GemmaTextConfig t, ICheckpointReader w, string p, float[] x, int s)
     {
         int h = t.HiddenSize, m = t.IntermediateSize;
         float[] gate = RefMath.Linear(x, s, h, w.Read(p + "mlp.gate_proj.weight"), m);
@@ -83,7 +83,7 @@ internal static class ReferenceGemma
         return RefMath.Linear(gate, s, m, w.Read(p + "mlp.down_proj.weight"), h);
     }
 
-    private static float[] Attention(GemmaTextConfig t, RandomCheckpoint w, string p, float[] x, int s, int prefixLength, bool sliding, SlidingWindowMode mode)
+    private static float[] Attention(GemmaTextConfig t, ICheckpointReader w, string p, float[] x, int s, int prefixLength, bool sliding, SlidingWindowMode mode)
     {
         int h = t.HiddenSize, d = t.HeadDim, heads = t.NumAttentionHeads, kvHeads = t.NumKeyValueHeads;
         float[] q = RefMath.Linear(x, s, h, w.Read(p + "q_proj.weight"), heads * d);

@@ -9,7 +9,7 @@ namespace PaliGemma.Onnx.Tests.Reference;
 /// </summary>
 internal static class ReferenceSiglip
 {
-    public static float[] Run(PaliGemmaConfig config, RandomCheckpoint w, float[] pixels, int batch)
+    public static float[] Run(PaliGemmaConfig config, ICheckpointReader w, float[] pixels, int batch)
     {
         SiglipVisionConfig v = config.Vision;
         int h = v.HiddenSize, p = v.PatchSize, s = v.ImageSize, c = v.NumChannels, g = s / p, n = g * g;
@@ -68,7 +68,7 @@ internal static class ReferenceSiglip
         return [.. output];
     }
 
-    private static float[] Attention(RandomCheckpoint w, string prefix, float[] x, int n, int h, int heads)
+    private static float[] Attention(ICheckpointReader w, string prefix, float[] x, int n, int h, int heads)
     {
         int d = h / heads;
         float[] q = RefMath.Linear(x, n, h, w.Read(prefix + "q_proj.weight"), h, w.Read(prefix + "q_proj.bias"));

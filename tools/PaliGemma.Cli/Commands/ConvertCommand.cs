@@ -2,6 +2,7 @@ using System.CommandLine;
 using PaliGemma.AI;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
+using PaliGemma.Onnx.Quantization;
 using Spectre.Console;
 
 namespace PaliGemma.Cli.Commands;
@@ -22,10 +23,12 @@ internal static class ConvertCommand
         var window = new Option<string>("--sliding-window") { Description = "Gemma 2 sliding-window semantics: hf (transformers >= 4.53), hf-legacy, symmetric (big_vision).", DefaultValueFactory = _ => "hf" };
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
         var maskDecoder = MaskDecoderOption();
+        var int4 = new Int4Options();
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
             input, output, precision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder,
+            int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -39,6 +42,7 @@ internal static class ConvertCommand
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
                 MaskDecoderNpzPath = parse.GetValue(maskDecoder)?.FullName,
+                Int4 = int4.Parse(parse),
                 Decoder = new DecoderExportOptions
                 {
                     LastTokenLogitsOnly = !parse.GetValue(fullLogits),
@@ -66,19 +70,40 @@ internal static class ConvertCommand
     public static Option<FileInfo?> MaskDecoderOption() =>
         new("--mask-decoder") { Description = "big_vision's VQ-VAE weights (vae-oid.npz): also export mask_decoder.onnx into the folder so `segment` returns masks." };
 
-    /// <summary>The shared <c>--precision fp32|fp16</c> option.</summary>
+    /// <summary>The shared <c>--precision fp32|fp16|int4</c> option.</summary>
     public static Option<string> PrecisionOption()
     {
-        var option = new Option<string>("--precision", "-p") { Description = "Weight precision: fp32 or fp16.", DefaultValueFactory = _ => "fp32" };
-        option.AcceptOnlyFromAmong("fp32", "fp16");
+        var option = new Option<string>("--precision", "-p") { Description = "Weight precision: fp32, fp16 or int4 (MatMulNBits linear layers).", DefaultValueFactory = _ => "fp32" };
+        option.AcceptOnlyFromAmong("fp32", "fp16", "int4");
         return option;
     }
 
-    /// <summary>Maps <c>fp32</c>/<c>fp16</c> to <see cref="ModelPrecision"/>.</summary>
+    /// <summary>Maps <c>fp32</c>/<c>fp16</c>/<c>int4</c> to <see cref="ModelPrecision"/>.</summary>
     public static ModelPrecision ParsePrecision(string? value) => value switch
     {
         null or "fp32" => ModelPrecision.Float32,
         "fp16" => ModelPrecision.Float16,
-        _ => throw new ArgumentException($"Unknown precision '{value}'; use fp32 or fp16."),
+        "int4" => ModelPrecision.Int4,
+        _ => throw new ArgumentException($"Unknown precision '{value}'; use fp32, fp16 or int4."),
     };
+
+    /// <summary>The <c>--int4-*</c> options of an int4 conversion.</summary>
+    internal sealed class Int4Options
+    {
+        public Option<int> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (32, 64 or 128).", DefaultValueFactory = _ => 32 };
+
+        public Option<bool> Asymmetric { get; } = new("--int4-asymmetric") { Description = "int4: per-block zero points (asymmetric) instead of symmetric blocks." };
+
+        public Option<int> AccuracyLevel { get; } = new("--int4-accuracy-level") { Description = "int4: MatMulNBits accuracy_level (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute).", DefaultValueFactory = _ => 4 };
+
+        public Option<bool> FloatHead { get; } = new("--int4-fp16-head") { Description = "int4: keep the language-model head as the float16 embedding table instead of a 4-bit copy." };
+
+        public Int4QuantizationOptions Parse(ParseResult parse) => new()
+        {
+            BlockSize = parse.GetValue(BlockSize),
+            Symmetric = !parse.GetValue(Asymmetric),
+            AccuracyLevel = parse.GetValue(AccuracyLevel),
+            QuantizeLmHead = !parse.GetValue(FloatHead),
+        };
+    }
 }

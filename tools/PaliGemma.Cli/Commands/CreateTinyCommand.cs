@@ -35,11 +35,19 @@ internal static class CreateTinyCommand
         var textIntermediate = new Option<int>("--text-intermediate") { Description = "Decoder MLP width.", DefaultValueFactory = _ => defaults.TextIntermediateSize };
         var visionHidden = new Option<int>("--vision-hidden") { Description = "SigLIP width.", DefaultValueFactory = _ => defaults.VisionHiddenSize };
         var visionLayers = new Option<int>("--vision-layers") { Description = "SigLIP layers.", DefaultValueFactory = _ => defaults.VisionLayers };
+        var visionHeads = new Option<int>("--vision-heads") { Description = "SigLIP attention heads.", DefaultValueFactory = _ => defaults.VisionHeads };
+        var visionIntermediate = new Option<int>("--vision-intermediate") { Description = "SigLIP MLP width.", DefaultValueFactory = _ => defaults.VisionIntermediateSize };
+        var textHeads = new Option<int>("--text-heads") { Description = "Decoder query heads.", DefaultValueFactory = _ => defaults.TextHeads };
+        var textKvHeads = new Option<int?>("--text-kv-heads") { Description = "Decoder key/value heads (default 1 for pg1, 2 for pg2)." };
+        var headDim = new Option<int>("--head-dim") { Description = "Decoder head width.", DefaultValueFactory = _ => defaults.HeadDim };
+        var int4 = new ConvertCommand.Int4Options();
 
         var command = new Command("create-tiny", "Write a tiny random-weight PaliGemma checkpoint (Hugging Face layout) for tests and demos.")
         {
             variant, imageSize, output, seed, convert, modelOutput, precision, maskDecoder, randomMaskDecoder, dtype, layout, shards, vocab,
             textHidden, textLayers, textIntermediate, visionHidden, visionLayers,
+            visionHeads, visionIntermediate, textHeads, textKvHeads, headDim,
+            int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -58,6 +66,11 @@ internal static class CreateTinyCommand
                 TextIntermediateSize = parse.GetValue(textIntermediate),
                 VisionHiddenSize = parse.GetValue(visionHidden),
                 VisionLayers = parse.GetValue(visionLayers),
+                VisionHeads = parse.GetValue(visionHeads),
+                VisionIntermediateSize = parse.GetValue(visionIntermediate),
+                TextHeads = parse.GetValue(textHeads),
+                TextKeyValueHeads = parse.GetValue(textKvHeads),
+                HeadDim = parse.GetValue(headDim),
             };
             string folder = parse.GetRequiredValue(output).FullName;
             string? npz = parse.GetValue(maskDecoder)?.FullName;
@@ -90,6 +103,7 @@ internal static class CreateTinyCommand
                         InputDirectory = folder,
                         OutputDirectory = target,
                         Precision = ConvertCommand.ParsePrecision(parse.GetValue(precision)),
+                        Int4 = int4.Parse(parse),
                         ModelId = $"tiny-{parse.GetValue(variant)}-{options.ImageSize}",
                         Description = $"random weights, tiny {options.Variant} shape, seed {options.Seed}",
                         MaskDecoderNpzPath = npz ?? randomNpz,

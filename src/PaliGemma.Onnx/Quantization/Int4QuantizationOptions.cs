@@ -1,0 +1,47 @@
+namespace PaliGemma.Onnx.Quantization;
+
+/// <summary>
+/// Settings of <see cref="Graphs.ModelPrecision.Int4"/> exports: linear layers become <c>com.microsoft.MatMulNBits</c>
+/// nodes with 4-bit weights quantised in blocks along the input dimension.
+/// </summary>
+public sealed record Int4QuantizationOptions
+{
+    /// <summary>The block sizes MatMulNBits accepts here.</summary>
+    public static IReadOnlyList<int> SupportedBlockSizes { get; } = [32, 64, 128];
+
+    /// <summary>Gets the number of consecutive input elements sharing one scale (32, 64 or 128; default 32).</summary>
+    public int BlockSize { get; init; } = 32;
+
+    /// <summary>
+    /// Gets a value indicating whether blocks are symmetric (zero point 8, no zero-point tensor; default true) or
+    /// asymmetric (per-block minimum/maximum with a stored 4-bit zero point).
+    /// </summary>
+    public bool Symmetric { get; init; } = true;
+
+    /// <summary>
+    /// Gets MatMulNBits' <c>accuracy_level</c>: the lowest compute type the kernel may use — 0 unset, 1 float32,
+    /// 2 float16, 3 bfloat16, 4 int8 (default; on x64 CPUs ONNX Runtime quantises the activations to int8 per block).
+    /// </summary>
+    public int AccuracyLevel { get; init; } = 4;
+
+    /// <summary>
+    /// Gets a value indicating whether the language-model head (tied to the embedding table) is also quantised, as a
+    /// separate MatMulNBits copy of the table (default true). The embedding table itself stays float16 for the Gather.
+    /// When false the head multiplies with the float16 table.
+    /// </summary>
+    public bool QuantizeLmHead { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!SupportedBlockSizes.Contains(BlockSize))
+        {
+            throw new ArgumentException($"Int4 block size {BlockSize} is not supported; use 32, 64 or 128.", nameof(BlockSize));
+        }
+
+        if (AccuracyLevel is < 0 or > 4)
+        {
+            throw new ArgumentException($"MatMulNBits accuracy_level {AccuracyLevel} is outside 0..4.", nameof(AccuracyLevel));
+        }
+    }
+}

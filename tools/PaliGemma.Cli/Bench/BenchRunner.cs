@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using PaliGemma.AI;
+
+namespace PaliGemma.Cli.Bench;
+
+/// <summary>
+/// Runs the benchmark: load, preprocessing, vision, chat-client requests with and without the image-feature cache, the
+/// raw ONNX Runtime GenAI loop on the same prompt ids, and the memory-bandwidth floor — all in one process.
+/// </summary>
+internal static class BenchRunner
+{
+    /// <summary>Runs every measurement; <paramref name="log"/> receives one line per phase.</summary>
+    public static async Task<BenchResult> RunAsync(BenchOptions o, Action<string> log)
+    {
+        byte[] image = File.ReadAllBytes(o.ImagePath);
+        string mediaType = MediaType(o.ImagePath);
+        string folder = Path.GetFullPath(o.ModelFolder);
+
+        log("loading the model");
+        var clock = Stopwatch.StartNew();
+        using var client = PaliGemmaChatClient.Load(folder, new PaliGemmaModelOptions { IntraOpNumThreads = o.Threads });
+        double loadMs = clock.Elapsed.TotalMilliseconds;
+        PaliGemmaModel model = client.Model;
+
+        log("preprocessing and vision");
+        float[] pixels = PaliGemmaImageProcessor.Preprocess(image, model.ImageSize).PixelValues;
+        model.EncodeImage(pixels); // warm-up
+        double preprocessMs = Median(o.Runs, () => PaliGemmaImageProcessor.Preprocess(image, model.ImageSize));
+        double visionMs = Median(o.Runs, () => model.EncodeImage(pixels));
+        float[] features = model.EncodeImage(pixels);
+        int[] prompt = model.BuildPromptIds(o.Prompt);
+
+        // Peak memory of the library path alone, before the baseline loads its own copy of the decoder.
+        log("chat client warm-up");
+        await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false);
+        LibraryLoopProbe.Run(model, features, prompt, o.Tokens);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        long peakRss = process.PeakWorkingSet64;
+
+        // The variants alternate within each run so that noise from other work on the machine hits them alike.
+        log("loading the raw ONNX Runtime GenAI loop (baseline) on the same decoder");
+        HashSet<int> stops = [model.Manifest.TokenIds.Eos, .. model.Manifest.TokenIds.ExtraStop];
+        int hidden = model.Manifest.TextHiddenSize;
+        var cold = new List<GenerationTiming>();
+        var cached = new List<GenerationTiming>();
+        var library = new List<GenerationTiming>();
+        var raw = new List<GenerationTiming>();
+        List<int> rawIds;
+        using (RawGenAiLoop loop = RawGenAiLoop.Load(folder, o.Threads))
+        {
+            (_, rawIds) = loop.Run(prompt, features, hidden, o.Tokens, stops);
+            for (int r = 0; r < o.Runs; r++)
+            {
+                log($"run {r + 1}/{o.Runs}: chat cold, chat cached, library loop, raw loop");
+                client.ClearImageFeatureCache();
+                cold.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+                cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+                library.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens));
+                raw.Add(loop.Run(prompt, features, hidden, o.Tokens, stops).Timing);
+            }
+        }
+
+        string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
+        double detokeniseMs = Median(o.Runs, () =>
+        {
+            using PaliGemmaTextDecoder decoder = model.CreateTextDecoder();
+            foreach (int id in rawIds)
+            {
+                decoder.Append(id);
+            }
+        }) / Math.Max(1, rawIds.Count);
+
+        Top1Agreement? agreement = null;
+        if (o.ReferenceFolder is not null)
+        {
+            log($"top-1 agreement with {o.ReferenceFolder} over {o.AgreementSteps} steps");
+            int maxId = Math.Min(model.Manifest.TokenIds.LocStart, model.Manifest.VocabSize) - 1;
+            agreement = Top1Agreement.Measure(Path.GetFullPath(o.ReferenceFolder), folder, prompt, features, hidden, o.AgreementSteps, o.Threads, maxId);
+        }
+
+        log("memory bandwidth");
+        double bandwidth = MemoryBandwidth.Measure(o.BandwidthBufferBytes, Environment.ProcessorCount);
+        DecoderTraffic traffic = DecoderTraffic.Read(folder);
+        int tokens = cached[0].Tokens;
+        long perToken = traffic.WeightBytes + (traffic.KvBytesPerPosition * (prompt.Length + (tokens / 2)));
+        double floor = bandwidth / perToken;
+        long weightFiles = Directory.EnumerateFiles(folder, "*.onnx*").Sum(f => new FileInfo(f).Length);
+
+        double prefillMs = Median(raw.Select(t => t.PrefillMs ?? 0));
+        double decodeTps = Median(cached.Select(t => t.DecodeTokensPerSecond));
+        double rawDecodeTps = Median(raw.Select(t => t.DecodeTokensPerSecond));
+        double ttftCold = Median(cold.Select(t => t.TimeToFirstTokenMs));
+        double ttftCached = Median(cached.Select(t => t.TimeToFirstTokenMs));
+        double rawTtft = Median(raw.Select(t => t.TimeToFirstTokenMs));
+        double chatTotal = Median(cached.Select(t => t.TotalMs));
+        double rawTotal = Median(raw.Select(t => t.TotalMs));
+        return new BenchResult
+        {
+            Model = model.ModelId,
+            Precision = model.Manifest.Precision,
+            WeightFileBytes = weightFiles,
+            PromptTokens = prompt.Length,
+            GeneratedTokens = tokens,
+            Runs = o.Runs,
+            Threads = o.Threads,
+            LoadMs = loadMs,
+            PreprocessMs = preprocessMs,
+            VisionMs = visionMs,
+            PrefillMs = prefillMs,
+            PrefillTokensPerSecond = prompt.Length / (prefillMs / 1000.0),
+            TimeToFirstTokenColdMs = ttftCold,
+            TimeToFirstTokenCachedMs = ttftCached,
+            CachedToColdTtftRatio = ttftCached / ttftCold,
+            VisionShareOfColdTtft = visionMs / ttftCold,
+            DecodeTokensPerSecond = decodeTps,
+            ChatTotalMs = chatTotal,
+            RawTimeToFirstTokenMs = rawTtft,
+            RawDecodeTokensPerSecond = rawDecodeTps,
+            RawTotalMs = rawTotal,
+            LibraryDecodeTokensPerSecond = Median(library.Select(t => t.DecodeTokensPerSecond)),
+            DetokeniseMsPerToken = detokeniseMs,
+            LibraryTimeToFirstTokenMs = Median(library.Select(t => t.TimeToFirstTokenMs)),
+            ChatOverheadDecodePercent = 100.0 * (1 - (decodeTps / rawDecodeTps)),
+            ChatOverheadTtftMs = ttftCached - rawTtft,
+            ChatOverheadTotalPercent = 100.0 * ((chatTotal / rawTotal) - 1),
+            SameOutputAsRawLoop = string.Equals(cached[0].Text.Trim(), rawText.Trim(), StringComparison.Ordinal) && cached[0].Tokens == rawIds.Count,
+            OutputText = cached[0].Text.Length > 200 ? cached[0].Text[..200] : cached[0].Text,
+            MemoryBandwidthGBps = bandwidth / 1e9,
+            DecodeBytesPerToken = perToken,
+            FloorTokensPerSecond = floor,
+            DecodeShareOfFloor = rawDecodeTps / floor,
+            Top1Agreement = agreement?.Agreement,
+            Top1AgreementSteps = agreement?.Steps,
+            Top1TrivialShare = agreement?.TrivialShare,
+            Top1NonTrivialAgreement = agreement?.NonTrivialAgreement,
+            RelativeLogitRmsError = agreement?.RelativeLogitRmsError,
+            Top1MaskedAgreement = agreement?.MaskedAgreement,
+            PeakRssBytes = peakRss,
+            PeakRssToWeightFiles = (double)peakRss / weightFiles,
+        };
+    }
+
+    private static double Median(int runs, Action action) => Median(Enumerable.Range(0, runs).Select(_ =>
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalMilliseconds;
+    }).ToList());
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string MediaType(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".gif" => "image/gif",
+        ".bmp" => "image/bmp",
+        ".webp" => "image/webp",
+        _ => throw new ArgumentException($"Image '{path}' has an unknown extension; use .png, .jpg, .gif, .bmp or .webp."),
+    };
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using PaliGemma.AI;
+
+namespace PaliGemma.Cli.Bench;
+
+/// <summary>Times <see cref="PaliGemmaModel.Generate"/> directly (library loop without the chat client), to split overhead between layers.</summary>
+internal static class LibraryLoopProbe
+{
+    /// <summary>Generates greedily from precomputed features and returns the timings.</summary>
+    public static GenerationTiming Run(PaliGemmaModel model, float[] features, int[] prompt, int maxTokens)
+    {
+        var clock = Stopwatch.StartNew();
+        double first = 0;
+        int count = 0;
+        foreach (GeneratedToken token in model.Generate(features, prompt, new PaliGemmaGenerationSettings { MaxNewTokens = maxTokens }))
+        {
+            _ = token;
+            if (++count == 1)
+            {
+                first = clock.Elapsed.TotalMilliseconds;
+            }
+        }
+
+        double end = clock.Elapsed.TotalMilliseconds;
+        return new GenerationTiming(first, (end - first) / 1000.0, count, null, string.Empty, end);
+    }
+}

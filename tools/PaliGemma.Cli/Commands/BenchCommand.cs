@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PaliGemma.Cli.Bench;
+using Spectre.Console;
+
+namespace PaliGemma.Cli.Commands;
+
+/// <summary>
+/// <c>paligemma bench</c>: load time, vision, prefill, time to first token, decode speed and peak memory of a model folder,
+/// with the raw ONNX Runtime GenAI loop and the memory-bandwidth floor measured in the same process.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Model folder (paligemma.json, genai_config.json, vision.onnx, decoder.onnx).", Required = true };
+        var image = new Option<FileInfo>("--image") { Description = "Image sent with every request (.png, .jpg, ...).", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "PaliGemma prefix.", DefaultValueFactory = _ => "caption en" };
+        var tokens = new Option<int>("--tokens") { Description = "Maximum generated tokens per request.", DefaultValueFactory = _ => 32 };
+        var runs = new Option<int>("--runs") { Description = "Measured repetitions (medians reported), after one warm-up.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads for the chat client and the raw loop (0 = runtime default).", DefaultValueFactory = _ => 0 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var reference = new Option<DirectoryInfo?>("--reference") { Description = "Reference model folder (e.g. the fp32 conversion) for top-1 agreement of greedy decoding." };
+        var agreementSteps = new Option<int>("--agreement-steps") { Description = "Teacher-forced steps compared with --reference.", DefaultValueFactory = _ => 64 };
+        var buffer = new Option<int>("--bandwidth-buffer-mib") { Description = "Buffer streamed by the memory-bandwidth kernel (MiB).", DefaultValueFactory = _ => 1024 };
+
+        var command = new Command("bench", "Benchmark a model folder: load, vision, prefill, time to first token, decode tokens/s, peak RSS; raw GenAI loop and bandwidth floor as baselines.")
+        {
+            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps,
+        };
+
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var options = new BenchOptions(
+                parse.GetRequiredValue(model).FullName,
+                parse.GetRequiredValue(image).FullName,
+                parse.GetValue(prompt) ?? "caption en",
+                Positive(parse.GetValue(tokens), "--tokens"),
+                Positive(parse.GetValue(runs), "--runs"),
+                Math.Max(0, parse.GetValue(threads)),
+                Positive(parse.GetValue(buffer), "--bandwidth-buffer-mib") * 1024L * 1024L,
+                parse.GetValue(reference)?.FullName,
+                Positive(parse.GetValue(agreementSteps), "--agreement-steps"));
+            if (!File.Exists(options.ImagePath))
+            {
+                throw new FileNotFoundException($"Image '{options.ImagePath}' does not exist.");
+            }
+
+            BenchResult result = BenchRunner.RunAsync(options, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]")).GetAwaiter().GetResult();
+            AnsiConsole.Write(Table(result));
+            if (parse.GetValue(json) is FileInfo file)
+            {
+                File.WriteAllText(file.FullName, JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));
+                AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(file.FullName)}[/].");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static int Positive(int value, string name) =>
+        value > 0 ? value : throw new ArgumentException($"{name} must be positive, got {value}.");
+
+    private static Table Table(BenchResult r)
+    {
+        var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned()).AddColumn("note");
+        void Row(string metric, string value, string note = "") => table.AddRow(Markup.Escape(metric), Markup.Escape(value), Markup.Escape(note));
+        static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
+
+        Row("model", $"{r.Model} ({r.Precision})", $"{F(r.WeightFileBytes / 1e9, "F2")} GB of .onnx files");
+        Row("prompt / generated tokens", $"{r.PromptTokens} / {r.GeneratedTokens}", $"medians of {r.Runs} runs, threads {(r.Threads == 0 ? "default" : r.Threads)}");
+        Row("model load", $"{F(r.LoadMs)} ms");
+        Row("preprocess", $"{F(r.PreprocessMs)} ms", "decode + resize + normalise");
+        Row("vision", $"{F(r.VisionMs)} ms", "SigLIP + projector");
+        Row("prefill", $"{F(r.PrefillMs)} ms", $"{F(r.PrefillTokensPerSecond)} tokens/s (raw loop)");
+        Row("time to first token, cold", $"{F(r.TimeToFirstTokenColdMs)} ms", "chat client, image cache cleared");
+        Row("time to first token, cached image", $"{F(r.TimeToFirstTokenCachedMs)} ms", $"ratio {F(r.CachedToColdTtftRatio, "F3")}; vision share of cold {F(r.VisionShareOfColdTtft, "P1")}");
+        Row("decode", $"{F(r.DecodeTokensPerSecond, "F2")} tokens/s", "chat client");
+        Row("raw GenAI loop decode", $"{F(r.RawDecodeTokensPerSecond, "F2")} tokens/s", $"TTFT {F(r.RawTimeToFirstTokenMs)} ms");
+        Row("library loop decode", $"{F(r.LibraryDecodeTokensPerSecond, "F2")} tokens/s", $"PaliGemmaModel.Generate; TTFT {F(r.LibraryTimeToFirstTokenMs)} ms");
+        Row("streaming detokeniser", $"{F(r.DetokeniseMsPerToken, "F3")} ms/token", "PaliGemmaTextDecoder.Append over the raw loop's ids (incl. creating the decoder)");
+        Row("chat-client overhead", $"{F(r.ChatOverheadDecodePercent, "F2")} % decode", $"{F(r.ChatOverheadTtftMs)} ms TTFT; {F(r.ChatOverheadTotalPercent, "F2")} % total; same output: {r.SameOutputAsRawLoop}");
+        Row("memory bandwidth", $"{F(r.MemoryBandwidthGBps, "F2")} GB/s", "streaming read, all cores");
+        Row("decode floor", $"{F(r.FloorTokensPerSecond, "F2")} tokens/s", $"{F(r.DecodeBytesPerToken / 1e6)} MB read per token; raw decode at {F(r.DecodeShareOfFloor, "P1")} of it");
+        if (r.Top1Agreement is double agreement)
+        {
+            Row("top-1 agreement with reference", F(agreement, "P1"), $"{r.Top1AgreementSteps} teacher-forced steps; {F(r.Top1NonTrivialAgreement ?? double.NaN, "P1")} on the {F(1 - (r.Top1TrivialShare ?? 0), "P0")} of steps that do not echo the input; logit RMS error {F(r.RelativeLogitRmsError ?? double.NaN, "P2")}");
+            Row("top-1 agreement, fed token masked", F(r.Top1MaskedAgreement ?? double.NaN, "P1"), "argmax over all tokens but the one just fed");
+        }
+
+        Row("peak RSS", $"{F(r.PeakRssBytes / 1048576.0, "F0")} MiB", $"{F(r.PeakRssToWeightFiles, "F2")}× the weight files");
+        return table;
+    }
+}
