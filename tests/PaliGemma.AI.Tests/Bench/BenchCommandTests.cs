@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.AI.Tests.TestSupport;
 
 namespace PaliGemma.AI.Tests.Bench;
 
@@ -16,7 +15,7 @@ public sealed class BenchCommandTests(TinyModelFixture fixture) : IClassFixture<
         string json = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
         try
         {
-            var (exitCode, stdout, stderr) = await RunCli(["bench", "--model", folder, "--image", FixtureImage("photo.jpg"), "--tokens", "4", "--runs", "1", "--bandwidth-buffer-mib", "64", "--json", json]);
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync(["bench", "--model", folder, "--image", CliProcess.FixtureImage("photo.jpg"), "--tokens", "4", "--runs", "1", "--bandwidth-buffer-mib", "64", "--json", json]);
             Assert.True(exitCode == 0, $"paligemma bench exited with {exitCode}: {stderr}");
             Assert.Contains("chat-client overhead", stdout, StringComparison.Ordinal);
 
@@ -44,41 +43,9 @@ public sealed class BenchCommandTests(TinyModelFixture fixture) : IClassFixture<
     public async Task Bench_reports_a_missing_image_in_one_line_with_exit_code_1()
     {
         string missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.png");
-        var (exitCode, _, stderr) = await RunCli(["bench", "--model", TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), "--image", missing]);
+        var (exitCode, _, stderr) = await CliProcess.RunAsync(["bench", "--model", TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), "--image", missing]);
         Assert.Equal(1, exitCode);
         Assert.Contains(missing, stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunCli(string[] arguments)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "paligemma.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
-        start.ArgumentList.Add(cli);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FixtureImage(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "imaging", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"Fixture image '{name}' not found above {AppContext.BaseDirectory}.");
     }
 }

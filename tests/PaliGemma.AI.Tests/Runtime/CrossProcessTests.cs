@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Text;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.AI.Tests.TestSupport;
 
 namespace PaliGemma.AI.Tests.Runtime;
 
@@ -15,7 +14,7 @@ public sealed class CrossProcessTests(TinyModelFixture fixture) : IClassFixture<
     [InlineData(TinyModelKind.PaliGemma2At224)]
     public async Task Cli_run_in_two_processes_matches_in_process_generation(TinyModelKind kind)
     {
-        string image = FixtureImage("photo.jpg");
+        string image = CliProcess.FixtureImage("photo.jpg");
         string folder = TinyModelFixture.FolderOf(kind);
         PaliGemmaModel model = fixture.Model(kind);
 
@@ -28,7 +27,7 @@ public sealed class CrossProcessTests(TinyModelFixture fixture) : IClassFixture<
 
         Assert.NotEqual(string.Empty, expected);
         string[] args = ["run", "--model", folder, "--image", image, "--prompt", "caption en", "--max-tokens", "32"];
-        var results = await Task.WhenAll(RunCli(args), RunCli(args));
+        var results = await Task.WhenAll(CliProcess.RunAsync(args), CliProcess.RunAsync(args));
         foreach (var (exitCode, stdout, stderr) in results)
         {
             Assert.True(exitCode == 0, $"paligemma run exited with {exitCode}: {stderr}");
@@ -43,7 +42,7 @@ public sealed class CrossProcessTests(TinyModelFixture fixture) : IClassFixture<
         try
         {
             File.Delete(Path.Combine(folder, "decoder.onnx"));
-            var (exitCode, stdout, stderr) = await RunCli(["run", "--model", folder, "--image", FixtureImage("photo.jpg"), "--prompt", "caption en"]);
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync(["run", "--model", folder, "--image", CliProcess.FixtureImage("photo.jpg"), "--prompt", "caption en"]);
             Assert.Equal(1, exitCode);
             Assert.Equal(string.Empty, stdout);
             Assert.Contains(Path.Combine(folder, "decoder.onnx"), stderr, StringComparison.Ordinal);
@@ -53,44 +52,5 @@ public sealed class CrossProcessTests(TinyModelFixture fixture) : IClassFixture<
         {
             TinyModelFixture.DeleteFolder(folder);
         }
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunCli(string[] arguments)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "paligemma.dll");
-        Assert.True(File.Exists(cli), $"the CLI was not built next to the tests: {cli}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(cli);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FixtureImage(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "imaging", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"Fixture image '{name}' not found above {AppContext.BaseDirectory}.");
     }
 }
