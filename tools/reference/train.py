@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Train a tiny PaliGemma 2 on synthetic scenes (issue 9). Run with Debian's /usr/bin/python3 (torch, numpy, PIL).
 
-  train.py vae    --out W/vae.npz [--steps 1500 --batch 32 --max-minutes 0]
-  train.py model  --work W --tokenizer-dir TINY [--vae W/vae.npz] [--steps 6000 --batch 16] [--resume]
+  train.py vae    --out W/vae.npz [--steps 600 --batch 16 --max-minutes 0]
+  train.py model  --work W --tokenizer-dir TINY [--vae W/vae.npz] [--steps 1500 --batch 16] [--resume]
                   [--save-minutes 10 --max-minutes 0] [--export HF_DIR] [--samples 3]
   train.py export --work W --tokenizer-dir TINY --out HF_DIR      (HF layout, fp16, from checkpoint.pt)
 
@@ -45,7 +45,7 @@ def model_settings(a) -> TrainSettings:
 def add_model_args(p) -> None:
     p.add_argument("--work", required=True, help="folder for checkpoint.pt, loss.json, loss.png")
     p.add_argument("--tokenizer-dir", required=True)
-    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
@@ -58,10 +58,9 @@ def add_model_args(p) -> None:
 
 
 def load_for_export(a, dev) -> TrainableModel:
-    s = model_settings(a)
     ck = torch.load(os.path.join(a.work, "checkpoint.pt"), map_location="cpu")
     m = TrainableModel(ck["config"], {k: v.numpy() for k, v in ck["weights"].items()}, dev)
-    print(f"loaded {a.work}/checkpoint.pt at step {ck['step']} (settings {s.steps} steps)")
+    print(f"loaded {a.work}/checkpoint.pt at step {ck['step']}")
     return m
 
 
@@ -70,8 +69,8 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("vae", help="train the mask VQ-VAE")
     v.add_argument("--out", required=True)
-    v.add_argument("--steps", type=int, default=1500)
-    v.add_argument("--batch", type=int, default=32)
+    v.add_argument("--steps", type=int, default=600)
+    v.add_argument("--batch", type=int, default=16)
     v.add_argument("--lr", type=float, default=2e-3)
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--max-minutes", type=float, default=0.0)

@@ -27,7 +27,7 @@ class TrainSettings:
     work: str
     tokenizer_dir: str
     vae: Optional[str]
-    steps: int = 6000
+    steps: int = 1500
     batch: int = 16
     lr: float = 1e-3
     warmup: int = 200
