@@ -56,7 +56,7 @@ def rotate_half(x: torch.Tensor) -> torch.Tensor:
 def rope_cos_sin(position_ids: torch.Tensor, head_dim: int, theta: float, dtype: torch.dtype):
     """position_ids [n] (int) -> cos, sin [n, head_dim] (rotate-half layout: frequencies repeated twice)."""
     cdt = torch.float64 if dtype == torch.float64 else torch.float32
-    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(cdt) / head_dim))
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64, device=position_ids.device).to(cdt) / head_dim))
     freqs = position_ids.to(cdt)[:, None] * inv_freq[None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
     return emb.cos().to(dtype), emb.sin().to(dtype)
@@ -98,26 +98,37 @@ def attention_allowed(q_idx: torch.Tensor, k_idx: torch.Tensor, prompt_len: int,
     raise ValueError(f"window_mode {window_mode!r} is not one of {WINDOW_MODES}")
 
 
+def _batch_mask(attn_mask: torch.Tensor, cache_pos: torch.Tensor, window: Optional[int]) -> torch.Tensor:
+    if cache_pos[0] != 0 or attn_mask.shape[-1] != cache_pos.shape[0]:
+        raise ValueError("attn_mask is only supported for one forward call on an empty cache")
+    m = attn_mask
+    if window is not None:
+        m = m & ((cache_pos[:, None] - cache_pos[None, :]).abs() < window)[None]
+    return m[:, None]
+
+
 def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: torch.Tensor, cache: KVCache,
                  window_mode: str = "hf", causal_prompt: bool = False,
                  stats: Optional[dict] = None, disable_window: bool = False,
-                 prompt_len: Optional[int] = None) -> torch.Tensor:
+                 prompt_len: Optional[int] = None, attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Runs the decoder on `inputs_embeds` [B, n, D] (embeddings before the sqrt(hidden) scaling), appending
     to `cache`. The first call on an empty cache is the prompt (bidirectional), unless `prompt_len` says the
-    prompt is only its first `prompt_len` tokens (used by tests). Returns logits [B, n, V]."""
+    prompt is only its first `prompt_len` tokens (used by tests). Returns logits [B, n, V].
+    `attn_mask` (training, empty cache only): boolean [B, n, n] per-example prefix-LM mask that replaces the
+    prompt mask (sliding windows still apply on top of it)."""
     p = "language_model.model."
     b, n, d = inputs_embeds.shape
     dt = inputs_embeds.dtype
     start = cache.length
     if cache.prompt_len is None:
         cache.prompt_len = n if prompt_len is None else prompt_len
-    cache_pos = torch.arange(start, start + n)
+    cache_pos = torch.arange(start, start + n, device=inputs_embeds.device)
     position_ids = cache_pos + 1  # PaliGemma: 1-based positions
     cos, sin = rope_cos_sin(position_ids, cfg.head_dim, cfg.rope_theta, dt)
     cos, sin = cos[None, None], sin[None, None]
-    k_idx = torch.arange(0, start + n)
+    k_idx = torch.arange(0, start + n, device=inputs_embeds.device)
 
-    normalizer = torch.tensor(cfg.hidden_size ** 0.5, dtype=dt)
+    normalizer = torch.tensor(cfg.hidden_size ** 0.5, dtype=dt, device=inputs_embeds.device)
     x = inputs_embeds * normalizer
 
     nh, kvh, hd = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
@@ -128,6 +139,7 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
         lp = f"{p}layers.{i}."
         window = cfg.sliding_window if (cfg.layer_is_sliding(i) and not disable_window) else None
         allowed = attention_allowed(cache_pos, k_idx, cache.prompt_len, window, window_mode, causal_prompt)
+        allowed = allowed[None, None] if attn_mask is None else _batch_mask(attn_mask, cache_pos, window)
 
         residual = x
         h = rms_norm(x, w[lp + "input_layernorm.weight"], cfg.rms_norm_eps)
@@ -150,7 +162,7 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
             key = f"layer{i}.max_abs_attn_score"
             stats[key] = max(stats.get(key, 0.0), float(scores.abs().max()))
         scores = softcap(scores, attn_cap)
-        scores = scores.masked_fill(~allowed[None, None], float("-inf"))
+        scores = scores.masked_fill(~allowed, float("-inf"))
         probs = torch.softmax(scores, dim=-1)
         a = torch.matmul(probs, vr).transpose(1, 2).reshape(b, n, nh * hd)
         a = F.linear(a, w[lp + "self_attn.o_proj.weight"], w.get(lp + "self_attn.o_proj.bias"))

@@ -122,12 +122,13 @@ class PaliGemmaReference:
 
     def forward(self, input_ids: torch.Tensor, pixel_values: Optional[torch.Tensor], cache: KVCache,
                 window_mode: str = "hf", causal_prompt: bool = False, stats: Optional[dict] = None,
-                disable_window: bool = False, prompt_len: Optional[int] = None) -> torch.Tensor:
+                disable_window: bool = False, prompt_len: Optional[int] = None,
+                attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Feeds input_ids [B, n] (pixel_values only with the prompt); returns logits [B, n, V]."""
         emb = self.input_embeddings(input_ids, pixel_values)
         return text_forward(self.cfg.text, self.w, emb, cache, window_mode=window_mode,
                             causal_prompt=causal_prompt, stats=stats, disable_window=disable_window,
-                            prompt_len=prompt_len)
+                            prompt_len=prompt_len, attn_mask=attn_mask)
 
 
 def split_prompt(ids, image_token_index: int) -> Tuple[int, int]:

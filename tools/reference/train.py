@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Train a tiny PaliGemma 2 on synthetic scenes (issue 9). Run with Debian's /usr/bin/python3 (torch, numpy, PIL).
+
+  train.py vae    --out W/vae.npz [--steps 600 --batch 16 --max-minutes 0]
+  train.py model  --work W --tokenizer-dir TINY [--vae W/vae.npz] [--steps 1500 --batch 16] [--resume]
+                  [--save-minutes 10 --max-minutes 0] [--export HF_DIR] [--samples 3]
+  train.py export --work W --tokenizer-dir TINY --out HF_DIR      (HF layout, fp16, from checkpoint.pt)
+
+TINY is a folder written by `paligemma create-tiny --variant pg2 --image-size 112`: its tokenizer files
+are copied into the checkpoint (ids of <image>, <locNNNN>, <segNNN> match our C# tokenizer) and its
+config.json is the template whose widths this recipe overrides. CUDA is used when available.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from training.loop import TrainSettings, train_model  # noqa: E402
+from training.model import TrainableModel  # noqa: E402
+from training.sample import show_samples  # noqa: E402
+from training.tokenizer import BpeTokenizer  # noqa: E402
+from training.vae_train import train_vae  # noqa: E402
+
+
+def device() -> torch.device:
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    return torch.device("cpu")
+
+
+def model_settings(a) -> TrainSettings:
+    return TrainSettings(work=a.work, tokenizer_dir=a.tokenizer_dir, vae=getattr(a, "vae", None), steps=a.steps,
+                         batch=a.batch, lr=a.lr, warmup=a.warmup, seed=a.seed, image_size=a.image_size,
+                         vision_hidden=a.vision_hidden, vision_layers=a.vision_layers, text_hidden=a.text_hidden,
+                         text_layers=a.text_layers, save_minutes=getattr(a, "save_minutes", 10.0),
+                         max_minutes=getattr(a, "max_minutes", 0.0), log_every=getattr(a, "log_every", 10))
+
+
+def add_model_args(p) -> None:
+    p.add_argument("--work", required=True, help="folder for checkpoint.pt, loss.json, loss.png")
+    p.add_argument("--tokenizer-dir", required=True)
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--image-size", type=int, default=112)
+    p.add_argument("--vision-hidden", type=int, default=128)
+    p.add_argument("--vision-layers", type=int, default=3)
+    p.add_argument("--text-hidden", type=int, default=128)
+    p.add_argument("--text-layers", type=int, default=4)
+
+
+def load_for_export(a, dev) -> TrainableModel:
+    ck = torch.load(os.path.join(a.work, "checkpoint.pt"), map_location="cpu")
+    m = TrainableModel(ck["config"], {k: v.numpy() for k, v in ck["weights"].items()}, dev)
+    print(f"loaded {a.work}/checkpoint.pt at step {ck['step']}")
+    return m
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    v = sub.add_parser("vae", help="train the mask VQ-VAE")
+    v.add_argument("--out", required=True)
+    v.add_argument("--steps", type=int, default=600)
+    v.add_argument("--batch", type=int, default=16)
+    v.add_argument("--lr", type=float, default=2e-3)
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--max-minutes", type=float, default=0.0)
+    m = sub.add_parser("model", help="train the model")
+    add_model_args(m)
+    m.add_argument("--vae", help="trained vae.npz (enables the segment task)")
+    m.add_argument("--resume", action="store_true")
+    m.add_argument("--save-minutes", type=float, default=10.0)
+    m.add_argument("--max-minutes", type=float, default=0.0)
+    m.add_argument("--log-every", type=int, default=10)
+    m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
+    m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
+    e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")
+    add_model_args(e)
+    e.add_argument("--out", required=True)
+    e.add_argument("--samples", type=int, default=0)
+    a = ap.parse_args(argv)
+    dev = device()
+    print(f"device {dev}, threads {torch.get_num_threads()}", flush=True)
+    t0 = time.time()
+    if a.cmd == "vae":
+        train_vae(a.out, a.steps, a.batch, a.lr, a.seed, dev, max_minutes=a.max_minutes)
+    elif a.cmd == "model":
+        model = train_model(model_settings(a), a.resume, dev)
+        if a.samples:
+            show_samples(model, BpeTokenizer(os.path.join(a.tokenizer_dir, "tokenizer.json")), range(a.samples))
+        if a.export:
+            model.export(a.export, a.tokenizer_dir)
+            print(f"exported {a.export}")
+    else:
+        model = load_for_export(a, dev)
+        model.export(a.out, a.tokenizer_dir)
+        print(f"exported {a.out}")
+        if a.samples:
+            show_samples(model, BpeTokenizer(os.path.join(a.tokenizer_dir, "tokenizer.json")), range(a.samples))
+    print(f"done in {time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

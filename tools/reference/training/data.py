@@ -1,0 +1,61 @@
+"""Training batches: scene seeds -> pixel values, token ids, prefix-LM attention masks and suffix loss masks.
+
+Sequence = <image> x N, <bos>, prefix tokens, "\\n" (the prompt, bidirectional), suffix tokens, <eos> (causal),
+right-padded with <pad>. Loss on the suffix and <eos> only. Scene seeds for step s are
+seed_base + s * batch + i, so a resumed run sees exactly the data it would have seen.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from paligemma_ref.preprocess import preprocess
+from scenes import generate_scene, sample_task
+from scenes.tasks import TaskExample
+
+from .tokenizer import BpeTokenizer
+
+
+def prompt_ids(tok: BpeTokenizer, prefix: str, num_image_tokens: int) -> List[int]:
+    return [tok.image] * num_image_tokens + [tok.bos] + tok.encode(prefix) + [tok.newline]
+
+
+def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExample]], num_image_tokens: int):
+    seqs, prompt_lens = [], []
+    for _, ex in examples:
+        p = prompt_ids(tok, ex.prefix, num_image_tokens)
+        seqs.append(p + tok.encode(ex.suffix) + [tok.eos])
+        prompt_lens.append(len(p))
+    n = max(len(s) for s in seqs)
+    b = len(seqs)
+    ids = torch.full((b, n), tok.pad, dtype=torch.long)
+    loss_mask = torch.zeros((b, n), dtype=torch.bool)
+    attn = torch.zeros((b, n, n), dtype=torch.bool)
+    causal = torch.tril(torch.ones(n, n, dtype=torch.bool))
+    for i, (s, p) in enumerate(zip(seqs, prompt_lens)):
+        ids[i, :len(s)] = torch.tensor(s)
+        loss_mask[i, p:len(s)] = True  # targets: suffix + eos (predicted from the position before)
+        attn[i] = causal
+        attn[i, :p, :p] = True
+    pixels = torch.from_numpy(np.concatenate([px for px, _ in examples]))
+    return ids, pixels, attn, loss_mask
+
+
+def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
+                   codes_for: Optional[Callable] = None):
+    out = []
+    for seed in seeds:
+        s = generate_scene(int(seed))
+        out.append((preprocess(s.image, image_size), sample_task(s, rng, codes_for)))
+    return out
+
+
+def loss_fn(logits: torch.Tensor, ids: torch.Tensor, loss_mask: torch.Tensor) -> torch.Tensor:
+    """Next-token cross-entropy: position t predicts ids[t + 1]; averaged over suffix targets."""
+    pred = logits[:, :-1]
+    tgt = ids[:, 1:]
+    m = loss_mask[:, 1:]
+    return torch.nn.functional.cross_entropy(pred[m], tgt[m])

@@ -1,0 +1,129 @@
+"""Model training loop: AdamW, linear warm-up + cosine decay, gradient clipping, resumable checkpoints
+(saved atomically every N minutes and at the end), deterministic data by step, loss log + curve PNG."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+
+from .data import loss_fn, make_batch, scene_examples
+from .model import TrainableModel, init_weights, recipe_config
+from .plot import plot_losses
+from .tokenizer import BpeTokenizer
+from .vqvae import MaskVqVae
+
+SCENE_SEED_BASE = 1_000_000  # training scenes; seeds below are held out for evaluation
+
+
+@dataclass
+class TrainSettings:
+    work: str
+    tokenizer_dir: str
+    vae: Optional[str]
+    steps: int = 1500
+    batch: int = 16
+    lr: float = 1e-3
+    warmup: int = 200
+    weight_decay: float = 0.01
+    seed: int = 0
+    image_size: int = 112
+    vision_hidden: int = 128
+    vision_layers: int = 3
+    text_hidden: int = 128
+    text_layers: int = 4
+    save_minutes: float = 10.0
+    max_minutes: float = 0.0  # 0 = until `steps`
+    log_every: int = 10
+
+
+def lr_at(step: int, s: TrainSettings) -> float:
+    if step < s.warmup:
+        return s.lr * (step + 1) / s.warmup
+    t = (step - s.warmup) / max(1, s.steps - s.warmup)
+    return s.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def _save(path: str, payload: dict) -> None:
+    tmp = path + ".tmp"
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def train_model(s: TrainSettings, resume: bool, device: torch.device) -> TrainableModel:
+    os.makedirs(s.work, exist_ok=True)
+    ckpt_path = os.path.join(s.work, "checkpoint.pt")
+    tok = BpeTokenizer(os.path.join(s.tokenizer_dir, "tokenizer.json"))
+    with open(os.path.join(s.tokenizer_dir, "config.json"), "r", encoding="utf-8") as f:
+        template = json.load(f)
+    cfg = recipe_config(template, s.image_size, s.vision_hidden, s.vision_layers, s.text_hidden, s.text_layers)
+    if cfg["image_token_index"] != tok.image:
+        raise ValueError(f"config image_token_index {cfg['image_token_index']} != tokenizer <image> {tok.image}")
+    torch.manual_seed(s.seed)
+    model = TrainableModel(cfg, init_weights(cfg, s.seed), device)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=s.lr, betas=(0.9, 0.98))
+    start, log = 0, {"step": [], "loss": [], "seconds": []}
+    if resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location="cpu")
+        if ck["settings"]["steps"] != s.steps or ck["config"] != cfg:
+            print("note: resuming with different settings than the checkpoint was written with", flush=True)
+        model.load_state(ck["weights"])
+        opt.load_state_dict(ck["optimizer"])
+        start, log = ck["step"], ck["log"]
+        print(f"resumed from {ckpt_path} at step {start}", flush=True)
+    codes_for = None
+    if s.vae:
+        vae = MaskVqVae().load_npz(s.vae).eval()
+
+        def codes_for(m64: np.ndarray):
+            with torch.no_grad():
+                return vae.encode(torch.from_numpy(m64)[None])[0].tolist()
+
+    n_img = model.cfg.num_image_tokens
+    t0, last_save = time.time(), time.time()
+    prior_seconds = log["seconds"][-1] if log["seconds"] else 0.0
+    step = start
+    while step < s.steps:
+        rng = np.random.default_rng([s.seed, step])
+        seeds = SCENE_SEED_BASE + step * s.batch + np.arange(s.batch)
+        ids, px, attn, lm = make_batch(tok, scene_examples(seeds, s.image_size, rng, codes_for), n_img)
+        ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, s)
+        loss = loss_fn(model.logits(ids, px, attn), ids, lm)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        elapsed = time.time() - t0
+        log["step"].append(step)
+        log["loss"].append(float(loss))
+        log["seconds"].append(prior_seconds + elapsed)
+        if step % s.log_every == 0 or step == s.steps:
+            done = step - start
+            print(f"step {step}/{s.steps} loss {float(loss):.4f} lr {lr_at(step - 1, s):.2e} "
+                  f"{elapsed / done:.2f} s/step, seq {ids.shape[1]}", flush=True)
+        out_of_time = s.max_minutes > 0 and elapsed > s.max_minutes * 60
+        if time.time() - last_save > s.save_minutes * 60 or step == s.steps or out_of_time:
+            _save(ckpt_path, {"step": step, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,
+                              "settings": asdict(s), "config": cfg})
+            plot_losses(os.path.join(s.work, "loss.png"), log["step"], log["loss"],
+                        f"PaliGemma tiny: suffix cross-entropy (batch {s.batch})")
+            with open(os.path.join(s.work, "loss.json"), "w") as f:
+                json.dump(log, f)
+            last_save = time.time()
+            print(f"saved {ckpt_path} at step {step}", flush=True)
+        if out_of_time:
+            print(f"stopping after {s.max_minutes} minutes at step {step} (resume with --resume)", flush=True)
+            break
+    return model

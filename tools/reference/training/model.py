@@ -1,0 +1,96 @@
+"""Trainable PaliGemma 2: the reference's functional forward (siglip.vision_forward + gemma.text_forward) on a
+dict of float32 leaf tensors with requires_grad, plus the config this recipe trains and HF-layout export."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import shutil
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+from paligemma_ref import PaliGemmaReference, parse_config, write_safetensors
+from paligemma_ref.paligemma import expected_shapes
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def recipe_config(template: dict, image_size: int, vision_hidden: int, vision_layers: int, text_hidden: int,
+                  text_layers: int) -> dict:
+    """The tiny generator's config.json with this recipe's widths (head_dim 32, one kv head, MLP 4x)."""
+    c = copy.deepcopy(template)
+    t, v = c["text_config"], c["vision_config"]
+    heads = max(1, text_hidden // 32)
+    t.update(hidden_size=text_hidden, intermediate_size=4 * text_hidden, num_hidden_layers=text_layers,
+             num_attention_heads=heads, num_key_value_heads=1, head_dim=32, query_pre_attn_scalar=32,
+             num_image_tokens=(image_size // 14) ** 2)
+    v.update(hidden_size=vision_hidden, intermediate_size=4 * vision_hidden, num_hidden_layers=vision_layers,
+             num_attention_heads=max(1, vision_hidden // 32), image_size=image_size, patch_size=14,
+             num_image_tokens=(image_size // 14) ** 2, projection_dim=text_hidden)
+    c["projection_dim"] = text_hidden
+    return c
+
+
+def init_weights(cfg_dict: dict, seed: int) -> Dict[str, np.ndarray]:
+    """Deterministic initial weights: N(0, 0.02) matrices (patch conv and embeddings scaled to their fan-in),
+    RMSNorm weights 0 (Gemma multiplies by 1 + w), LayerNorm 1 / 0, biases 0."""
+    cfg = parse_config(cfg_dict)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, shape in sorted(expected_shapes(cfg).items()):
+        if name.endswith("layernorm.weight") or name.endswith("norm.weight"):
+            is_layer_norm = "vision_tower" in name
+            out[name] = np.ones(shape, np.float32) if is_layer_norm else np.zeros(shape, np.float32)
+        elif name.endswith(".bias"):
+            out[name] = np.zeros(shape, np.float32)
+        elif "patch_embedding.weight" in name:
+            fan_in = int(np.prod(shape[1:]))
+            out[name] = (rng.standard_normal(shape) / math.sqrt(fan_in)).astype(np.float32)
+        elif "embed_tokens" in name:
+            out[name] = (rng.standard_normal(shape) / math.sqrt(shape[1])).astype(np.float32)
+        else:
+            out[name] = (rng.standard_normal(shape) * 0.02).astype(np.float32)
+    return out
+
+
+class TrainableModel:
+    def __init__(self, cfg_dict: dict, weights: Dict[str, np.ndarray], device: torch.device):
+        self.cfg_dict = cfg_dict
+        self.ref = PaliGemmaReference(parse_config(cfg_dict), weights, dtype=torch.float32)
+        self.ref.w = {k: v.to(device).requires_grad_(True) for k, v in self.ref.w.items()}
+        self.device = device
+
+    @property
+    def cfg(self):
+        return self.ref.cfg
+
+    def parameters(self) -> List[torch.Tensor]:
+        return [self.ref.w[k] for k in sorted(self.ref.w)]
+
+    def state(self) -> Dict[str, torch.Tensor]:
+        return {k: v.detach().cpu() for k, v in self.ref.w.items()}
+
+    def load_state(self, state: Dict[str, torch.Tensor]) -> None:
+        with torch.no_grad():
+            for k, v in state.items():
+                self.ref.w[k].copy_(v)
+
+    def logits(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
+        return self.ref.forward(input_ids, pixel_values, self.ref.new_cache(), attn_mask=attn_mask)
+
+    def export(self, folder: str, tokenizer_dir: str) -> None:
+        """HF layout: config.json, model.safetensors (F16, legacy names), tokenizer files."""
+        os.makedirs(folder, exist_ok=True)
+        cfg = dict(self.cfg_dict, torch_dtype="float16")
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            json.dump(cfg, f, indent=2)
+        tensors = {k: (v.numpy().astype(np.float32), "F16") for k, v in self.state().items()}
+        write_safetensors(os.path.join(folder, "model.safetensors"), tensors)
+        for name in TOKENIZER_FILES:
+            src = os.path.join(tokenizer_dir, name)
+            if os.path.exists(src):
+                shutil.copyfile(src, os.path.join(folder, name))
