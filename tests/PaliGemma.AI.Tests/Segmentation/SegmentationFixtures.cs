@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PaliGemma.Onnx.Masks;
+using PaliGemma.Tests.Shared;
 
 namespace PaliGemma.AI.Tests.Segmentation;
 
@@ -8,25 +9,15 @@ internal static class SegmentationFixtures
 {
     private static readonly Lazy<string> Exported = new(Export);
 
-    public static string Folder { get; } = Find();
+    public static string Folder => MaskFixtureFiles.Folder;
 
     /// <summary>Gets the path of mask_decoder.onnx exported from the fixture npz (once per test run).</summary>
     public static string DecoderPath => Exported.Value;
 
-    public static int[][] Codes()
-    {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "codes.json")));
-        return doc.RootElement.GetProperty("codes").EnumerateArray()
-            .Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
-    }
+    public static int[][] Codes() =>
+        MaskFixtureFiles.Codes().Select(row => row.Select(v => checked((int)v)).ToArray()).ToArray();
 
-    public static float[] Logits(int index)
-    {
-        byte[] bytes = File.ReadAllBytes(Path.Combine(Folder, "logits.bin"));
-        float[] all = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, all, 0, bytes.Length);
-        return all.AsSpan(index * 4096, 4096).ToArray();
-    }
+    public static float[] Logits(int index) => MaskFixtureFiles.Logits(index);
 
     public static JsonElement Placement()
     {
@@ -60,21 +51,8 @@ internal static class SegmentationFixtures
         string dir = Path.Combine(Path.GetTempPath(), "pg-masks-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
         string onnx = Path.Combine(dir, "mask_decoder.onnx");
-        MaskDecoderExporter.Export(Path.Combine(Folder, "vae-random.npz"), onnx);
+        MaskDecoderExporter.Export(MaskFixtureFiles.Npz, onnx);
         return onnx;
     }
 
-    private static string Find()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "masks");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/Fixtures/masks not found above " + AppContext.BaseDirectory);
-    }
 }
