@@ -90,19 +90,26 @@ def all_tasks(scene: Scene, codes_for: Optional[Callable[[np.ndarray], Sequence[
 def sample_task(scene: Scene, rng: np.random.Generator,
                 codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None) -> TaskExample:
     """One random task for training: caption 20 %, detect 25 %, segment 20 % (if codes_for), ocr 15 % (scenes
-    with text), answer 20 %."""
+    with text), answer 20 %. Detect asks for all five classes (25 %), one class that may be absent (15 %), or a
+    present class, half of the time paired with another that may be absent (60 %)."""
     present = sorted({o.shape for o in scene.objects}, key=SHAPES.index)
     while True:
         t = rng.choice(TASKS, p=[0.2, 0.25, 0.2, 0.15, 0.2])
         if t == "caption":
             return TaskExample("caption", "caption en", scene.caption)
         if t == "detect":
-            classes = [present[rng.integers(len(present))]]
-            if rng.random() < 0.5:
-                other = SHAPES[rng.integers(len(SHAPES))]
-                if other not in classes:
-                    classes.append(other)
-                rng.shuffle(classes)
+            u = rng.random()
+            if u < 0.25:  # every shape class, in random order (how the evaluation and the demo ask)
+                classes = [SHAPES[i] for i in rng.permutation(len(SHAPES))]
+            elif u < 0.4:  # one class that may be absent (-> empty answer)
+                classes = [SHAPES[rng.integers(len(SHAPES))]]
+            else:  # one present class, half of the time with another class that may be absent
+                classes = [present[rng.integers(len(present))]]
+                if rng.random() < 0.5:
+                    other = SHAPES[rng.integers(len(SHAPES))]
+                    if other not in classes:
+                        classes.append(other)
+                    rng.shuffle(classes)
             return detect_example(scene, classes)
         if t == "segment" and codes_for is not None:
             return segment_example(scene, present[rng.integers(len(present))], codes_for)
