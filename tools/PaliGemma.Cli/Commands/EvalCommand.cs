@@ -64,6 +64,11 @@ internal static class EvalCommand
                 error.WriteLine($"note: '{request.ModelPath}' has no mask decoder; segment answers carry no masks, so mask mIoU is 0.");
             }
 
+            if (selected.Count(s => s.MasksPath is null) is int noMasks and > 0)
+            {
+                error.WriteLine($"note: {noMasks} of {selected.Length} scene(s) name no label masks and are left out of mask mIoU (rewrite the set with `python3 -m scenes --write`).");
+            }
+
             var vision = new PaliGemmaVision(client, new PaliGemmaVisionOptions { MaxOutputTokens = request.MaxTokens });
             error.WriteLine($"evaluating {client.Model.ModelId} on {selected.Length} of {all.Count} scene(s) from {sceneSet}");
             EvaluationReport report = await new SceneEvaluator(vision).RunAsync(
