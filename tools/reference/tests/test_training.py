@@ -47,6 +47,26 @@ class TrainingTests(unittest.TestCase):
             ys, xs = np.nonzero(o.mask)
             self.assertEqual((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1), o.box)
 
+    def test_write_saves_label_masks_and_keeps_the_record_format(self):
+        from PIL import Image
+        from scenes.__main__ import write
+        with tempfile.TemporaryDirectory() as d:
+            write(d, 3, 2)
+            with open(os.path.join(d, "scenes.jsonl")) as f:
+                records = [json.loads(line) for line in f]
+            self.assertEqual([r["seed"] for r in records], [3, 4])
+            for r in records:
+                self.assertEqual(list(r), ["seed", "image", "size", "caption", "text", "counts", "objects", "masks"])
+                self.assertEqual(r["masks"], f"scene-{r['seed']}-masks.png")
+                labels = Image.open(os.path.join(d, r["masks"]))
+                self.assertEqual((labels.mode, labels.size), ("L", (r["size"], r["size"])))
+                labels = np.asarray(labels)
+                scene = generate_scene(r["seed"])
+                self.assertEqual(int(labels.max()), len(scene.objects))
+                for i, o in enumerate(scene.objects):
+                    self.assertTrue(np.array_equal(labels == i + 1, o.mask), f"seed {r['seed']} object {i}")
+                    self.assertEqual(r["objects"][i]["box_xyxy"], list(o.box))
+
     def test_box_bins_follow_the_parser_convention(self):
         self.assertEqual(encode_box((0, 0, 224, 112), 224), [0, 0, 512, 1023])
         self.assertEqual(encode_box((56, 28, 57, 29), 224), [128, 256, 133, 261])
