@@ -148,6 +148,33 @@ class TrainingTests(unittest.TestCase):
         self.assertIn("<seg015>", seen["segment"].suffix)
         self.assertTrue(seen["answer"].prefix.startswith("answer en how many "))
 
+    def test_soft_location_targets(self):
+        from training.data import loss_fn
+        torch.manual_seed(0)
+        vocab, loc0 = 1200, 100
+        logits = torch.randn(2, 5, vocab)
+        ids = torch.tensor([[1, 2, 3, 4, 5], [1, loc0 + 500, 7, loc0 + 3, 9]])
+        mask = torch.tensor([[0, 1, 1, 1, 1], [0, 1, 1, 1, 1]], dtype=torch.bool)
+        hard = loss_fn(logits, ids, mask)
+        self.assertTrue(torch.allclose(hard, loss_fn(logits, ids, mask, loc0, 0.0)))
+        # without location targets the soft loss is the plain cross-entropy
+        self.assertTrue(torch.allclose(loss_fn(logits[:1], ids[:1], mask[:1]), loss_fn(logits[:1], ids[:1], mask[:1], loc0, 8.0)))
+        # a location target is a Gaussian over the bins: logits equal to log q give 0 for that position, and the loss
+        # grows as the prediction moves away from the true bin
+        bins = torch.arange(1024, dtype=torch.float32)
+        q = torch.exp(-0.5 * ((bins - 500) / 8.0) ** 2)
+        q = q / q.sum()
+        best = torch.full((1, 2, vocab), -1e9)
+        best[0, 0, loc0:loc0 + 1024] = torch.log(q.clamp_min(1e-30))
+        one = torch.tensor([[1, loc0 + 500]])
+        m = torch.tensor([[0, 1]], dtype=torch.bool)
+        self.assertLess(float(loss_fn(best, one, m, loc0, 8.0)), 1e-4)
+        near, far = best.clone(), best.clone()
+        near[0, 0, loc0:loc0 + 1024] = torch.roll(best[0, 0, loc0:loc0 + 1024], 4)
+        far[0, 0, loc0:loc0 + 1024] = torch.roll(best[0, 0, loc0:loc0 + 1024], 40)
+        self.assertLess(float(loss_fn(near, one, m, loc0, 8.0)), float(loss_fn(far, one, m, loc0, 8.0)))
+        self.assertGreater(float(loss_fn(logits, ids, mask, loc0, 8.0)), 0.0)
+
 
 if __name__ == "__main__":
     unittest.main()

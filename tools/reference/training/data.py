@@ -53,9 +53,27 @@ def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generat
     return out
 
 
-def loss_fn(logits: torch.Tensor, ids: torch.Tensor, loss_mask: torch.Tensor) -> torch.Tensor:
-    """Next-token cross-entropy: position t predicts ids[t + 1]; averaged over suffix targets."""
-    pred = logits[:, :-1]
-    tgt = ids[:, 1:]
-    m = loss_mask[:, 1:]
-    return torch.nn.functional.cross_entropy(pred[m], tgt[m])
+def loss_fn(logits: torch.Tensor, ids: torch.Tensor, loss_mask: torch.Tensor, loc_first: int = -1,
+            loc_sigma: float = 0.0) -> torch.Tensor:
+    """Next-token cross-entropy: position t predicts ids[t + 1]; averaged over suffix targets.
+
+    With loc_sigma > 0, a `<locNNNN>` target (ids loc_first .. loc_first + 1023) is a Gaussian over the 1024 location
+    tokens centred on the true bin (sigma in bins) instead of one-hot: neighbouring bins mean nearly the same pixel
+    (1 bin = size / 1024), so every box teaches the bins around it too; the argmax stays on the true bin. The loc term
+    is KL(q || p) (0 at the optimum, like the one-hot term), so the logged loss stays comparable."""
+    pred = logits[:, :-1][loss_mask[:, 1:]]
+    tgt = ids[:, 1:][loss_mask[:, 1:]]
+    if loc_sigma <= 0 or loc_first < 0:
+        return torch.nn.functional.cross_entropy(pred, tgt)
+    is_loc = (tgt >= loc_first) & (tgt < loc_first + 1024)
+    logp = torch.log_softmax(pred, dim=-1)
+    nll = -logp.gather(1, tgt[:, None])[:, 0]
+    if bool(is_loc.any()):
+        bins = torch.arange(1024, device=pred.device, dtype=logp.dtype)
+        centre = (tgt[is_loc] - loc_first).to(logp.dtype)
+        q = torch.exp(-0.5 * ((bins[None, :] - centre[:, None]) / loc_sigma) ** 2)
+        q = q / q.sum(dim=1, keepdim=True)
+        # KL(q || p) = cross-entropy minus the entropy of q: same gradient, and 0 at the optimum like the one-hot loss
+        soft = (q * (torch.log(q.clamp_min(1e-30)) - logp[is_loc][:, loc_first:loc_first + 1024])).sum(dim=1)
+        nll = nll.masked_scatter(is_loc, soft)
+    return nll.mean()

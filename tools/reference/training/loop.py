@@ -41,6 +41,8 @@ class TrainSettings:
     save_minutes: float = 10.0
     max_minutes: float = 0.0  # 0 = until `steps`
     log_every: int = 10
+    loc_sigma: float = 0.0  # Gaussian soft targets over <loc> bins (sigma in bins); 0 = one-hot
+    loc_sigma_start: int = 0  # first step that uses loc_sigma (earlier steps: one-hot)
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
@@ -99,7 +101,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, s)
-        loss = loss_fn(model.logits(ids, px, attn), ids, lm)
+        sigma = s.loc_sigma if step >= s.loc_sigma_start else 0.0
+        loss = loss_fn(model.logits(ids, px, attn), ids, lm, tok.vocab["<loc0000>"], sigma)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
