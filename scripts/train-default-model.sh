@@ -70,6 +70,9 @@ for prompt in "caption en" "detect circle ; square ; triangle ; star ; hexagon" 
   "$PG" run -m "$OUT" -i "$WORK/heldout/scene-0.png" -p "$prompt" --max-tokens 64
 done
 head -1 "$WORK/heldout/scenes.jsonl"
+
+echo "== evaluation on the 500 held-out scenes, through IPaliGemmaVision"
+"$PG" eval --model "$OUT" --scenes "$WORK/heldout" --json "$WORK/eval.json"
 if [[ "${PUBLISH:-0}" == 1 ]]; then
   # Replace the bundled offline default model (models/paligemma2-tiny-scenes) with this run's result.
   DEST="$ROOT/models/paligemma2-tiny-scenes"
