@@ -175,6 +175,23 @@ class TrainingTests(unittest.TestCase):
         self.assertLess(float(loss_fn(near, one, m, loc0, 8.0)), float(loss_fn(far, one, m, loc0, 8.0)))
         self.assertGreater(float(loss_fn(logits, ids, mask, loc0, 8.0)), 0.0)
 
+    def test_patch_labels_mark_the_objects_patches(self):
+        from training.data import patch_labels
+        from scenes.scene import COLOURS, SHAPES
+        s = generate_scene(9)
+        lab = patch_labels(s, 8)
+        self.assertEqual(lab.shape, (2, 64))
+        for o in s.objects:  # the patch holding the centre of the box belongs to the object
+            x1, y1, x2, y2 = o.box
+            r, c = ((y1 + y2) // 2) // 28, ((x1 + x2) // 2) // 28
+            self.assertEqual(lab[0, r * 8 + c], 1 + SHAPES.index(o.shape))
+            self.assertEqual(lab[1, r * 8 + c], 1 + list(COLOURS).index(o.colour))
+        covered = np.zeros((224, 224), bool)
+        for o in s.objects:
+            covered |= o.mask
+        per_patch = covered.reshape(8, 28, 8, 28).mean(axis=(1, 3)).reshape(-1)
+        self.assertTrue(np.all(lab[0][per_patch == 0] == 0))  # empty patches are background
+
 
 if __name__ == "__main__":
     unittest.main()
