@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Baseline (b) of docs/performance.md: this library vs transformers.js (@huggingface/transformers + onnxruntime-node,
+# Node 20) on the same weights, the same image and prompt, and the same intra-op thread count, in one run.
+#   1. makes the checkpoint if missing (mid: scripts/make-bench-models.sh mid; tiny: paligemma create-tiny),
+#   2. converts it twice: this library's folder and `--layout transformers-js` (skipped when present),
+#   3. writes an S×S PNG of tests/Fixtures/imaging/photo.jpg (so neither side resizes: transformers.js resizes with
+#      sharp, this library with PIL's bicubic, which differ),
+#   4. runs `paligemma bench` and benchmarks/transformersjs/run.mjs one after the other (niced),
+#   5. prints the comparison (benchmarks/transformersjs/compare.mjs): same prompt ids, same greedy tokens, decode ratio.
+# Usage: PRECISION=fp32 TOKENS=16 RUNS=2 THREADS=1 scripts/bench-transformersjs.sh [mid|tiny]
+# Needs node and npm (not part of `dotnet test` or CI). Results: artifacts/bench-results/tjs-<model>-<precision>*.json
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+which="${1:-mid}"
+precision="${PRECISION:-fp32}"
+tokens="${TOKENS:-16}"
+runs="${RUNS:-2}"
+threads="${THREADS:-1}"
+models="$repo/artifacts/bench-models"
+results="$repo/artifacts/bench-results"
+runner="$repo/benchmarks/transformersjs"
+cli="$repo/tools/PaliGemma.Cli/bin/Release/net10.0/paligemma"
+case "$precision" in fp32|fp16|int4) ;; *) echo "PRECISION must be fp32, fp16 or int4, not '$precision'" >&2; exit 2 ;; esac
+command -v node >/dev/null || { echo "node is not installed (Node 20 or later is needed for the transformers.js baseline)" >&2; exit 2; }
+
+nice -n 5 dotnet build "$repo/tools/PaliGemma.Cli" -c Release -v q -nologo >/dev/null
+mkdir -p "$models" "$results"
+[[ -d "$runner/node_modules" ]] || (cd "$runner" && npm ci --no-audit --no-fund >/dev/null)
+
+case "$which" in
+  mid)
+    [[ -f "$models/mid-hf/config.json" && -d "$models/mid-$precision" ]] || nice -n 5 "$repo/scripts/make-bench-models.sh" mid "$models"
+    ;;
+  tiny)
+    [[ -f "$models/tiny-hf/config.json" ]] || "$cli" create-tiny --variant pg1 --seed 7 --output "$models/tiny-hf" >/dev/null
+    [[ -d "$models/tiny-$precision" ]] || nice -n 5 "$cli" convert -i "$models/tiny-hf" -o "$models/tiny-$precision" -p "$precision" --model-id "bench-tiny-$precision" >/dev/null
+    ;;
+  *) echo "unknown model '$which' (mid or tiny)" >&2; exit 2 ;;
+esac
+
+ours="$models/$which-$precision"
+tjs="$models/$which-$precision-tjs"
+if [[ ! -f "$tjs/config.json" ]]; then
+  echo "converting $which ($precision) to the transformers.js layout"
+  nice -n 5 /usr/bin/time -f "  %e s wall, peak RSS %M kB" "$cli" convert -i "$models/$which-hf" -o "$tjs" -p "$precision" --layout transformers-js --overwrite >/dev/null
+fi
+
+size="$(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).image_size)" "$ours/paligemma.json")"
+image="$results/photo-$size.png"
+(cd "$runner" && node -e "require('sharp')(process.argv[1]).resize(+process.argv[3], +process.argv[3], { fit: 'fill' }).removeAlpha().png().toFile(process.argv[2])" \
+  "$repo/tests/Fixtures/imaging/photo.jpg" "$image" "$size")
+
+name="tjs-$which-$precision"
+echo "== paligemma bench ($ours, $threads thread(s), $tokens tokens, $runs runs)"
+nice -n 5 "$cli" bench --model "$ours" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads" \
+  --json "$results/$name-ours.json" >/dev/null
+echo "== transformers.js ($tjs)"
+(cd "$runner" && nice -n 5 node run.mjs --model "$tjs" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads") \
+  > "$results/$name-transformersjs.json"
+node "$runner/compare.mjs" "$results/$name-ours.json" "$results/$name-transformersjs.json" | tee "$results/$name.json"
