@@ -7,7 +7,10 @@
 #      sharp, this library with PIL's bicubic, which differ),
 #   4. runs `paligemma bench` and benchmarks/transformersjs/run.mjs one after the other (niced),
 #   5. prints the comparison (benchmarks/transformersjs/compare.mjs): same prompt ids, same greedy tokens, decode ratio.
-# Usage: PRECISION=fp32 TOKENS=16 RUNS=2 THREADS=1 scripts/bench-transformersjs.sh [mid|tiny]
+# Usage: PRECISION=fp32 TOKENS=16 RUNS=2 THREADS=1 scripts/bench-transformersjs.sh [mid|mid-varied|tiny]
+#   mid: the bench model of make-bench-models.sh (random tied embeddings: greedy decoding echoes the fed token);
+#   mid-varied: the same shape with a small embedding std, so the greedy tokens depend on image and prompt (fp32, int4);
+#   tiny: hidden 64, 2 layers (weight std 0.3, embedding std 0.05: non-trivial tokens), fixed costs only.
 # Needs node and npm (not part of `dotnet test` or CI). Results: artifacts/bench-results/tjs-<model>-<precision>*.json
 set -euo pipefail
 
@@ -29,14 +32,14 @@ mkdir -p "$models" "$results"
 [[ -d "$runner/node_modules" ]] || (cd "$runner" && npm ci --no-audit --no-fund >/dev/null)
 
 case "$which" in
-  mid)
-    [[ -f "$models/mid-hf/config.json" && -d "$models/mid-$precision" ]] || nice -n 5 "$repo/scripts/make-bench-models.sh" mid "$models"
+  mid|mid-varied)
+    [[ -f "$models/$which-hf/config.json" && -d "$models/$which-$precision" ]] || nice -n 5 "$repo/scripts/make-bench-models.sh" "$which" "$models"
     ;;
   tiny)
-    [[ -f "$models/tiny-hf/config.json" ]] || "$cli" create-tiny --variant pg1 --seed 7 --output "$models/tiny-hf" >/dev/null
+    [[ -f "$models/tiny-hf/config.json" ]] || "$cli" create-tiny --variant pg1 --seed 7 --weight-std 0.3 --embedding-std 0.05 --output "$models/tiny-hf" >/dev/null
     [[ -d "$models/tiny-$precision" ]] || nice -n 5 "$cli" convert -i "$models/tiny-hf" -o "$models/tiny-$precision" -p "$precision" --model-id "bench-tiny-$precision" >/dev/null
     ;;
-  *) echo "unknown model '$which' (mid or tiny)" >&2; exit 2 ;;
+  *) echo "unknown model '$which' (mid, mid-varied or tiny)" >&2; exit 2 ;;
 esac
 
 ours="$models/$which-$precision"
