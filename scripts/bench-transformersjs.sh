@@ -5,9 +5,10 @@
 #   2. converts it twice: this library's folder and `--layout transformers-js` (skipped when present),
 #   3. writes an S×S PNG of tests/Fixtures/imaging/photo.jpg (so neither side resizes: transformers.js resizes with
 #      sharp, this library with PIL's bicubic, which differ),
-#   4. runs `paligemma bench` and benchmarks/transformersjs/run.mjs one after the other (niced),
-#   5. prints the comparison (benchmarks/transformersjs/compare.mjs): same prompt ids, same greedy tokens, decode ratio.
-# Usage: PRECISION=fp32 TOKENS=16 RUNS=2 THREADS=1 scripts/bench-transformersjs.sh [mid|mid-varied|tiny]
+#   4. runs `paligemma bench` and benchmarks/transformersjs/run.mjs one after the other (niced), ROUNDS times,
+#   5. prints the comparison (benchmarks/transformersjs/compare.mjs): same prompt ids, same greedy tokens, decode ratio
+#      per round and the median over rounds.
+# Usage: PRECISION=fp32 TOKENS=16 RUNS=2 THREADS=1 ROUNDS=3 scripts/bench-transformersjs.sh [mid|mid-varied|tiny]
 #   mid: the bench model of make-bench-models.sh (random tied embeddings: greedy decoding echoes the fed token);
 #   mid-varied: the same shape with a small embedding std, so the greedy tokens depend on image and prompt (fp32, int4);
 #   tiny: hidden 64, 2 layers (weight std 0.3, embedding std 0.05: non-trivial tokens), fixed costs only.
@@ -19,6 +20,7 @@ which="${1:-mid}"
 precision="${PRECISION:-fp32}"
 tokens="${TOKENS:-16}"
 runs="${RUNS:-2}"
+rounds="${ROUNDS:-3}"
 threads="${THREADS:-1}"
 models="$repo/artifacts/bench-models"
 results="$repo/artifacts/bench-results"
@@ -55,10 +57,14 @@ image="$results/photo-$size.png"
   "$repo/tests/Fixtures/imaging/photo.jpg" "$image" "$size")
 
 name="tjs-$which-$precision"
-echo "== paligemma bench ($ours, $threads thread(s), $tokens tokens, $runs runs)"
-nice -n 5 "$cli" bench --model "$ours" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads" \
-  --json "$results/$name-ours.json" >/dev/null
-echo "== transformers.js ($tjs)"
-(cd "$runner" && nice -n 5 node run.mjs --model "$tjs" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads") \
-  > "$results/$name-transformersjs.json"
-node "$runner/compare.mjs" "$results/$name-ours.json" "$results/$name-transformersjs.json" | tee "$results/$name.json"
+pairs=()
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round/$rounds: paligemma bench ($ours, $threads thread(s), $tokens tokens, $runs runs)"
+  nice -n 5 "$cli" bench --model "$ours" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads" \
+    --json "$results/$name-ours-$round.json" >/dev/null
+  echo "== round $round/$rounds: transformers.js ($tjs)"
+  (cd "$runner" && nice -n 5 node run.mjs --model "$tjs" --image "$image" --prompt "caption en" --tokens "$tokens" --runs "$runs" --threads "$threads") \
+    > "$results/$name-transformersjs-$round.json"
+  pairs+=("$results/$name-ours-$round.json" "$results/$name-transformersjs-$round.json")
+done
+node "$runner/compare.mjs" "${pairs[@]}" | tee "$results/$name.json"

@@ -7,7 +7,7 @@
 #          (~11.7 GB, only as the reference for int4's top-1 agreement).
 # Decoders output the last position's logits only (the convert default since --full-logits became opt-in):
 # the prefill then skips a prompt-length × 257216 logits matrix.
-#   mid-varied : the mid shape with --embedding-std 0.02 (the default 0.5 makes the residual stream of 2 layers mostly
+#   mid-varied : the mid shape with --weight-std 0.06 --embedding-std 0.01 (with the defaults the residual stream of 2 layers is mostly
 #          the input embedding, so greedy decoding echoes the fed token); converted to fp32 and int4. Used by
 #          scripts/bench-transformersjs.sh to compare greedy tokens that actually depend on the image and prompt.
 # Existing checkpoints are reused; delete <out-dir>/*-hf to regenerate them.
@@ -39,8 +39,8 @@ if [[ "$which" == mid || "$which" == all ]]; then
 fi
 
 if [[ "$which" == mid-varied ]]; then
-  echo "mid-varied checkpoint (2 + 2 layers, embedding std 0.02)"
-  [[ -f "$out/mid-varied-hf/config.json" ]] || timed "$cli" create-tiny "${pg1_widths[@]}" --vision-layers 2 --text-layers 2 --embedding-std 0.02 --seed 7 --output "$out/mid-varied-hf" >/dev/null
+  echo "mid-varied checkpoint (2 + 2 layers, weight std 0.06, embedding std 0.01)"
+  [[ -f "$out/mid-varied-hf/config.json" ]] || timed "$cli" create-tiny "${pg1_widths[@]}" --vision-layers 2 --text-layers 2 --weight-std 0.06 --embedding-std 0.01 --seed 7 --output "$out/mid-varied-hf" >/dev/null
   for p in fp32 int4; do
     echo "mid-varied $p"
     timed "$cli" convert --input "$out/mid-varied-hf" --output "$out/mid-varied-$p" --precision "$p" --model-id "bench-mid-varied-$p" --overwrite >/dev/null

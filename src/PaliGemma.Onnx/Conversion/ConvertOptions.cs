@@ -59,7 +59,8 @@ public enum ModelLayout
     /// transformers.js 4.x's PaliGemma folder (<c>config.json</c>, <c>generation_config.json</c>, <c>preprocessor_config.json</c>,
     /// tokenizer files, <c>onnx/vision_encoder</c>, <c>onnx/embed_tokens</c>, <c>onnx/decoder_model_merged</c> with dtype suffixes
     /// and <c>.onnx_data</c> weights); see <see cref="TransformersJs.TransformersJsLayout"/>. It holds no <c>paligemma.json</c> and
-    /// cannot be loaded by <c>PaliGemmaModel</c>. The mask decoder is not part of it.
+    /// cannot be loaded by <c>PaliGemmaModel</c>. The mask decoder is not part of it, and <see cref="DecoderExportOptions.LastTokenLogitsOnly"/>
+    /// does not apply (the decoder takes transformers.js's <c>num_logits_to_keep</c> input instead).
     /// </summary>
     TransformersJs,
 }

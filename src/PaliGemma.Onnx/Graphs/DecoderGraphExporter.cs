@@ -20,6 +20,10 @@ namespace PaliGemma.Onnx.Graphs;
 /// Attention uses only the padding mask (no causal mask): the runtime feeds the whole prompt in one step and then
 /// one token per step, which reproduces PaliGemma's prefix-LM attention exactly. Gemma 2's sliding window is
 /// applied in the graph on even layers (see <see cref="SlidingWindowMode"/>).
+/// The transformers.js layout's <c>decoder_model_merged</c> is the same graph over <c>inputs_embeds</c> [batch, seq, hidden]
+/// (already merged and scaled) with HF's 1-based <c>position_ids</c> used as given and an int64 scalar
+/// <c>num_logits_to_keep</c> (k &gt; 0: logits of the last k positions; 0: all) in place of <c>input_ids</c>,
+/// <c>image_features</c> and the static last-position choice.
 /// </remarks>
 public static class DecoderGraphExporter
 {
