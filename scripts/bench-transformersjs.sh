@@ -10,7 +10,7 @@
 #      per round and the median over rounds.
 # Usage: PRECISION=fp32 TOKENS=16 RUNS=2 THREADS=1 ROUNDS=3 scripts/bench-transformersjs.sh [mid|mid-varied|tiny]
 #   mid: the bench model of make-bench-models.sh (random tied embeddings: greedy decoding echoes the fed token);
-#   mid-varied: the same shape with a small embedding std, so the greedy tokens depend on image and prompt (fp32, int4);
+#   mid-varied: the same shape with larger weights and a small embedding std, so greedy decoding does not echo (fp32, int4);
 #   tiny: hidden 64, 2 layers (weight std 0.3, embedding std 0.05: non-trivial tokens), fixed costs only.
 # Needs node and npm (not part of `dotnet test` or CI). Results: artifacts/bench-results/tjs-<model>-<precision>*.json
 set -euo pipefail

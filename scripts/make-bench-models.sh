@@ -9,7 +9,7 @@
 # the prefill then skips a prompt-length × 257216 logits matrix.
 #   mid-varied : the mid shape with --weight-std 0.06 --embedding-std 0.01 (with the defaults the residual stream of 2 layers is mostly
 #          the input embedding, so greedy decoding echoes the fed token); converted to fp32 and int4. Used by
-#          scripts/bench-transformersjs.sh to compare greedy tokens that actually depend on the image and prompt.
+#          scripts/bench-transformersjs.sh to compare greedy tokens that are not mere echoes of the input.
 # Existing checkpoints are reused; delete <out-dir>/*-hf to regenerate them.
 # Usage: scripts/make-bench-models.sh [mid|mid-varied|full|all] [out-dir]
 set -euo pipefail
