@@ -14,12 +14,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="${WORK:-$ROOT/artifacts/train-default}"
 OUT="${OUT:-$WORK/model-onnx}"
 PY="${PY:-/usr/bin/python3}"
-STEPS="${STEPS:-1500}"
+STEPS="${STEPS:-4400}"
 BATCH="${BATCH:-16}"
 LR="${LR:-1e-3}"
 VAE_STEPS="${VAE_STEPS:-600}"
 VAE_BATCH="${VAE_BATCH:-16}"
 SAVE_MINUTES="${SAVE_MINUTES:-10}"
+LOC_SIGMA="${LOC_SIGMA:-8}"
+LOC_SIGMA_START="${LOC_SIGMA_START:-0}"
+AUX_PATCH="${AUX_PATCH:-1}"
+AUX_PATCH_START="${AUX_PATCH_START:-0}"
 SEED="${SEED:-0}"
 NICE="${NICE:-10}"
 
@@ -51,7 +55,8 @@ fi
 echo "== model ($STEPS steps x $BATCH), resumable"
 nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model" --tokenizer-dir "$WORK/tiny" \
   --vae "$WORK/vae.npz" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
-  --save-minutes "$SAVE_MINUTES" --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
+  --save-minutes "$SAVE_MINUTES" --loc-sigma "$LOC_SIGMA" --loc-sigma-start "$LOC_SIGMA_START" \
+  --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
 
 echo "== convert to the model folder"
 "$PG" convert -i "$WORK/hf" -o "$OUT" --precision fp16 --model-id paligemma2-tiny-scenes --overwrite

@@ -6,6 +6,7 @@ var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints,
 {
     ConvertCommand.Create(),
     CreateTinyCommand.Create(),
+    EvalCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
     MaskDecoderCommand.Create(),

@@ -39,7 +39,9 @@ def model_settings(a) -> TrainSettings:
                          batch=a.batch, lr=a.lr, warmup=a.warmup, seed=a.seed, image_size=a.image_size,
                          vision_hidden=a.vision_hidden, vision_layers=a.vision_layers, text_hidden=a.text_hidden,
                          text_layers=a.text_layers, save_minutes=getattr(a, "save_minutes", 10.0),
-                         max_minutes=getattr(a, "max_minutes", 0.0), log_every=getattr(a, "log_every", 10))
+                         max_minutes=getattr(a, "max_minutes", 0.0), log_every=getattr(a, "log_every", 10),
+                         loc_sigma=getattr(a, "loc_sigma", 0.0), loc_sigma_start=getattr(a, "loc_sigma_start", 0),
+                         aux_patch=getattr(a, "aux_patch", 0.0), aux_patch_start=getattr(a, "aux_patch_start", 0))
 
 
 def add_model_args(p) -> None:
@@ -81,6 +83,12 @@ def main(argv=None) -> int:
     m.add_argument("--save-minutes", type=float, default=10.0)
     m.add_argument("--max-minutes", type=float, default=0.0)
     m.add_argument("--log-every", type=int, default=10)
+    m.add_argument("--loc-sigma", type=float, default=0.0,
+                   help="Gaussian soft targets over the 1024 <loc> bins, sigma in bins (0 = one-hot)")
+    m.add_argument("--loc-sigma-start", type=int, default=0, help="first step that uses --loc-sigma")
+    m.add_argument("--aux-patch", type=float, default=0.0,
+                   help="weight of the auxiliary per-patch shape/colour loss on the image features (0 = off)")
+    m.add_argument("--aux-patch-start", type=int, default=0, help="first step that uses --aux-patch")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
     m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
     e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")

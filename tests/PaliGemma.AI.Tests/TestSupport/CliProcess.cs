@@ -46,4 +46,19 @@ internal static class CliProcess
 
         throw new FileNotFoundException($"Fixture image '{name}' not found above {AppContext.BaseDirectory}.");
     }
+
+    /// <summary>The path of a committed fixture folder under <c>tests/Fixtures</c>, for example <c>scenes</c>.</summary>
+    public static string FixtureFolder(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "Fixtures", name);
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"Fixture folder '{name}' not found above {AppContext.BaseDirectory}.");
+    }
 }

@@ -1,7 +1,8 @@
 """python3 -m scenes (run from tools/reference):
   --selftest            determinism, box/mask consistency, caption/count agreement, stats over 500 seeds
   --grid OUT.png        a 4x4 grid of scenes with their ground-truth boxes and captions drawn
-  --write DIR --count N --start S   scene PNGs + ground-truth JSON lines (held-out sets for evaluation)
+  --write DIR --count N --start S   scene PNGs, label-mask PNGs (scene-<seed>-masks.png: 0 = background,
+                        i + 1 = objects[i]) + ground-truth JSON lines (held-out sets for evaluation)
 """
 
 import argparse
@@ -71,17 +72,31 @@ def grid(path: str, start: int = 0) -> None:
     print("wrote", path)
 
 
+def masks_image(scene) -> Image.Image:
+    """One 8-bit label image per scene: 0 = background, i + 1 = the pixels of scene.objects[i]."""
+    if len(scene.objects) > 254:
+        raise ValueError(f"seed {scene.seed}: {len(scene.objects)} objects do not fit an 8-bit label image")
+    labels = np.zeros((scene.size, scene.size), np.uint8)
+    for i, o in enumerate(scene.objects):
+        assert not (labels[o.mask] != 0).any(), f"seed {scene.seed}: object {i} overlaps an earlier one"
+        labels[o.mask] = i + 1
+    return Image.fromarray(labels, "L")
+
+
 def write(folder: str, start: int, count: int) -> None:
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "scenes.jsonl"), "w") as f:
         for seed in range(start, start + count):
             s = generate_scene(seed)
             name = f"scene-{seed}.png"
+            masks = f"scene-{seed}-masks.png"
             s.image.save(os.path.join(folder, name))
+            masks_image(s).save(os.path.join(folder, masks))
             f.write(json.dumps({"seed": seed, "image": name, "size": s.size, "caption": s.caption, "text": s.text,
                                 "counts": s.counts,
                                 "objects": [{"shape": o.shape, "colour": o.colour, "box_xyxy": list(o.box)}
-                                            for o in s.objects]}) + "\n")
+                                            for o in s.objects],
+                                "masks": masks}) + "\n")
     print(f"wrote {count} scenes to {folder}")
 
 

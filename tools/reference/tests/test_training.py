@@ -47,6 +47,26 @@ class TrainingTests(unittest.TestCase):
             ys, xs = np.nonzero(o.mask)
             self.assertEqual((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1), o.box)
 
+    def test_write_saves_label_masks_and_keeps_the_record_format(self):
+        from PIL import Image
+        from scenes.__main__ import write
+        with tempfile.TemporaryDirectory() as d:
+            write(d, 3, 2)
+            with open(os.path.join(d, "scenes.jsonl")) as f:
+                records = [json.loads(line) for line in f]
+            self.assertEqual([r["seed"] for r in records], [3, 4])
+            for r in records:
+                self.assertEqual(list(r), ["seed", "image", "size", "caption", "text", "counts", "objects", "masks"])
+                self.assertEqual(r["masks"], f"scene-{r['seed']}-masks.png")
+                labels = Image.open(os.path.join(d, r["masks"]))
+                self.assertEqual((labels.mode, labels.size), ("L", (r["size"], r["size"])))
+                labels = np.asarray(labels)
+                scene = generate_scene(r["seed"])
+                self.assertEqual(int(labels.max()), len(scene.objects))
+                for i, o in enumerate(scene.objects):
+                    self.assertTrue(np.array_equal(labels == i + 1, o.mask), f"seed {r['seed']} object {i}")
+                    self.assertEqual(r["objects"][i]["box_xyxy"], list(o.box))
+
     def test_box_bins_follow_the_parser_convention(self):
         self.assertEqual(encode_box((0, 0, 224, 112), 224), [0, 0, 512, 1023])
         self.assertEqual(encode_box((56, 28, 57, 29), 224), [128, 256, 133, 261])
@@ -127,6 +147,50 @@ class TrainingTests(unittest.TestCase):
         self.assertTrue(seen["segment"].suffix.startswith("<loc"))
         self.assertIn("<seg015>", seen["segment"].suffix)
         self.assertTrue(seen["answer"].prefix.startswith("answer en how many "))
+
+    def test_soft_location_targets(self):
+        from training.data import loss_fn
+        torch.manual_seed(0)
+        vocab, loc0 = 1200, 100
+        logits = torch.randn(2, 5, vocab)
+        ids = torch.tensor([[1, 2, 3, 4, 5], [1, loc0 + 500, 7, loc0 + 3, 9]])
+        mask = torch.tensor([[0, 1, 1, 1, 1], [0, 1, 1, 1, 1]], dtype=torch.bool)
+        hard = loss_fn(logits, ids, mask)
+        self.assertTrue(torch.allclose(hard, loss_fn(logits, ids, mask, loc0, 0.0)))
+        # without location targets the soft loss is the plain cross-entropy
+        self.assertTrue(torch.allclose(loss_fn(logits[:1], ids[:1], mask[:1]), loss_fn(logits[:1], ids[:1], mask[:1], loc0, 8.0)))
+        # a location target is a Gaussian over the bins: logits equal to log q give 0 for that position, and the loss
+        # grows as the prediction moves away from the true bin
+        bins = torch.arange(1024, dtype=torch.float32)
+        q = torch.exp(-0.5 * ((bins - 500) / 8.0) ** 2)
+        q = q / q.sum()
+        best = torch.full((1, 2, vocab), -1e9)
+        best[0, 0, loc0:loc0 + 1024] = torch.log(q.clamp_min(1e-30))
+        one = torch.tensor([[1, loc0 + 500]])
+        m = torch.tensor([[0, 1]], dtype=torch.bool)
+        self.assertLess(float(loss_fn(best, one, m, loc0, 8.0)), 1e-4)
+        near, far = best.clone(), best.clone()
+        near[0, 0, loc0:loc0 + 1024] = torch.roll(best[0, 0, loc0:loc0 + 1024], 4)
+        far[0, 0, loc0:loc0 + 1024] = torch.roll(best[0, 0, loc0:loc0 + 1024], 40)
+        self.assertLess(float(loss_fn(near, one, m, loc0, 8.0)), float(loss_fn(far, one, m, loc0, 8.0)))
+        self.assertGreater(float(loss_fn(logits, ids, mask, loc0, 8.0)), 0.0)
+
+    def test_patch_labels_mark_the_objects_patches(self):
+        from training.data import patch_labels
+        from scenes.scene import COLOURS, SHAPES
+        s = generate_scene(9)
+        lab = patch_labels(s, 8)
+        self.assertEqual(lab.shape, (2, 64))
+        for o in s.objects:  # the patch holding the centre of the box belongs to the object
+            x1, y1, x2, y2 = o.box
+            r, c = ((y1 + y2) // 2) // 28, ((x1 + x2) // 2) // 28
+            self.assertEqual(lab[0, r * 8 + c], 1 + SHAPES.index(o.shape))
+            self.assertEqual(lab[1, r * 8 + c], 1 + list(COLOURS).index(o.colour))
+        covered = np.zeros((224, 224), bool)
+        for o in s.objects:
+            covered |= o.mask
+        per_patch = covered.reshape(8, 28, 8, 28).mean(axis=(1, 3)).reshape(-1)
+        self.assertTrue(np.all(lab[0][per_patch == 0] == 0))  # empty patches are background
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ def prompt_ids(tok: BpeTokenizer, prefix: str, num_image_tokens: int) -> List[in
 
 def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExample]], num_image_tokens: int):
     seqs, prompt_lens = [], []
-    for _, ex in examples:
+    for e in examples:
+        ex = e[1]
         p = prompt_ids(tok, ex.prefix, num_image_tokens)
         seqs.append(p + tok.encode(ex.suffix) + [tok.eos])
         prompt_lens.append(len(p))
@@ -40,22 +41,62 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
         loss_mask[i, p:len(s)] = True  # targets: suffix + eos (predicted from the position before)
         attn[i] = causal
         attn[i, :p, :p] = True
-    pixels = torch.from_numpy(np.concatenate([px for px, _ in examples]))
+    pixels = torch.from_numpy(np.concatenate([e[0] for e in examples]))
     return ids, pixels, attn, loss_mask
 
 
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
-                   codes_for: Optional[Callable] = None):
+                   codes_for: Optional[Callable] = None, with_patch_labels: bool = False):
+    """(pixel values, task) per seed; with_patch_labels adds a third item, patch_labels(scene, grid)."""
     out = []
+    grid = image_size // 14
     for seed in seeds:
         s = generate_scene(int(seed))
-        out.append((preprocess(s.image, image_size), sample_task(s, rng, codes_for)))
+        ex = (preprocess(s.image, image_size), sample_task(s, rng, codes_for))
+        out.append(ex + (patch_labels(s, grid),) if with_patch_labels else ex)
     return out
 
 
-def loss_fn(logits: torch.Tensor, ids: torch.Tensor, loss_mask: torch.Tensor) -> torch.Tensor:
-    """Next-token cross-entropy: position t predicts ids[t + 1]; averaged over suffix targets."""
-    pred = logits[:, :-1]
-    tgt = ids[:, 1:]
-    m = loss_mask[:, 1:]
-    return torch.nn.functional.cross_entropy(pred[m], tgt[m])
+def patch_labels(scene, grid: int) -> np.ndarray:
+    """[2, grid * grid] int64: per image patch (row-major, as SigLIP's patches), the shape (1 + SHAPES index) and the
+    colour (1 + COLOURS index) of the object covering most of it if it covers >= 20 % of the patch, else 0. Targets of
+    the auxiliary training loss on the vision tower (not part of the model)."""
+    from scenes.scene import COLOURS, SHAPES
+    colours = list(COLOURS)
+    size = scene.size
+    cell = size // grid
+    labels = np.zeros((2, grid * grid), np.int64)
+    best = np.zeros(grid * grid, np.float32)
+    for o in scene.objects:
+        cover = o.mask[:cell * grid, :cell * grid].reshape(grid, cell, grid, cell).mean(axis=(1, 3)).reshape(-1)
+        take = (cover >= 0.2) & (cover > best)
+        labels[0, take] = 1 + SHAPES.index(o.shape)
+        labels[1, take] = 1 + colours.index(o.colour)
+        best = np.where(take, cover, best)
+    return labels
+
+
+def loss_fn(logits: torch.Tensor, ids: torch.Tensor, loss_mask: torch.Tensor, loc_first: int = -1,
+            loc_sigma: float = 0.0) -> torch.Tensor:
+    """Next-token cross-entropy: position t predicts ids[t + 1]; averaged over suffix targets.
+
+    With loc_sigma > 0, a `<locNNNN>` target (ids loc_first .. loc_first + 1023) is a Gaussian over the 1024 location
+    tokens centred on the true bin (sigma in bins) instead of one-hot: neighbouring bins mean nearly the same pixel
+    (1 bin = size / 1024), so every box teaches the bins around it too; the argmax stays on the true bin. The loc term
+    is KL(q || p) (0 at the optimum, like the one-hot term), so the logged loss stays comparable."""
+    pred = logits[:, :-1][loss_mask[:, 1:]]
+    tgt = ids[:, 1:][loss_mask[:, 1:]]
+    if loc_sigma <= 0 or loc_first < 0:
+        return torch.nn.functional.cross_entropy(pred, tgt)
+    is_loc = (tgt >= loc_first) & (tgt < loc_first + 1024)
+    logp = torch.log_softmax(pred, dim=-1)
+    nll = -logp.gather(1, tgt[:, None])[:, 0]
+    if bool(is_loc.any()):
+        bins = torch.arange(1024, device=pred.device, dtype=logp.dtype)
+        centre = (tgt[is_loc] - loc_first).to(logp.dtype)
+        q = torch.exp(-0.5 * ((bins[None, :] - centre[:, None]) / loc_sigma) ** 2)
+        q = q / q.sum(dim=1, keepdim=True)
+        # KL(q || p) = cross-entropy minus the entropy of q: same gradient, and 0 at the optimum like the one-hot loss
+        soft = (q * (torch.log(q.clamp_min(1e-30)) - logp[is_loc][:, loc_first:loc_first + 1024])).sum(dim=1)
+        nll = nll.masked_scatter(is_loc, soft)
+    return nll.mean()

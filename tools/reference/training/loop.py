@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .data import loss_fn, make_batch, scene_examples
-from .model import TrainableModel, init_weights, recipe_config
+from .model import PatchHeads, TrainableModel, init_weights, recipe_config
 from .plot import plot_losses
 from .tokenizer import BpeTokenizer
 from .vqvae import MaskVqVae
@@ -41,6 +41,10 @@ class TrainSettings:
     save_minutes: float = 10.0
     max_minutes: float = 0.0  # 0 = until `steps`
     log_every: int = 10
+    loc_sigma: float = 0.0  # Gaussian soft targets over <loc> bins (sigma in bins); 0 = one-hot
+    loc_sigma_start: int = 0  # first step that uses loc_sigma (earlier steps: one-hot)
+    aux_patch: float = 0.0  # weight of the auxiliary per-patch shape/colour loss on the image features; 0 = off
+    aux_patch_start: int = 0  # first step that uses it
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
@@ -71,6 +75,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=s.lr, betas=(0.9, 0.98))
+    heads = PatchHeads(cfg["text_config"]["hidden_size"]).to(device)
+    aux_opt = torch.optim.AdamW(heads.parameters(), lr=s.lr, betas=(0.9, 0.98))
     start, log = 0, {"step": [], "loss": [], "seconds": []}
     if resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location="cpu")
@@ -79,6 +85,9 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         model.load_state(ck["weights"])
         opt.load_state_dict(ck["optimizer"])
         start, log = ck["step"], ck["log"]
+        if "aux" in ck:
+            heads.load_state_dict(ck["aux"]["heads"])
+            aux_opt.load_state_dict(ck["aux"]["optimizer"])
         print(f"resumed from {ckpt_path} at step {start}", flush=True)
     codes_for = None
     if s.vae:
@@ -95,15 +104,26 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     while step < s.steps:
         rng = np.random.default_rng([s.seed, step])
         seeds = SCENE_SEED_BASE + step * s.batch + np.arange(s.batch)
-        ids, px, attn, lm = make_batch(tok, scene_examples(seeds, s.image_size, rng, codes_for), n_img)
+        use_aux = s.aux_patch > 0 and step >= s.aux_patch_start
+        examples = scene_examples(seeds, s.image_size, rng, codes_for, with_patch_labels=use_aux)
+        ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
-        for g in opt.param_groups:
+        for g in opt.param_groups + aux_opt.param_groups:
             g["lr"] = lr_at(step, s)
-        loss = loss_fn(model.logits(ids, px, attn), ids, lm)
+        sigma = s.loc_sigma if step >= s.loc_sigma_start else 0.0
+        if use_aux:
+            logits, feats = model.logits_and_image_features(ids, px, attn)
+            labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
+            aux = heads.loss(feats, labels)
+        else:
+            logits, aux = model.logits(ids, px, attn), torch.zeros(())
+        loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
         opt.zero_grad()
-        loss.backward()
+        aux_opt.zero_grad()
+        (loss + s.aux_patch * aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        aux_opt.step()
         step += 1
         elapsed = time.time() - t0
         log["step"].append(step)
@@ -111,12 +131,13 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         log["seconds"].append(prior_seconds + elapsed)
         if step % s.log_every == 0 or step == s.steps:
             done = step - start
-            print(f"step {step}/{s.steps} loss {float(loss):.4f} lr {lr_at(step - 1, s):.2e} "
+            print(f"step {step}/{s.steps} loss {float(loss):.4f} aux {float(aux):.3f} lr {lr_at(step - 1, s):.2e} "
                   f"{elapsed / done:.2f} s/step, seq {ids.shape[1]}", flush=True)
         out_of_time = s.max_minutes > 0 and elapsed > s.max_minutes * 60
         if time.time() - last_save > s.save_minutes * 60 or step == s.steps or out_of_time:
             _save(ckpt_path, {"step": step, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,
-                              "settings": asdict(s), "config": cfg})
+                              "settings": asdict(s), "config": cfg,
+                              "aux": {"heads": heads.state_dict(), "optimizer": aux_opt.state_dict()}})
             plot_losses(os.path.join(s.work, "loss.png"), log["step"], log["loss"],
                         f"PaliGemma tiny: suffix cross-entropy (batch {s.batch})")
             with open(os.path.join(s.work, "loss.json"), "w") as f:

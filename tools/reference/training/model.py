@@ -82,6 +82,35 @@ class TrainableModel:
     def logits(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
         return self.ref.forward(input_ids, pixel_values, self.ref.new_cache(), attn_mask=attn_mask)
 
+    def logits_and_image_features(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor):
+        """Logits as `logits`, plus the projector output [B, N, D] they were computed from (the vision tower runs
+        once; the features feed the auxiliary patch loss)."""
+        feats = self.ref.projected_image_features(pixel_values)
+        scale = self.cfg.text.hidden_size ** 0.5
+        self.ref.get_image_features = lambda _px: feats / scale  # instance attribute shadows the method
+        try:
+            return self.ref.forward(input_ids, pixel_values, self.ref.new_cache(), attn_mask=attn_mask), feats
+        finally:
+            del self.ref.get_image_features
+
+
+class PatchHeads(torch.nn.Module):
+    """Auxiliary linear probes on the image features (training only, never exported): per patch, the shape
+    (background + 5) and colour (background + 8) of the object covering it. They give the vision tower a dense,
+    direct training signal from the first step, so the decoder has informative image tokens to learn to read."""
+
+    def __init__(self, dim: int, shapes: int = 6, colours: int = 9):
+        super().__init__()
+        self.shape = torch.nn.Linear(dim, shapes)
+        self.colour = torch.nn.Linear(dim, colours)
+
+    def loss(self, feats: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """feats [B, N, D], labels [B, 2, N] -> mean of the two cross-entropies."""
+        f = feats.reshape(-1, feats.shape[-1])
+        ls = torch.nn.functional.cross_entropy(self.shape(f), labels[:, 0].reshape(-1))
+        lc = torch.nn.functional.cross_entropy(self.colour(f), labels[:, 1].reshape(-1))
+        return 0.5 * (ls + lc)
+
     def export(self, folder: str, tokenizer_dir: str) -> None:
         """HF layout: config.json, model.safetensors (F16, legacy names), tokenizer files."""
         os.makedirs(folder, exist_ok=True)
