@@ -75,7 +75,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=s.lr, betas=(0.9, 0.98))
-    heads = PatchHeads(cfg["text_config"]["hidden_size"]).to(device)
+    heads = PatchHeads(cfg["text_config"]["hidden_size"], grid=s.image_size // 14).to(device)
     aux_opt = torch.optim.AdamW(heads.parameters(), lr=s.lr, betas=(0.9, 0.98))
     start, log = 0, {"step": [], "loss": [], "seconds": []}
     if resume and os.path.exists(ckpt_path):
@@ -85,9 +85,10 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         model.load_state(ck["weights"])
         opt.load_state_dict(ck["optimizer"])
         start, log = ck["step"], ck["log"]
-        if "aux" in ck:
-            heads.load_state_dict(ck["aux"]["heads"])
-            aux_opt.load_state_dict(ck["aux"]["optimizer"])
+        if "aux" in ck:  # heads added since the checkpoint was written start fresh
+            missing, _ = heads.load_state_dict(ck["aux"]["heads"], strict=False)
+            if not missing:
+                aux_opt.load_state_dict(ck["aux"]["optimizer"])
         print(f"resumed from {ckpt_path} at step {start}", flush=True)
     codes_for = None
     if s.vae:
