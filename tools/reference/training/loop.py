@@ -45,6 +45,8 @@ class TrainSettings:
     loc_sigma_start: int = 0  # first step that uses loc_sigma (earlier steps: one-hot)
     aux_patch: float = 0.0  # weight of the auxiliary per-patch shape/colour loss on the image features; 0 = off
     aux_patch_start: int = 0  # first step that uses it
+    task_weights: str = ""  # caption,detect,segment,ocr,answer sampling weights; "" = scenes.tasks defaults
+    task_weights_start: int = 0  # first step that uses task_weights
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
@@ -106,7 +108,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         rng = np.random.default_rng([s.seed, step])
         seeds = SCENE_SEED_BASE + step * s.batch + np.arange(s.batch)
         use_aux = s.aux_patch > 0 and step >= s.aux_patch_start
-        examples = scene_examples(seeds, s.image_size, rng, codes_for, with_patch_labels=use_aux)
+        weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
+        examples = scene_examples(seeds, s.image_size, rng, codes_for, with_patch_labels=use_aux, task_weights=weights)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:
