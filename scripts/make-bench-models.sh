@@ -7,8 +7,11 @@
 #          (~11.7 GB, only as the reference for int4's top-1 agreement).
 # Decoders output the last position's logits only (the convert default since --full-logits became opt-in):
 # the prefill then skips a prompt-length × 257216 logits matrix.
+#   mid-varied : the mid shape with --weight-std 0.06 --embedding-std 0.01 (with the defaults the residual stream of 2 layers is mostly
+#          the input embedding, so greedy decoding echoes the fed token); converted to fp32 and int4. Used by
+#          scripts/bench-transformersjs.sh to compare greedy tokens that are not mere echoes of the input.
 # Existing checkpoints are reused; delete <out-dir>/*-hf to regenerate them.
-# Usage: scripts/make-bench-models.sh [mid|full|all] [out-dir]
+# Usage: scripts/make-bench-models.sh [mid|mid-varied|full|all] [out-dir]
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +36,15 @@ if [[ "$which" == mid || "$which" == all ]]; then
   done
   echo "mid int4 with float16 head"
   timed "$cli" convert --input "$out/mid-hf" --output "$out/mid-int4-fp16head" --precision int4 --int4-fp16-head --model-id bench-mid-int4-fp16head --overwrite >/dev/null
+fi
+
+if [[ "$which" == mid-varied ]]; then
+  echo "mid-varied checkpoint (2 + 2 layers, weight std 0.06, embedding std 0.01)"
+  [[ -f "$out/mid-varied-hf/config.json" ]] || timed "$cli" create-tiny "${pg1_widths[@]}" --vision-layers 2 --text-layers 2 --weight-std 0.06 --embedding-std 0.01 --seed 7 --output "$out/mid-varied-hf" >/dev/null
+  for p in fp32 int4; do
+    echo "mid-varied $p"
+    timed "$cli" convert --input "$out/mid-varied-hf" --output "$out/mid-varied-$p" --precision "$p" --model-id "bench-mid-varied-$p" --overwrite >/dev/null
+  done
 fi
 
 if [[ "$which" == full || "$which" == all ]]; then

@@ -25,6 +25,8 @@ LOC_SIGMA="${LOC_SIGMA:-8}"
 LOC_SIGMA_START="${LOC_SIGMA_START:-0}"
 AUX_PATCH="${AUX_PATCH:-1}"
 AUX_PATCH_START="${AUX_PATCH_START:-0}"
+TASK_WEIGHTS="${TASK_WEIGHTS:-0.2,0.25,0.2,0.15,0.2}"
+TASK_WEIGHTS_START="${TASK_WEIGHTS_START:-0}"
 SEED="${SEED:-0}"
 NICE="${NICE:-10}"
 
@@ -61,7 +63,8 @@ echo "== model ($STEPS steps x $BATCH), resumable"
 nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model" --tokenizer-dir "$WORK/tiny" \
   --vae "$WORK/vae.npz" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
   --save-minutes "$SAVE_MINUTES" --loc-sigma "$LOC_SIGMA" --loc-sigma-start "$LOC_SIGMA_START" \
-  --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
+  --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
+  --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
 
 echo "== convert to the model folder"
 "$PG" convert -i "$WORK/hf" -o "$OUT" --precision fp16 --model-id paligemma2-tiny-scenes --overwrite

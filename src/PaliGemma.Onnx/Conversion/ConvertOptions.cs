@@ -11,6 +11,12 @@ public sealed record ConvertOptions
     /// <summary>The model folder to create. It must not exist unless <see cref="Overwrite"/> is set.</summary>
     public required string OutputDirectory { get; init; }
 
+    /// <summary>
+    /// The folder layout to write: <see cref="ModelLayout.PaliGemma"/> (this library's model folder, the default) or
+    /// <see cref="ModelLayout.TransformersJs"/> (the same weights for transformers.js, used as a benchmark baseline).
+    /// </summary>
+    public ModelLayout Layout { get; init; } = ModelLayout.PaliGemma;
+
     /// <summary>Weight precision of the exported graphs.</summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
 
@@ -41,4 +47,20 @@ public sealed record ConvertOptions
 
     /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>mask_decoder</c> (only with <see cref="MaskDecoderNpzPath"/>), <c>finish</c>.</summary>
     public IProgress<ExportProgress>? Progress { get; init; }
+}
+
+/// <summary>The folder layout a conversion writes.</summary>
+public enum ModelLayout
+{
+    /// <summary>This library's model folder (<c>paligemma.json</c>, <c>genai_config.json</c>, <c>vision.onnx</c>, <c>decoder.onnx</c>, tokenizer files); see docs/model-format.md.</summary>
+    PaliGemma,
+
+    /// <summary>
+    /// transformers.js 4.x's PaliGemma folder (<c>config.json</c>, <c>generation_config.json</c>, <c>preprocessor_config.json</c>,
+    /// tokenizer files, <c>onnx/vision_encoder</c>, <c>onnx/embed_tokens</c>, <c>onnx/decoder_model_merged</c> with dtype suffixes
+    /// and <c>.onnx_data</c> weights); see <see cref="TransformersJs.TransformersJsLayout"/>. It holds no <c>paligemma.json</c> and
+    /// cannot be loaded by <c>PaliGemmaModel</c>. The mask decoder is not part of it, and <see cref="DecoderExportOptions.LastTokenLogitsOnly"/>
+    /// does not apply (the decoder takes transformers.js's <c>num_logits_to_keep</c> input instead).
+    /// </summary>
+    TransformersJs,
 }

@@ -26,7 +26,10 @@ public static class PaliGemmaConverter
     public static string ConverterVersion { get; } =
         "PaliGemma.Onnx/" + (typeof(PaliGemmaConverter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0");
 
-    /// <summary>Converts a checkpoint; returns the manifest written.</summary>
+    /// <summary>
+    /// Converts a checkpoint; returns the manifest written (for <see cref="ModelLayout.TransformersJs"/>, the manifest that
+    /// describes the converted model; that layout does not contain it).
+    /// </summary>
     /// <param name="options">Input, output, precision and progress.</param>
     /// <exception cref="CheckpointException">The checkpoint (or the mask decoder's .npz) is missing, malformed or does not match its config; the message names the file, key or tensor.</exception>
     /// <exception cref="IOException">The output folder exists (without <see cref="ConvertOptions.Overwrite"/>) or cannot be written.</exception>
@@ -55,6 +58,16 @@ public static class PaliGemmaConverter
         }
 
         options.Int4?.Validate();
+        if (!Enum.IsDefined(options.Layout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Layout, "Unknown model layout.");
+        }
+
+        if (options.Layout == ModelLayout.TransformersJs && options.MaskDecoderNpzPath is not null)
+        {
+            throw new ArgumentException("The transformers.js layout has no mask decoder; convert without a mask decoder .npz.", nameof(options));
+        }
+
         IProgress<ExportProgress>? progress = options.Progress;
         progress?.Report(new ExportProgress("validate", 0, 1));
         PaliGemmaConfig config = PaliGemmaConfigReader.Read(Path.Combine(input, PaliGemmaConfigReader.FileName));
@@ -82,36 +95,17 @@ public static class PaliGemmaConverter
         try
         {
             Directory.CreateDirectory(temp);
-            var files = new PaliGemmaModelFiles();
-            writing = Path.Combine(temp, files.Vision);
-            exporter.ExportVision(config, weights, writing, options.Precision, options.Int4, progress);
-            DecoderExportOptions decoder = options.Decoder ?? new DecoderExportOptions();
-            writing = Path.Combine(temp, files.Decoder);
-            exporter.ExportDecoder(config, weights, writing, options.Precision, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
-            writing = Path.Combine(temp, "genai_config.json");
-            exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
-            if (maskWeights is not null)
+            PaliGemmaManifest manifest = BuildManifest(options, input, config, ids, contextLength, checkpointHash);
+            if (options.Layout == ModelLayout.TransformersJs)
             {
-                progress?.Report(new ExportProgress("mask_decoder", 0, 1));
-                files = files with { MaskDecoder = MaskDecoderFileName };
-                writing = Path.Combine(temp, MaskDecoderFileName);
-                MaskDecoderExporter.Export(maskWeights, writing);
-                progress?.Report(new ExportProgress("mask_decoder", 1, 1));
+                TransformersJs.TransformersJsFolderWriter.Write(temp, input, config, weights, options, ids, contextLength);
+                CopyTokenizerFiles(input, temp, ref writing);
+            }
+            else
+            {
+                manifest = WriteModelFolder(temp, input, config, weights, options, exporter, ids, contextLength, maskWeights, manifest, ref writing);
             }
 
-            foreach (string file in TokenizerFiles)
-            {
-                string source = Path.Combine(input, file);
-                if (File.Exists(source))
-                {
-                    writing = Path.Combine(temp, file);
-                    File.Copy(source, writing);
-                }
-            }
-
-            PaliGemmaManifest manifest = BuildManifest(options, input, config, ids, contextLength, checkpointHash) with { Files = files };
-            writing = Path.Combine(temp, PaliGemmaManifest.FileName);
-            WriteManifest(writing, manifest);
             progress?.Report(new ExportProgress("finish", 0, 1));
             if (Directory.Exists(output))
             {
@@ -131,6 +125,50 @@ public static class PaliGemmaConverter
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Writes this library's model folder (graphs, genai_config.json, optional mask decoder, tokenizer files, manifest) into <paramref name="temp"/>.</summary>
+    private static PaliGemmaManifest WriteModelFolder(
+        string temp, string input, PaliGemmaConfig config, SafetensorsReader weights, ConvertOptions options, IModelGraphExporter exporter, PaliGemmaTokenIds ids, int contextLength,
+        VqVaeDecoderWeights? maskWeights, PaliGemmaManifest manifest, ref string writing)
+    {
+        IProgress<ExportProgress>? progress = options.Progress;
+        var files = new PaliGemmaModelFiles();
+        writing = Path.Combine(temp, files.Vision);
+        exporter.ExportVision(config, weights, writing, options.Precision, options.Int4, progress);
+        DecoderExportOptions decoder = options.Decoder ?? new DecoderExportOptions();
+        writing = Path.Combine(temp, files.Decoder);
+        exporter.ExportDecoder(config, weights, writing, options.Precision, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
+        writing = Path.Combine(temp, "genai_config.json");
+        exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
+        if (maskWeights is not null)
+        {
+            progress?.Report(new ExportProgress("mask_decoder", 0, 1));
+            files = files with { MaskDecoder = MaskDecoderFileName };
+            writing = Path.Combine(temp, MaskDecoderFileName);
+            MaskDecoderExporter.Export(maskWeights, writing);
+            progress?.Report(new ExportProgress("mask_decoder", 1, 1));
+        }
+
+        CopyTokenizerFiles(input, temp, ref writing);
+
+        manifest = manifest with { Files = files };
+        writing = Path.Combine(temp, PaliGemmaManifest.FileName);
+        WriteManifest(writing, manifest);
+        return manifest;
+    }
+
+    private static void CopyTokenizerFiles(string input, string temp, ref string writing)
+    {
+        foreach (string file in TokenizerFiles)
+        {
+            string source = Path.Combine(input, file);
+            if (File.Exists(source))
+            {
+                writing = Path.Combine(temp, file);
+                File.Copy(source, writing);
+            }
         }
     }
 

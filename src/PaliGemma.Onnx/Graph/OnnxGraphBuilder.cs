@@ -24,13 +24,19 @@ internal sealed class OnnxGraphBuilder : IDisposable
     private readonly Dictionary<string, string> _constantCache = new(StringComparer.Ordinal);
     private int _counter;
 
-    /// <summary>Starts a graph that will be saved at <paramref name="onnxPath"/> with weights in <c>onnxPath + ".data"</c>.</summary>
-    public OnnxGraphBuilder(string graphName, string onnxPath)
+    /// <summary>
+    /// Starts a graph that will be saved at <paramref name="onnxPath"/> with weights in <paramref name="dataPath"/>
+    /// (default <c>onnxPath + ".data"</c>; it must be in the same folder, as tensors record only its file name).
+    /// </summary>
+    public OnnxGraphBuilder(string graphName, string onnxPath, string? dataPath = null)
     {
         _onnxPath = onnxPath;
         _graph = new GraphProto { Name = graphName };
-        _data = new ExternalDataWriter(onnxPath + ".data");
+        _data = new ExternalDataWriter(dataPath ?? DefaultDataPath(onnxPath));
     }
+
+    /// <summary>The external data file of <paramref name="onnxPath"/> in this project's layout: <c>onnxPath + ".data"</c>.</summary>
+    public static string DefaultDataPath(string onnxPath) => onnxPath + ".data";
 
     /// <summary>Gets or sets a prefix for node names (readability only).</summary>
     public string Scope { get; set; } = string.Empty;

@@ -16,11 +16,10 @@ internal sealed record DecoderContext(
     string BatchAndSequence,
     DecoderMutation Mutation = DecoderMutation.None)
 {
-    /// <summary>Builds the shared tensors.</summary>
+    /// <summary>Builds the shared tensors for a graph over token ids with image features merged at <c>&lt;image&gt;</c> positions.</summary>
     public static DecoderContext Create(
         OnnxGraphBuilder b, NeuralOps nn, PaliGemmaConfig config, string ids, string mask, string positions, string features, string embed, bool half, SlidingWindowMode windowMode, DecoderMutation mutation = DecoderMutation.None)
     {
-        GemmaTextConfig t = config.Text;
         string batchAndSequence = b.Op("Shape", ids);
         string sequence = b.Op("Shape", [ids], [Attr.Int("start", 1)]);
         string total = b.Op("Shape", [mask], [Attr.Int("start", 1)]);
@@ -33,7 +32,29 @@ internal sealed record DecoderContext(
             positions = b.Op("Sub", positions, pastLength); // TEST-ONLY mutation (DecoderMutation).
         }
 
-        (string cos, string sin) = Rotary(b, t, positions, oneBased: mutation != DecoderMutation.ZeroBasedPositions);
+        // ONNX Runtime GenAI feeds 0-based positions; HF's are 1-based (cache_position + 1).
+        // (oneBased false only for the TEST-ONLY mutation DecoderMutation.ZeroBasedPositions.)
+        return Finish(b, config.Text, embeddings, batchAndSequence, total, pastLength, mask, positions, oneBasedFromZero: mutation != DecoderMutation.ZeroBasedPositions, windowMode, mutation);
+    }
+
+    /// <summary>
+    /// Builds the shared tensors for a graph whose input is already the embedded sequence (<c>inputs_embeds</c>
+    /// [batch, seq, hidden], text rows scaled, image rows merged by the caller) and whose <paramref name="positions"/>
+    /// are HF's 1-based position ids (as transformers.js feeds them for PaliGemma).
+    /// </summary>
+    public static DecoderContext FromEmbeddings(OnnxGraphBuilder b, GemmaTextConfig t, string embeddings, string mask, string positions, SlidingWindowMode windowMode)
+    {
+        string batchAndSequence = b.Op("Shape", [embeddings], [Attr.Int("start", 0), Attr.Int("end", 2)]);
+        string sequence = b.Op("Shape", [embeddings], [Attr.Int("start", 1), Attr.Int("end", 2)]);
+        string total = b.Op("Shape", [mask], [Attr.Int("start", 1)]);
+        string pastLength = b.Op("Sub", total, sequence);
+        return Finish(b, t, embeddings, batchAndSequence, total, pastLength, mask, positions, oneBasedFromZero: false, windowMode, DecoderMutation.None);
+    }
+
+    private static DecoderContext Finish(
+        OnnxGraphBuilder b, GemmaTextConfig t, string embeddings, string batchAndSequence, string total, string pastLength, string mask, string positions, bool oneBasedFromZero, SlidingWindowMode windowMode, DecoderMutation mutation)
+    {
+        (string cos, string sin) = Rotary(b, t, positions, addOne: oneBasedFromZero);
 
         // Padding mask only, [batch, 1, 1, total]: no causal mask (see the exporter's remarks).
         string allowed = b.Op("Unsqueeze", b.Op("Cast", [mask], [Attr.Int("to", (int)ElementType.Bool)]), b.ConstI64(1, 2));
@@ -77,22 +98,8 @@ internal sealed record DecoderContext(
         string flatIds = b.Op("Reshape", ids, b.ConstI64(-1));
 
         // Text rows: embed_tokens[id] · normalizer; HF builds the normalizer in the model dtype.
-        string text = b.Op("Gather", [embed, flatIds], [Attr.Int("axis", 0)]);
-        if (half)
-        {
-            text = nn.Cast(text, ElementType.Float);
-        }
-
-        float normalizer = MathF.Sqrt(h);
-        if (half)
-        {
-            normalizer = (float)(Half)normalizer;
-        }
-
-        if (scaleText) // false only for the TEST-ONLY mutation DecoderMutation.NoEmbeddingScaling.
-        {
-            text = b.Op("Mul", text, b.ScalarF32(normalizer));
-        }
+        // (scaleText false only for the TEST-ONLY mutation DecoderMutation.NoEmbeddingScaling.)
+        string text = TokenEmbedding.Scaled(b, nn, flatIds, embed, half, h, scaleText);
 
         // Image rows: the k-th <image> token (over the flattened batch) takes feature row k, unscaled.
         // Only during the prefill (no past) and only while rows remain; a spare zero row keeps the
@@ -113,7 +120,7 @@ internal sealed record DecoderContext(
         return b.Op("Reshape", merged, shape);
     }
 
-    private static (string Cos, string Sin) Rotary(OnnxGraphBuilder b, GemmaTextConfig t, string positions, bool oneBased = true)
+    private static (string Cos, string Sin) Rotary(OnnxGraphBuilder b, GemmaTextConfig t, string positions, bool addOne)
     {
         int half = t.HeadDim / 2;
         var inverse = new float[half];
@@ -124,9 +131,8 @@ internal sealed record DecoderContext(
 
         string invFreq = b.InlineF32("rope_inv_freq", inverse, [half]);
 
-        // HF feeds 1-based positions (cache_position + 1); ONNX Runtime GenAI feeds 0-based ones.
-        // (oneBased false only for the TEST-ONLY mutation DecoderMutation.ZeroBasedPositions.)
-        string pos = b.Op("Cast", [oneBased ? b.Op("Add", positions, b.ScalarI64(1)) : positions], [Attr.Int("to", (int)ElementType.Float)]);
+        // HF's positions are 1-based (cache_position + 1): add 1 to ONNX Runtime GenAI's 0-based ones.
+        string pos = b.Op("Cast", [addOne ? b.Op("Add", positions, b.ScalarI64(1)) : positions], [Attr.Int("to", (int)ElementType.Float)]);
         string freqs = b.Op("Mul", b.Op("Unsqueeze", pos, b.ConstI64(2)), invFreq);
         string angles = b.Op("Concat", [freqs, freqs], [Attr.Int("axis", -1)]);
         string cos = b.Op("Unsqueeze", b.Op("Cos", angles), b.ConstI64(1));

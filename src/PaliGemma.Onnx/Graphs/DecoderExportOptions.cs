@@ -16,6 +16,13 @@ public sealed record DecoderExportOptions
     /// <summary>Gets how Gemma 2's sliding window treats the prompt (default <see cref="SlidingWindowMode.Hf"/>).</summary>
     public SlidingWindowMode SlidingWindowMode { get; init; } = SlidingWindowMode.Hf;
 
+    /// <summary>
+    /// Gets a value indicating whether the graph takes <c>inputs_embeds</c> [batch, seq, hidden] (text rows already scaled,
+    /// image rows merged) and HF's 1-based <c>position_ids</c> plus <c>num_logits_to_keep</c> instead of <c>input_ids</c>,
+    /// <c>image_features</c> and 0-based positions: the transformers.js layout's <c>decoder_model_merged</c>.
+    /// </summary>
+    internal bool InputsEmbeds { get; init; }
+
     /// <summary>TEST-ONLY mutation switch (see <see cref="DecoderMutation"/>); internal, <see cref="DecoderMutation.None"/> outside tests.</summary>
     internal DecoderMutation Mutation { get; init; }
 }

@@ -20,6 +20,10 @@ namespace PaliGemma.Onnx.Graphs;
 /// Attention uses only the padding mask (no causal mask): the runtime feeds the whole prompt in one step and then
 /// one token per step, which reproduces PaliGemma's prefix-LM attention exactly. Gemma 2's sliding window is
 /// applied in the graph on even layers (see <see cref="SlidingWindowMode"/>).
+/// The transformers.js layout's <c>decoder_model_merged</c> is the same graph over <c>inputs_embeds</c> [batch, seq, hidden]
+/// (already merged and scaled) with HF's 1-based <c>position_ids</c> used as given and an int64 scalar
+/// <c>num_logits_to_keep</c> (k &gt; 0: logits of the last k positions; 0: all) in place of <c>input_ids</c>,
+/// <c>image_features</c> and the static last-position choice.
 /// </remarks>
 public static class DecoderGraphExporter
 {
@@ -37,6 +41,12 @@ public static class DecoderGraphExporter
 
     /// <summary>Logits output.</summary>
     public const string Logits = "logits";
+
+    /// <summary>The embedded sequence input of the transformers.js layout's decoder (replaces <c>input_ids</c> and <c>image_features</c>).</summary>
+    public const string InputsEmbeds = "inputs_embeds";
+
+    /// <summary>The transformers.js layout's int64 scalar input: logits for the last k positions, or every position when 0.</summary>
+    public const string NumLogitsToKeep = "num_logits_to_keep";
 
     /// <summary>Past key input name template (<c>{0}</c> = layer).</summary>
     public const string PastKeyTemplate = "past_key_values.%d.key";
@@ -66,7 +76,11 @@ public static class DecoderGraphExporter
     /// <param name="precision">Weight precision.</param>
     /// <param name="options">Graph variants.</param>
     /// <param name="progress">Optional progress sink.</param>
-    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress = null)
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress = null) =>
+        Export(config, weights, onnxPath, OnnxGraphBuilder.DefaultDataPath(onnxPath), precision, options, progress);
+
+    /// <summary>Exports the decoder graph with its weights in <paramref name="dataPath"/> (same folder as the graph).</summary>
+    internal static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, string dataPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!Enum.IsDefined(options.SlidingWindowMode))
@@ -75,23 +89,29 @@ public static class DecoderGraphExporter
         }
 
         ExportGuard.Arguments(config, weights, onnxPath, precision);
-        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, options, progress));
+        ExportGuard.Atomically(onnxPath, dataPath, () => ExportCore(config, weights, onnxPath, dataPath, precision, options, progress));
     }
 
-    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)
+    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, string dataPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)
     {
         GemmaTextConfig t = config.Text;
         Validate(config);
         bool untied = weights.Contains(N.LmHead);
+        bool embedsIn = options.InputsEmbeds;
 
-        using var b = new OnnxGraphBuilder("paligemma_decoder", onnxPath);
+        using var b = new OnnxGraphBuilder("paligemma_decoder", onnxPath, dataPath);
         Int4QuantizationOptions? int4 = precision == ModelPrecision.Int4 ? options.Int4 ?? new Int4QuantizationOptions() : null;
         bool quantizedHead = int4 is { QuantizeLmHead: true };
-        var loader = new WeightLoader(weights, b, precision, progress, "decoder", N.TextTensors(config).Count + (untied || quantizedHead ? 1 : 0), int4);
+
+        // The decoder reads the embedding table for its own Gather, or (inputs_embeds graphs) only as the tied head.
+        bool table = !embedsIn || (!untied && !quantizedHead);
+        var loader = new WeightLoader(weights, b, precision, progress, "decoder", N.TextTensors(config).Count + (untied || quantizedHead ? 1 : 0) - (table ? 0 : 1), int4);
         var nn = new NeuralOps(b, loader.Half);
         long h = t.HiddenSize;
 
-        string ids = b.Input(InputIds, ElementType.Int64, "batch_size", "sequence_length");
+        string embeddingsIn = embedsIn
+            ? b.Input(InputsEmbeds, ElementType.Float, "batch_size", "sequence_length", h)
+            : b.Input(InputIds, ElementType.Int64, "batch_size", "sequence_length");
         string mask = b.Input(AttentionMask, ElementType.Int64, "batch_size", "total_sequence_length");
         string positions = b.Input(PositionIds, ElementType.Int64, "batch_size", "sequence_length");
         var past = new (string Key, string Value)[t.NumHiddenLayers];
@@ -102,11 +122,14 @@ public static class DecoderGraphExporter
                 b.Input(Layer(PastValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim));
         }
 
-        string features = b.Input(ImageFeatures, ElementType.Float, "num_image_rows", h);
+        string? features = embedsIn ? null : b.Input(ImageFeatures, ElementType.Float, "num_image_rows", h);
+        string? keep = embedsIn ? b.Input(NumLogitsToKeep, ElementType.Int64) : null;
 
         b.Scope = "embed";
-        string embed = loader.Embedding(N.EmbedTokens, t.VocabSize, h);
-        var context = DecoderContext.Create(b, nn, config, ids, mask, positions, features, embed, loader.EmbeddingHalf, options.SlidingWindowMode, options.Mutation);
+        string? embed = table ? loader.Embedding(N.EmbedTokens, t.VocabSize, h) : null;
+        DecoderContext context = embedsIn
+            ? DecoderContext.FromEmbeddings(b, t, embeddingsIn, mask, positions, options.SlidingWindowMode)
+            : DecoderContext.Create(b, nn, config, embeddingsIn, mask, positions, features!, embed!, loader.EmbeddingHalf, options.SlidingWindowMode, options.Mutation);
 
         string x = context.Embeddings;
         for (int i = 0; i < t.NumHiddenLayers; i++)
@@ -116,7 +139,12 @@ public static class DecoderGraphExporter
         }
 
         b.Scope = "head";
-        if (options.LastTokenLogitsOnly)
+        if (keep is not null)
+        {
+            // Positions [seq − k, seq): Slice from −k (from 0, i.e. every position, when k = 0).
+            x = b.Op("Slice", x, b.Op("Neg", b.Op("Unsqueeze", keep, b.ConstI64(0))), b.ConstI64(long.MaxValue), b.ConstI64(1));
+        }
+        else if (options.LastTokenLogitsOnly)
         {
             x = b.Op("Slice", x, b.ConstI64(-1), b.ConstI64(long.MaxValue), b.ConstI64(1));
         }
@@ -130,7 +158,7 @@ public static class DecoderGraphExporter
         }
         else
         {
-            string head = untied ? loader.Embedding(N.LmHead, t.VocabSize, h) : embed;
+            string head = untied ? loader.Embedding(N.LmHead, t.VocabSize, h) : embed!;
             string leading = b.Op("Shape", [x], [Attr.Int("start", 0), Attr.Int("end", 2)]);
             logits = nn.LinearTransposedWeight(x, head, h, t.VocabSize, leading, loader.EmbeddingHalf);
         }
@@ -141,7 +169,7 @@ public static class DecoderGraphExporter
         }
 
         b.Op("Identity", [logits], [], Logits);
-        b.Output(Logits, ElementType.Float, "batch_size", options.LastTokenLogitsOnly ? 1 : "sequence_length", t.VocabSize);
+        b.Output(Logits, ElementType.Float, "batch_size", keep is not null ? "num_logits" : options.LastTokenLogitsOnly ? 1 : "sequence_length", t.VocabSize);
         for (int i = 0; i < t.NumHiddenLayers; i++)
         {
             b.Output(Layer(PresentKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);

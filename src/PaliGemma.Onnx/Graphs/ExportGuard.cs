@@ -39,7 +39,10 @@ internal static class ExportGuard
     }
 
     /// <summary>Runs <paramref name="export"/>; on failure deletes the partial graph and data file, then rethrows.</summary>
-    public static void Atomically(string onnxPath, Action export)
+    public static void Atomically(string onnxPath, Action export) => Atomically(onnxPath, Graph.OnnxGraphBuilder.DefaultDataPath(onnxPath), export);
+
+    /// <summary>Runs <paramref name="export"/>; on failure deletes the partial graph and <paramref name="dataPath"/>, then rethrows.</summary>
+    public static void Atomically(string onnxPath, string dataPath, Action export)
     {
         try
         {
@@ -48,7 +51,7 @@ internal static class ExportGuard
         catch
         {
             TryDelete(onnxPath);
-            TryDelete(onnxPath + ".data");
+            TryDelete(dataPath);
             throw;
         }
     }

@@ -37,20 +37,24 @@ public static class VisionGraphExporter
     /// <param name="precision">Weight precision.</param>
     /// <param name="int4">4-bit settings (used only for <see cref="ModelPrecision.Int4"/>); null = defaults.</param>
     /// <param name="progress">Optional progress sink.</param>
-    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress = null)
+    public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress = null) =>
+        Export(config, weights, onnxPath, OnnxGraphBuilder.DefaultDataPath(onnxPath), precision, int4, progress);
+
+    /// <summary>Exports the vision graph with its weights in <paramref name="dataPath"/> (same folder as the graph).</summary>
+    internal static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, string dataPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
     {
         ExportGuard.Arguments(config, weights, onnxPath, precision);
-        ExportGuard.Atomically(onnxPath, () => ExportCore(config, weights, onnxPath, precision, int4, progress));
+        ExportGuard.Atomically(onnxPath, dataPath, () => ExportCore(config, weights, onnxPath, dataPath, precision, int4, progress));
     }
 
-    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
+    private static void ExportCore(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, string dataPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
     {
         SiglipVisionConfig v = config.Vision;
         ExportGuard.Config(v.HiddenSize % v.NumAttentionHeads == 0, $"vision hidden_size {v.HiddenSize} is not divisible by num_attention_heads {v.NumAttentionHeads}.");
         ExportGuard.Config(v.PatchSize > 0 && v.ImageSize % v.PatchSize == 0, $"vision image_size {v.ImageSize} is not a multiple of patch_size {v.PatchSize}.");
         ExportGuard.Config(config.ProjectionDim == config.Text.HiddenSize, $"projection_dim {config.ProjectionDim} differs from text hidden_size {config.Text.HiddenSize}.");
 
-        using var b = new OnnxGraphBuilder("paligemma_vision", onnxPath);
+        using var b = new OnnxGraphBuilder("paligemma_vision", onnxPath, dataPath);
         var loader = new WeightLoader(weights, b, precision, progress, "vision", N.VisionTensors(config).Count, int4);
         var nn = new NeuralOps(b, loader.Half);
         long h = v.HiddenSize;

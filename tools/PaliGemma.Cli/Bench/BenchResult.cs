@@ -63,6 +63,12 @@ internal sealed record BenchResult
 
     public required string OutputText { get; init; }
 
+    /// <summary>Gets the prompt token ids (<c>&lt;image&gt;</c>×N, <c>&lt;bos&gt;</c>, prefix, newline) every variant was given.</summary>
+    public required IReadOnlyList<int> PromptTokenIds { get; init; }
+
+    /// <summary>Gets the raw loop's greedy token ids (stop token included when one was generated), for comparing with other runtimes.</summary>
+    public required IReadOnlyList<int> OutputTokenIds { get; init; }
+
     public required double MemoryBandwidthGBps { get; init; }
 
     public required long DecodeBytesPerToken { get; init; }

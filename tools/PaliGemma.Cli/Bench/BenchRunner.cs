@@ -126,6 +126,8 @@ internal static class BenchRunner
             ChatOverheadTotalPercent = 100.0 * ((chatTotal / rawTotal) - 1),
             SameOutputAsRawLoop = string.Equals(cached[0].Text.Trim(), rawText.Trim(), StringComparison.Ordinal) && cached[0].Tokens == rawIds.Count,
             OutputText = cached[0].Text.Length > 200 ? cached[0].Text[..200] : cached[0].Text,
+            PromptTokenIds = prompt,
+            OutputTokenIds = rawIds,
             MemoryBandwidthGBps = bandwidth / 1e9,
             DecodeBytesPerToken = perToken,
             FloorTokensPerSecond = floor,

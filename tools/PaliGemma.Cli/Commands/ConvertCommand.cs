@@ -24,10 +24,12 @@ internal static class ConvertCommand
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
         var maskDecoder = MaskDecoderOption();
         var int4 = new Int4Options();
+        var layout = new Option<string>("--layout") { Description = "Folder layout: paligemma (this library's model folder) or transformers-js (the same weights as transformers.js's vision_encoder / embed_tokens / decoder_model_merged, for the benchmark baseline).", DefaultValueFactory = _ => "paligemma" };
+        layout.AcceptOnlyFromAmong("paligemma", "transformers-js");
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder,
+            input, output, precision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, layout,
             int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
@@ -38,6 +40,7 @@ internal static class ConvertCommand
                 InputDirectory = parse.GetRequiredValue(input).FullName,
                 OutputDirectory = parse.GetRequiredValue(output).FullName,
                 Precision = ParsePrecision(parse.GetValue(precision)),
+                Layout = parse.GetValue(layout) == "transformers-js" ? ModelLayout.TransformersJs : ModelLayout.PaliGemma,
                 ModelId = parse.GetValue(modelId),
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
@@ -55,7 +58,7 @@ internal static class ConvertCommand
                 },
             };
             PaliGemmaManifest manifest = Convert(options);
-            string masks = manifest.Files.MaskDecoder is null ? "no mask decoder" : "mask decoder " + manifest.Files.MaskDecoder;
+            string masks = options.Layout == ModelLayout.TransformersJs ? "transformers.js layout" : manifest.Files.MaskDecoder is null ? "no mask decoder" : "mask decoder " + manifest.Files.MaskDecoder;
             AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(options.OutputDirectory)}[/] ({Markup.Escape(manifest.Architecture)}, {manifest.ImageSize} px, {manifest.Precision}, {Markup.Escape(masks)}).");
             return 0;
         }));

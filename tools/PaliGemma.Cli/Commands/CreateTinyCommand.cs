@@ -41,12 +41,14 @@ internal static class CreateTinyCommand
         var textKvHeads = new Option<int?>("--text-kv-heads") { Description = "Decoder key/value heads (default 1 for pg1, 2 for pg2)." };
         var headDim = new Option<int>("--head-dim") { Description = "Decoder head width.", DefaultValueFactory = _ => defaults.HeadDim };
         var int4 = new ConvertCommand.Int4Options();
+        var weightStd = new Option<float>("--weight-std") { Description = "Standard deviation of the random weight matrices and biases.", DefaultValueFactory = _ => defaults.WeightStd };
+        var embeddingStd = new Option<float>("--embedding-std") { Description = "Standard deviation of the random embedding table (with the defaults the tied embeddings make greedy decoding echo the token just fed; e.g. --weight-std 0.3 --embedding-std 0.05 gives outputs that depend on the input).", DefaultValueFactory = _ => defaults.EmbeddingStd };
 
         var command = new Command("create-tiny", "Write a tiny random-weight PaliGemma checkpoint (Hugging Face layout) for tests and demos.")
         {
             variant, imageSize, output, seed, convert, modelOutput, precision, maskDecoder, randomMaskDecoder, dtype, layout, shards, vocab,
             textHidden, textLayers, textIntermediate, visionHidden, visionLayers,
-            visionHeads, visionIntermediate, textHeads, textKvHeads, headDim,
+            visionHeads, visionIntermediate, textHeads, textKvHeads, headDim, weightStd, embeddingStd,
             int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
@@ -71,6 +73,8 @@ internal static class CreateTinyCommand
                 TextHeads = parse.GetValue(textHeads),
                 TextKeyValueHeads = parse.GetValue(textKvHeads),
                 HeadDim = parse.GetValue(headDim),
+                WeightStd = parse.GetValue(weightStd),
+                EmbeddingStd = parse.GetValue(embeddingStd),
             };
             string folder = parse.GetRequiredValue(output).FullName;
             string? npz = parse.GetValue(maskDecoder)?.FullName;

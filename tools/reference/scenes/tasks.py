@@ -87,14 +87,18 @@ def all_tasks(scene: Scene, codes_for: Optional[Callable[[np.ndarray], Sequence[
     return out
 
 
+DEFAULT_TASK_WEIGHTS = (0.2, 0.25, 0.2, 0.15, 0.2)
+
+
 def sample_task(scene: Scene, rng: np.random.Generator,
-                codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None) -> TaskExample:
+                codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None,
+                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS) -> TaskExample:
     """One random task for training: caption 20 %, detect 25 %, segment 20 % (if codes_for), ocr 15 % (scenes
-    with text), answer 20 %. Detect asks for all five classes (25 %), one class that may be absent (15 %), or a
+    with text), answer 20 % by default (`weights`, in TASKS order, sum 1). Detect asks for all five classes (25 %), one class that may be absent (15 %), or a
     present class, half of the time paired with another that may be absent (60 %)."""
     present = sorted({o.shape for o in scene.objects}, key=SHAPES.index)
     while True:
-        t = rng.choice(TASKS, p=[0.2, 0.25, 0.2, 0.15, 0.2])
+        t = rng.choice(TASKS, p=list(weights))
         if t == "caption":
             return TaskExample("caption", "caption en", scene.caption)
         if t == "detect":

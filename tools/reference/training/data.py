@@ -46,13 +46,15 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
 
 
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
-                   codes_for: Optional[Callable] = None, with_patch_labels: bool = False):
+                   codes_for: Optional[Callable] = None, with_patch_labels: bool = False,
+                   task_weights: Optional[Sequence[float]] = None):
     """(pixel values, task) per seed; with_patch_labels adds a third item, patch_labels(scene, grid)."""
     out = []
     grid = image_size // 14
     for seed in seeds:
         s = generate_scene(int(seed))
-        ex = (preprocess(s.image, image_size), sample_task(s, rng, codes_for))
+        task = sample_task(s, rng, codes_for) if task_weights is None else sample_task(s, rng, codes_for, task_weights)
+        ex = (preprocess(s.image, image_size), task)
         out.append(ex + (patch_labels(s, grid),) if with_patch_labels else ex)
     return out
 

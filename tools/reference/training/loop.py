@@ -45,6 +45,8 @@ class TrainSettings:
     loc_sigma_start: int = 0  # first step that uses loc_sigma (earlier steps: one-hot)
     aux_patch: float = 0.0  # weight of the auxiliary per-patch shape/colour loss on the image features; 0 = off
     aux_patch_start: int = 0  # first step that uses it
+    task_weights: str = ""  # caption,detect,segment,ocr,answer sampling weights; "" = scenes.tasks defaults
+    task_weights_start: int = 0  # first step that uses task_weights
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
@@ -75,7 +77,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=s.lr, betas=(0.9, 0.98))
-    heads = PatchHeads(cfg["text_config"]["hidden_size"]).to(device)
+    heads = PatchHeads(cfg["text_config"]["hidden_size"], grid=s.image_size // 14).to(device)
     aux_opt = torch.optim.AdamW(heads.parameters(), lr=s.lr, betas=(0.9, 0.98))
     start, log = 0, {"step": [], "loss": [], "seconds": []}
     if resume and os.path.exists(ckpt_path):
@@ -85,9 +87,10 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         model.load_state(ck["weights"])
         opt.load_state_dict(ck["optimizer"])
         start, log = ck["step"], ck["log"]
-        if "aux" in ck:
-            heads.load_state_dict(ck["aux"]["heads"])
-            aux_opt.load_state_dict(ck["aux"]["optimizer"])
+        if "aux" in ck:  # heads added since the checkpoint was written start fresh
+            missing, _ = heads.load_state_dict(ck["aux"]["heads"], strict=False)
+            if not missing:
+                aux_opt.load_state_dict(ck["aux"]["optimizer"])
         print(f"resumed from {ckpt_path} at step {start}", flush=True)
     codes_for = None
     if s.vae:
@@ -105,7 +108,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         rng = np.random.default_rng([s.seed, step])
         seeds = SCENE_SEED_BASE + step * s.batch + np.arange(s.batch)
         use_aux = s.aux_patch > 0 and step >= s.aux_patch_start
-        examples = scene_examples(seeds, s.image_size, rng, codes_for, with_patch_labels=use_aux)
+        weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
+        examples = scene_examples(seeds, s.image_size, rng, codes_for, with_patch_labels=use_aux, task_weights=weights)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:

@@ -94,23 +94,6 @@ class TrainableModel:
             del self.ref.get_image_features
 
 
-class PatchHeads(torch.nn.Module):
-    """Auxiliary linear probes on the image features (training only, never exported): per patch, the shape
-    (background + 5) and colour (background + 8) of the object covering it. They give the vision tower a dense,
-    direct training signal from the first step, so the decoder has informative image tokens to learn to read."""
-
-    def __init__(self, dim: int, shapes: int = 6, colours: int = 9):
-        super().__init__()
-        self.shape = torch.nn.Linear(dim, shapes)
-        self.colour = torch.nn.Linear(dim, colours)
-
-    def loss(self, feats: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """feats [B, N, D], labels [B, 2, N] -> mean of the two cross-entropies."""
-        f = feats.reshape(-1, feats.shape[-1])
-        ls = torch.nn.functional.cross_entropy(self.shape(f), labels[:, 0].reshape(-1))
-        lc = torch.nn.functional.cross_entropy(self.colour(f), labels[:, 1].reshape(-1))
-        return 0.5 * (ls + lc)
-
     def export(self, folder: str, tokenizer_dir: str) -> None:
         """HF layout: config.json, model.safetensors (F16, legacy names), tokenizer files."""
         os.makedirs(folder, exist_ok=True)
@@ -123,3 +106,28 @@ class PatchHeads(torch.nn.Module):
             src = os.path.join(tokenizer_dir, name)
             if os.path.exists(src):
                 shutil.copyfile(src, os.path.join(folder, name))
+
+
+class PatchHeads(torch.nn.Module):
+    """Auxiliary linear probes on the image features (training only, never exported): per patch, the shape
+    (background + 5) and colour (background + 8) of the object covering it, and the patch's own row and column.
+    They give the vision tower a dense, direct training signal from the first step, so the decoder has informative
+    image tokens to learn to read: what is where. (The decoder cannot get a patch's place from RoPE, which acts on
+    attention scores only, not on the values it reads; it must be in the features.)"""
+
+    def __init__(self, dim: int, grid: int = 8, shapes: int = 6, colours: int = 9):
+        super().__init__()
+        self.grid = grid
+        self.shape = torch.nn.Linear(dim, shapes)
+        self.colour = torch.nn.Linear(dim, colours)
+        self.row = torch.nn.Linear(dim, grid)
+        self.col = torch.nn.Linear(dim, grid)
+
+    def loss(self, feats: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """feats [B, N, D], labels [B, 2, N] -> mean of the four cross-entropies."""
+        b, n, d = feats.shape
+        f = feats.reshape(-1, d)
+        idx = torch.arange(n, device=feats.device).repeat(b)
+        ce = torch.nn.functional.cross_entropy
+        return 0.25 * (ce(self.shape(f), labels[:, 0].reshape(-1)) + ce(self.colour(f), labels[:, 1].reshape(-1))
+                       + ce(self.row(f), idx // self.grid) + ce(self.col(f), idx % self.grid))
