@@ -8,9 +8,9 @@ internal sealed record DemoArguments(bool Agent, string? ModelPath, string Image
 
           (no options)       offline pipeline: caption -> detect -> segment on the bundled image, table + JSON + annotated PNG
           --agent            an LLM agent answers --question by calling the PaliGemma tools (needs an endpoint, see below)
-          --model DIR        a converted PaliGemma model folder (default: a generated tiny random-weight model)
-          --image FILE       the image (default: assets/scene.png)
-          --labels TEXT      objects to detect/segment, comma-separated (default: "car, tree, sun")
+          --model DIR        a converted PaliGemma model folder (default: the bundled paligemma2-tiny-scenes model)
+          --image FILE       the image (default: assets/shapes.png, a held-out synthetic scene)
+          --labels TEXT      objects to detect/segment, comma-separated (default: "circle, square, triangle, star, hexagon")
           --question TEXT    the question for --agent
           --output DIR       where results go (default: artifacts/agentdemo)
 
@@ -60,9 +60,9 @@ internal sealed record DemoArguments(bool Agent, string? ModelPath, string Image
         return new DemoArguments(
             agent,
             model,
-            image ?? Path.Combine(AppContext.BaseDirectory, "assets", "scene.png"),
+            image ?? Path.Combine(AppContext.BaseDirectory, "assets", "shapes.png"),
             output ?? Path.Combine("artifacts", "agentdemo"),
-            question ?? "What is in this picture, and where exactly is the car? Use the vision tools.",
-            labels ?? "car, tree, sun");
+            question ?? "What shapes are in this picture, how many circles are there, and where exactly is the star? Use the vision tools.",
+            labels ?? "circle, square, triangle, star, hexagon");
     }
 }

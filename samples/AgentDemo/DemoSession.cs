@@ -9,10 +9,10 @@ internal sealed class DemoSession : IDisposable
     private readonly PaliGemmaChatClient _chatClient;
     private readonly MaskDecoder? _maskDecoder;
 
-    private DemoSession(string modelPath, bool randomWeights)
+    private DemoSession(string modelPath, bool bundled)
     {
         ModelPath = modelPath;
-        RandomWeights = randomWeights;
+        Bundled = bundled;
         _chatClient = PaliGemmaChatClient.Load(modelPath);
         string decoder = Path.Combine(modelPath, "mask_decoder.onnx");
         _maskDecoder = File.Exists(decoder) ? MaskDecoder.Load(decoder) : null;
@@ -25,7 +25,8 @@ internal sealed class DemoSession : IDisposable
 
     public string ModelPath { get; }
 
-    public bool RandomWeights { get; }
+    /// <summary>True when the session runs the bundled paligemma2-tiny-scenes model.</summary>
+    public bool Bundled { get; }
 
     public IPaliGemmaVision Vision { get; }
 
@@ -38,7 +39,7 @@ internal sealed class DemoSession : IDisposable
     public PaliGemmaVisionTools Tools { get; }
 
     public static DemoSession Open(string? modelPath, Action<string> report) =>
-        modelPath is null ? new DemoSession(DemoModel.EnsureTinyModel(report), randomWeights: true) : new DemoSession(modelPath, randomWeights: false);
+        modelPath is null ? new DemoSession(DemoModel.EnsureDefaultModel(report), bundled: true) : new DemoSession(modelPath, bundled: false);
 
     public void Dispose()
     {

@@ -26,9 +26,16 @@ internal static class PipelineDemo
         DetectToolResult detect = await session.Tools.DetectAsync(args.Labels, id, cancellationToken);
         steps.AddRow("2", Markup.Escape($"Detect(\"{args.Labels}\")"), Markup.Escape(Summary(detect, $"{detect.Objects?.Count} object(s)")), Ms(timer));
 
-        timer.Restart();
-        SegmentToolResult segment = await session.Tools.SegmentAsync(args.Labels, id, cancellationToken);
-        steps.AddRow("3", Markup.Escape($"Segment(\"{args.Labels}\")"), Markup.Escape(Summary(segment, $"{segment.Objects?.Count} object(s), {segment.Objects?.Count(o => o.Mask is not null)} mask(s)")), Ms(timer));
+        // PaliGemma was trained to segment one class per prompt ("segment circle"), so segment each class Detect found.
+        var segments = new List<SegmentToolResult>();
+        foreach (string label in (detect.Objects ?? []).Select(o => o.Label).Distinct(StringComparer.Ordinal))
+        {
+            timer.Restart();
+            SegmentToolResult segment = await session.Tools.SegmentAsync(label, id, cancellationToken);
+            segments.Add(segment);
+            steps.AddRow((2 + segments.Count).ToString(CultureInfo.InvariantCulture), Markup.Escape($"Segment(\"{label}\")"), Markup.Escape(Summary(segment, $"{segment.Objects?.Count} object(s), {segment.Objects?.Count(o => o.Mask is not null)} mask(s)")), Ms(timer));
+        }
+
         AnsiConsole.Write(steps);
 
         var objects = new Table().Title("Objects").AddColumns("Tool", "Label", "Box (px)", "Box (0..1)", "Mask area (px)");
@@ -37,7 +44,7 @@ internal static class PipelineDemo
             objects.AddRow("Detect", Markup.Escape(o.Label), Box(o.Box, "0.#"), Box(o.NormalizedBox, "0.###"), "");
         }
 
-        foreach (ToolSegmentedObject o in segment.Objects ?? [])
+        foreach (ToolSegmentedObject o in segments.SelectMany(r => r.Objects ?? []))
         {
             objects.AddRow("Segment", Markup.Escape(o.Label), Box(o.Box, "0.#"), Box(o.NormalizedBox, "0.###"), o.Mask?.Area.ToString(CultureInfo.InvariantCulture) ?? "-");
         }
@@ -50,12 +57,17 @@ internal static class PipelineDemo
         Directory.CreateDirectory(args.OutputPath);
         await WriteJsonAsync(Path.Combine(args.OutputPath, "caption.json"), caption, PaliGemmaToolJsonContext.Default.TextToolResult, cancellationToken);
         await WriteJsonAsync(Path.Combine(args.OutputPath, "detect.json"), detect, PaliGemmaToolJsonContext.Default.DetectToolResult, cancellationToken);
-        await WriteJsonAsync(Path.Combine(args.OutputPath, "segment.json"), segment, PaliGemmaToolJsonContext.Default.SegmentToolResult, cancellationToken);
+        for (int i = 0; i < segments.Count; i++)
+        {
+            await WriteJsonAsync(Path.Combine(args.OutputPath, $"segment-{i + 1}.json"), segments[i], PaliGemmaToolJsonContext.Default.SegmentToolResult, cancellationToken);
+        }
+
         string annotated = Path.Combine(args.OutputPath, "annotated.png");
-        IEnumerable<SegmentedObject> drawn = segment.Source?.Objects ?? [];
-        IEnumerable<SegmentedObject> boxes = (detect.Source?.Objects ?? []).Select(d => new SegmentedObject(d.Label, d.Box, []));
+        // Masks where a segment answer has them; boxes from Detect for the rest.
+        IEnumerable<SegmentedObject> drawn = segments.SelectMany(r => r.Source?.Objects ?? []);
+        IEnumerable<SegmentedObject> boxes = segments.Count > 0 ? [] : (detect.Source?.Objects ?? []).Select(d => new SegmentedObject(d.Label, d.Box, []));
         await File.WriteAllBytesAsync(annotated, AnnotatedImageRenderer.Render(bytes, drawn.Concat(boxes)), cancellationToken);
-        AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(args.OutputPath))}[/]: caption.json, detect.json, segment.json, annotated.png");
+        AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(args.OutputPath))}[/]: caption.json, detect.json, segment-N.json ({segments.Count}), annotated.png");
         return 0;
     }
 

@@ -30,11 +30,12 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 using DemoSession session = DemoSession.Open(parsed.ModelPath, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
-if (session.RandomWeights)
+if (session.Bundled)
 {
-    AnsiConsole.MarkupLine("[yellow]Model: a tiny PaliGemma 2 of the real architecture with RANDOM weights.[/] It runs the whole pipeline " +
-        "(image → SigLIP → Gemma 2 → tokens → typed boxes and masks), but it does not see: its words and boxes are noise. " +
-        "Pass --model DIR with a converted checkpoint for real answers.");
+    AnsiConsole.MarkupLine("[green]Model: paligemma2-tiny-scenes[/], a 1.9 M-parameter PaliGemma 2 (real architecture) trained from scratch here " +
+        "on synthetic scenes of coloured shapes (circle, square, triangle, star, hexagon). [yellow]Work in progress:[/] after 71,000 examples on " +
+        "2 CPU cores it has learned PaliGemma's output formats and partly the colours, not yet where objects are (docs/trained-model.md). " +
+        "Pass --model DIR with a converted checkpoint (paligemma convert) for real images.");
 }
 else
 {

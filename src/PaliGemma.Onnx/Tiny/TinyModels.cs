@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using PaliGemma.AI;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
@@ -10,9 +9,6 @@ namespace PaliGemma.Onnx.Tiny;
 /// <summary>Creates ready-to-run tiny model folders (generate a random checkpoint, then convert it) for tests and demos.</summary>
 public static class TinyModels
 {
-    private static readonly object Gate = new();
-    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
-
     /// <summary>
     /// Makes <paramref name="outputDir"/> a converted tiny model folder for <paramref name="options"/>. If the folder
     /// already holds a model made from the same options, precision and converter version, it is reused as is.
@@ -27,14 +23,8 @@ public static class TinyModels
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         string key = CacheKey(options, precision);
-        lock (Gate)
+        return ConvertedFolderCache.GetOrCreate(outputDir, key, () =>
         {
-            using FileStream folderLock = AcquireFolderLock(outputDir);
-            if (TryReadManifest(outputDir) is { Source.Description: { } description } existing && description.EndsWith(key, StringComparison.Ordinal))
-            {
-                return existing;
-            }
-
             string checkpoint = Path.Combine(Path.GetTempPath(), "paligemma-tiny-" + Guid.NewGuid().ToString("N"));
             try
             {
@@ -56,52 +46,12 @@ public static class TinyModels
                     Directory.Delete(checkpoint, recursive: true);
                 }
             }
-        }
-    }
-
-    /// <summary>Serialises creators across processes (test runs of several projects may share a cache folder); the lock file
-    /// (<c>&lt;folder&gt;.lock</c>) is left in place so that no two processes can ever lock different files of the same name.</summary>
-    private static FileStream AcquireFolderLock(string outputDir)
-    {
-        string full = Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string lockPath = full + ".lock";
-        DateTime deadline = DateTime.UtcNow + LockTimeout;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(100);
-            }
-        }
+        });
     }
 
     private static string CacheKey(TinyModelOptions options, ModelPrecision precision)
     {
         string text = $"{options}|{precision}|{PaliGemmaConverter.ConverterVersion}";
         return System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
-    }
-
-    private static PaliGemmaManifest? TryReadManifest(string folder)
-    {
-        string path = Path.Combine(folder, PaliGemmaManifest.FileName);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize(stream, PaliGemmaManifestJsonContext.Default.PaliGemmaManifest);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace PaliGemma.Cli.Commands;
 
 /// <summary>
-/// <c>paligemma eval --model DIR --scenes DIR [--count N] [--json FILE] [--max-tokens N]</c>: scores a model folder on a
+/// <c>paligemma eval [--model DIR] --scenes DIR [--count N] [--json FILE] [--max-tokens N]</c>: scores a model folder on a
 /// held-out synthetic scene set (<c>python3 -m scenes --write DIR</c>) through <see cref="IPaliGemmaVision"/>: detection
 /// mAP@0.5, mask mIoU, caption exact match, OCR character accuracy and counting accuracy (see <see cref="SceneEvaluator"/>).
 /// A table goes to standard output, one progress line per scene to standard error; Ctrl+C stops with exit code 130.
@@ -18,7 +18,7 @@ internal static class EvalCommand
     /// <summary>Builds the <c>eval</c> command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "The model folder (with mask_decoder.onnx for mask mIoU).", Required = true };
+        Option<DirectoryInfo?> model = ModelOption.Create("The model folder (with mask_decoder.onnx for mask mIoU).");
         var scenes = new Option<DirectoryInfo>("--scenes") { Description = "The scene set: a folder with scenes.jsonl, the scene PNGs and their label masks.", Required = true };
         var count = new Option<int?>("--count") { Description = "Evaluate only the first N scenes (default: all)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write every figure as JSON to this file." };
@@ -30,7 +30,7 @@ internal static class EvalCommand
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(
             new EvalRequest(
-                parse.GetRequiredValue(model).FullName,
+                parse.GetValue(model)?.FullName,
                 parse.GetRequiredValue(scenes).FullName,
                 parse.GetValue(count),
                 parse.GetValue(json)?.FullName,
@@ -56,12 +56,13 @@ internal static class EvalCommand
             }
 
             IReadOnlyList<SceneRecord> all = SceneSetReader.Read(request.ScenesPath);
+            string modelPath = request.ModelPath ?? ModelOption.Resolve(null, error);
             SceneRecord[] selected = [.. all.Take(request.Count ?? all.Count)];
             string sceneSet = Directory.Exists(request.ScenesPath) ? Path.Combine(request.ScenesPath, SceneSetReader.FileName) : request.ScenesPath;
-            using PaliGemmaChatClient client = await PaliGemmaChatClient.LoadAsync(request.ModelPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using PaliGemmaChatClient client = await PaliGemmaChatClient.LoadAsync(modelPath, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (client.Model.MaskDecoder is null)
             {
-                error.WriteLine($"note: '{request.ModelPath}' has no mask decoder; segment answers carry no masks, so mask mIoU is 0.");
+                error.WriteLine($"note: '{modelPath}' has no mask decoder; segment answers carry no masks, so mask mIoU is 0.");
             }
 
             if (selected.Count(s => s.MasksPath is null) is int noMasks and > 0)
@@ -72,7 +73,7 @@ internal static class EvalCommand
             var vision = new PaliGemmaVision(client, new PaliGemmaVisionOptions { MaxOutputTokens = request.MaxTokens });
             error.WriteLine($"evaluating {client.Model.ModelId} on {selected.Length} of {all.Count} scene(s) from {sceneSet}");
             EvaluationReport report = await new SceneEvaluator(vision).RunAsync(
-                selected, request.ModelPath, sceneSet, request.MaxTokens, line => error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+                selected, modelPath, sceneSet, request.MaxTokens, line => error.WriteLine(line), cancellationToken).ConfigureAwait(false);
 
             AnsiConsole.Write(Table(report));
             if (request.JsonPath is { } jsonPath)
@@ -121,5 +122,5 @@ internal static class EvalCommand
     }
 
     /// <summary>The inputs of one <c>eval</c>.</summary>
-    internal sealed record EvalRequest(string ModelPath, string ScenesPath, int? Count, string? JsonPath, int MaxTokens);
+    internal sealed record EvalRequest(string? ModelPath, string ScenesPath, int? Count, string? JsonPath, int MaxTokens);
 }

@@ -14,7 +14,7 @@ internal static class McpCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "The model folder (holding paligemma.json; a mask decoder, added with `convert --mask-decoder`, enables masks).", Required = true };
+        Option<DirectoryInfo?> model = ModelOption.Create("The model folder (holding paligemma.json; a mask decoder, added with `convert --mask-decoder`, enables masks).");
         var roots = new Option<DirectoryInfo[]>("--allowed-root") { Description = "A folder whose image files clients may name by path (repeatable). Without it only data: URIs are accepted.", AllowMultipleArgumentsPerToken = false };
         var hosts = new Option<string[]>("--allowed-url-host") { Description = "A host whose http(s) image URLs may be fetched (repeatable). Without it URLs are refused." };
         var maxBytes = new Option<long?>("--max-image-bytes") { Description = "The largest image accepted, in bytes (default 32 MiB)." };
@@ -30,7 +30,7 @@ internal static class McpCommand
             try
             {
                 await RunAsync(
-                    parse.GetRequiredValue(model).FullName,
+                    ModelOption.Resolve(parse.GetValue(model), Console.Error),
                     [.. (parse.GetValue(roots) ?? []).Select(r => r.FullName)],
                     parse.GetValue(hosts) ?? [],
                     parse.GetValue(maxBytes),

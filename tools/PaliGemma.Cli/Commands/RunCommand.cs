@@ -17,7 +17,7 @@ internal static class RunCommand
     /// <summary>Builds the <c>run</c> command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "The model folder (paligemma.json, genai_config.json, vision.onnx, decoder.onnx, tokenizer.json).", Required = true };
+        Option<DirectoryInfo?> model = ModelOption.Create("The model folder (paligemma.json, genai_config.json, vision.onnx, decoder.onnx, tokenizer.json).");
         var image = new Option<FileInfo>("--image", "-i") { Description = "The image file (JPEG, PNG, …).", Required = true };
         var prompt = new Option<string>("--prompt", "-p") { Description = "The PaliGemma prefix, e.g. \"caption en\", \"detect cat ; dog\", \"ocr\".", Required = true };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens to generate.", DefaultValueFactory = _ => 256 };
@@ -35,8 +35,19 @@ internal static class RunCommand
         };
         command.SetAction((parse, cancellationToken) =>
         {
+            string modelPath;
+            try
+            {
+                modelPath = ModelOption.Resolve(parse.GetValue(model), Console.Error);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                CommandRunner.WriteError(ex.Message);
+                return Task.FromResult(1);
+            }
+
             var request = new RunRequest(
-                parse.GetRequiredValue(model).FullName,
+                modelPath,
                 parse.GetRequiredValue(image).FullName,
                 parse.GetRequiredValue(prompt),
                 new PaliGemmaGenerationSettings

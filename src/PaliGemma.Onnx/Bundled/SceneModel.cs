@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using System.Text;
+using PaliGemma.AI;
+using PaliGemma.Onnx.Conversion;
+using PaliGemma.Onnx.Graphs;
+
+namespace PaliGemma.Onnx.Bundled;
+
+/// <summary>
+/// The offline default model: <c>paligemma2-tiny-scenes</c>, a 1.9 M-parameter PaliGemma 2 (112 px, SigLIP 3 × 128,
+/// Gemma 2 4 × 128) trained from scratch on synthetic scenes of coloured shapes (circle, square, triangle, star,
+/// hexagon) for <c>caption en</c>, <c>detect</c>, <c>segment</c>, <c>ocr</c> and <c>answer en how many …?</c>, with its
+/// mask VQ-VAE. Its Hugging Face-layout checkpoint (fp16 safetensors, tokenizer, <c>vae.npz</c>) ships in the
+/// repository under <c>models/paligemma2-tiny-scenes</c> and is copied next to the applications that use it; it is
+/// converted once into a cache folder on first use. It knows nothing beyond those scenes, and the committed training run
+/// (71,200 examples on 2 CPU cores) has taught it PaliGemma's output formats and partly the colours, not yet where the
+/// objects are; docs/trained-model.md has its measured figures.
+/// </summary>
+public static class SceneModel
+{
+    /// <summary>The model's name (its folder name and model id).</summary>
+    public const string Name = "paligemma2-tiny-scenes";
+
+    /// <summary>The mask VQ-VAE file inside the checkpoint folder.</summary>
+    public const string MaskVqVaeFileName = "vae.npz";
+
+    /// <summary>The object classes the model was trained on, in the order the training data lists them.</summary>
+    public static IReadOnlyList<string> Labels { get; } = ["circle", "square", "triangle", "star", "hexagon"];
+
+    /// <summary>The checkpoint folder copied next to the running application (<c>&lt;app&gt;/models/paligemma2-tiny-scenes</c>).</summary>
+    public static string BundledCheckpointDirectory => Path.Combine(AppContext.BaseDirectory, "models", Name);
+
+    /// <summary>The default cache root: <c>$XDG_CACHE_HOME/paligemma/models</c>, else <c>~/.cache/paligemma/models</c>.</summary>
+    public static string DefaultCacheDirectory
+    {
+        get
+        {
+            string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+                ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(cache, "paligemma", "models");
+        }
+    }
+
+    /// <summary>
+    /// Returns a converted model folder (with <c>mask_decoder.onnx</c>) for the checkpoint, converting it on first use.
+    /// The folder name carries a hash of the checkpoint files and the converter version, so a changed checkpoint or
+    /// converter gets a fresh folder; concurrent callers (threads or processes) convert once.
+    /// </summary>
+    /// <param name="cacheDirectory">Where converted folders live; <see cref="DefaultCacheDirectory"/> when null.</param>
+    /// <param name="checkpointDirectory">The checkpoint folder; <see cref="BundledCheckpointDirectory"/> when null.</param>
+    /// <param name="log">Receives one line when a conversion starts (nothing when the cached folder is reused).</param>
+    /// <returns>The model folder, ready for <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?)"/>.</returns>
+    /// <exception cref="FileNotFoundException">The checkpoint folder or one of its files is missing (the message names it).</exception>
+    /// <exception cref="Checkpoints.CheckpointException">A checkpoint file is malformed.</exception>
+    public static string EnsureModelFolder(string? cacheDirectory = null, string? checkpointDirectory = null, Action<string>? log = null)
+    {
+        string checkpoint = Path.GetFullPath(checkpointDirectory ?? BundledCheckpointDirectory);
+        string[] files = RequiredFiles(checkpoint);
+        string key = CacheKey(files);
+        string folder = Path.Combine(Path.GetFullPath(cacheDirectory ?? DefaultCacheDirectory), $"{Name}-{key}");
+        ConvertedFolderCache.GetOrCreate(folder, key, () =>
+        {
+            log?.Invoke($"Converting the {Name} checkpoint '{checkpoint}' into '{folder}' (first use only) ...");
+            return PaliGemmaConverter.Convert(new ConvertOptions
+            {
+                InputDirectory = checkpoint,
+                OutputDirectory = folder,
+                Precision = ModelPrecision.Float32,
+                ModelId = Name,
+                Overwrite = true,
+                MaskDecoderNpzPath = Path.Combine(checkpoint, MaskVqVaeFileName),
+                Description = $"{Name}: tiny PaliGemma 2 trained on synthetic shape scenes; key {key}",
+            });
+        });
+        return folder;
+    }
+
+    private static string[] RequiredFiles(string checkpoint)
+    {
+        if (!Directory.Exists(checkpoint))
+        {
+            throw new FileNotFoundException(
+                $"The {Name} checkpoint folder '{checkpoint}' does not exist. Applications get it by importing models/SceneModel.props from the repository (it copies the checkpoint next to the application).",
+                checkpoint);
+        }
+
+        string[] names = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", MaskVqVaeFileName];
+        string[] files = [.. names.Select(n => Path.Combine(checkpoint, n))];
+        foreach (string file in files)
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"The {Name} checkpoint folder '{checkpoint}' lacks '{Path.GetFileName(file)}'.", file);
+            }
+        }
+
+        return files;
+    }
+
+    private static string CacheKey(string[] files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(PaliGemmaConverter.ConverterVersion));
+        foreach (string file in files)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(file)));
+            hash.AppendData(File.ReadAllBytes(file));
+        }
+
+        return System.Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+}
