@@ -270,6 +270,9 @@ public sealed class PaliGemmaModel : IDisposable
         }
     }
 
+    /// <summary>The ONNX Runtime GenAI model behind <see cref="Generate"/> (benchmarks run their baseline loop over this same instance).</summary>
+    internal Microsoft.ML.OnnxRuntimeGenAI.Model GenAiModel => _decoder.Model;
+
     /// <summary>Frees the sessions, the decoder model and the tokenizer (once running calls have finished).</summary>
     public void Dispose() => _guard.Dispose();
 

@@ -39,26 +39,23 @@ internal static class BenchRunner
         long peakRss = process.PeakWorkingSet64;
 
         // The variants alternate within each run so that noise from other work on the machine hits them alike.
-        log("loading the raw ONNX Runtime GenAI loop (baseline) on the same decoder");
+        log("the raw ONNX Runtime GenAI loop (baseline) over the same decoder instance");
         HashSet<int> stops = [model.Manifest.TokenIds.Eos, .. model.Manifest.TokenIds.ExtraStop];
         int hidden = model.Manifest.TextHiddenSize;
         var cold = new List<GenerationTiming>();
         var cached = new List<GenerationTiming>();
         var library = new List<GenerationTiming>();
         var raw = new List<GenerationTiming>();
-        List<int> rawIds;
-        using (RawGenAiLoop loop = RawGenAiLoop.Load(folder, o.Threads))
+        RawGenAiLoop loop = RawGenAiLoop.Over(model);
+        (_, List<int> rawIds) = loop.Run(prompt, features, hidden, o.Tokens, stops);
+        for (int r = 0; r < o.Runs; r++)
         {
-            (_, rawIds) = loop.Run(prompt, features, hidden, o.Tokens, stops);
-            for (int r = 0; r < o.Runs; r++)
-            {
-                log($"run {r + 1}/{o.Runs}: chat cold, chat cached, library loop, raw loop");
-                client.ClearImageFeatureCache();
-                cold.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
-                cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
-                library.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens));
-                raw.Add(loop.Run(prompt, features, hidden, o.Tokens, stops).Timing);
-            }
+            log($"run {r + 1}/{o.Runs}: chat cold, chat cached, library loop, raw loop");
+            client.ClearImageFeatureCache();
+            cold.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+            cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
+            library.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens));
+            raw.Add(loop.Run(prompt, features, hidden, o.Tokens, stops).Timing);
         }
 
         string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
