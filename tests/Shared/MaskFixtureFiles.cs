@@ -33,15 +33,7 @@ internal static class MaskFixtureFiles
 
     private static string Find()
     {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "masks");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/Fixtures/masks not found above " + AppContext.BaseDirectory);
+        string path = RepositoryPaths.Combine("tests", "Fixtures", "masks");
+        return Directory.Exists(path) ? path : throw new DirectoryNotFoundException("tests/Fixtures/masks not found at " + path);
     }
 }

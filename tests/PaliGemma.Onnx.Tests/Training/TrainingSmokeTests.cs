@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using PaliGemma.AI;
 using PaliGemma.Onnx.Conversion;
@@ -86,17 +85,7 @@ public sealed class TrainingSmokeTests : IDisposable
 
     private static async Task<(int Exit, string Output)> RunAsync(string file, string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        (int exit, string stdout, string stderr) = await ProcessRunner.RunAsync(file, args, timeout: TimeSpan.FromMinutes(5));
+        return (exit, stdout + stderr);
     }
 }

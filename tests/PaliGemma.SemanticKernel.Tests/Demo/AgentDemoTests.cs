@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using PaliGemma.SemanticKernel.Tests.Mcp;
+using PaliGemma.Tests.Shared;
 
 namespace PaliGemma.SemanticKernel.Tests.Demo;
 
@@ -47,26 +47,10 @@ public sealed class AgentDemoTests : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _work };
-        start.ArgumentList.Add(CliLocator.AgentDemoDll);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["XDG_CACHE_HOME"] = Path.Combine(_work, "cache");
-        foreach (string name in EndpointVariables)
-        {
-            start.Environment.Remove(name);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        Dictionary<string, string?> environment = EndpointVariables.ToDictionary(name => name, _ => (string?)null);
+        environment["XDG_CACHE_HOME"] = Path.Combine(_work, "cache");
+        return ProcessRunner.RunAsync("dotnet", [CliLocator.AgentDemoDll, .. args], environment, _work);
     }
 }
