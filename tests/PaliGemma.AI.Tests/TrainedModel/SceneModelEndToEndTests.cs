@@ -58,9 +58,11 @@ public sealed class SceneModelEndToEndTests : IClassFixture<SceneModelEndToEndTe
             Scene = new DataContent(File.ReadAllBytes(RepositoryPaths.Combine("samples", "AgentDemo", "assets", "shapes.png")), "image/png");
         }
 
-        public static IReadOnlyDictionary<string, string> Expected { get; } = ReadExpected();
+        public static IReadOnlyDictionary<string, string> Expected => Fixture.Answers;
 
-        public static int MaxTokens { get; } = ReadFixture().RootElement.GetProperty("max_tokens").GetInt32();
+        public static int MaxTokens => Fixture.MaxTokens;
+
+        private static (int MaxTokens, Dictionary<string, string> Answers) Fixture { get; } = ReadFixture();
 
         public IPaliGemmaVision Vision { get; }
 
@@ -87,13 +89,11 @@ public sealed class SceneModelEndToEndTests : IClassFixture<SceneModelEndToEndTe
             Directory.Delete(_cache, recursive: true);
         }
 
-        private static JsonDocument ReadFixture() =>
-            JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("tests", "Fixtures", "scene-model", "expected.json")));
-
-        private static Dictionary<string, string> ReadExpected()
+        private static (int MaxTokens, Dictionary<string, string> Answers) ReadFixture()
         {
-            using JsonDocument doc = ReadFixture();
-            return doc.RootElement.GetProperty("answers").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("tests", "Fixtures", "scene-model", "expected.json")));
+            return (doc.RootElement.GetProperty("max_tokens").GetInt32(),
+                doc.RootElement.GetProperty("answers").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!));
         }
     }
 }

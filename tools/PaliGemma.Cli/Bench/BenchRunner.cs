@@ -30,7 +30,7 @@ internal static class BenchRunner
         float[] features = model.EncodeImage(pixels);
         int[] prompt = model.BuildPromptIds(o.Prompt);
 
-        // Peak memory of the library path alone, before the baseline loads its own copy of the decoder.
+        // Peak memory after warm-up of the library path (the raw-loop baseline shares its decoder instance).
         log("chat client warm-up");
         await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false);
         LibraryLoopProbe.Run(model, features, prompt, o.Tokens);

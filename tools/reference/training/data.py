@@ -14,6 +14,7 @@ import torch
 
 from paligemma_ref.preprocess import preprocess
 from scenes import generate_scene, sample_task
+from scenes.scene import COLOURS, SHAPES
 from scenes.tasks import TaskExample
 
 from .tokenizer import BpeTokenizer
@@ -63,7 +64,6 @@ def patch_labels(scene, grid: int) -> np.ndarray:
     """[2, grid * grid] int64: per image patch (row-major, as SigLIP's patches), the shape (1 + SHAPES index) and the
     colour (1 + COLOURS index) of the object covering most of it if it covers >= 20 % of the patch, else 0. Targets of
     the auxiliary training loss on the vision tower (not part of the model)."""
-    from scenes.scene import COLOURS, SHAPES
     colours = list(COLOURS)
     size = scene.size
     cell = size // grid
