@@ -25,9 +25,10 @@ const firstDifference = (a, b) => {
   return -1;
 };
 
-// The chat client is timed on streamed text: when the generated ids have no text (random weights can pick ids the
-// tokenizer does not cover), it streams nothing and its figures are not available (null).
-const chat = (ours) => (ours.decodeTokensPerSecond > 0 ? ours.decodeTokensPerSecond : null);
+// The chat client is timed on streamed text: its figures are per token only when every generated id streams text at
+// once (`chatStreamsEveryToken`). Random weights pick special tokens and byte ids whose text comes later or never;
+// then its first-to-last span is short and its TTFT late, and its figures are not available (null).
+const chat = (ours) => (ours.decodeTokensPerSecond > 0 && ours.chatStreamsEveryToken !== false ? ours.decodeTokensPerSecond : null);
 const perRound = rounds.map(({ ours, theirs }) => ({
   ours_raw_genai_loop: ours.rawDecodeTokensPerSecond,
   ours_library_loop: ours.libraryDecodeTokensPerSecond,

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.Cli.Bench;
+using PaliGemma.Onnx.Tiny;
 using PaliGemma.AI.Tests.TestSupport;
 
 namespace PaliGemma.AI.Tests.Bench;
@@ -31,12 +33,26 @@ public sealed class BenchCommandTests(TinyModelFixture fixture) : IClassFixture<
 
             long decoderData = new FileInfo(Path.Combine(folder, "decoder.onnx.data")).Length;
             Assert.True(r.GetProperty("decodeBytesPerToken").GetInt64() >= decoderData, "a tied fp32 head reads the whole decoder per token");
+            Assert.True(r.TryGetProperty("chatStreamsEveryToken", out JsonElement streams) && streams.ValueKind is JsonValueKind.True or JsonValueKind.False);
             Assert.True(r.GetProperty("peakRssBytes").GetInt64() > r.GetProperty("weightFileBytes").GetInt64());
         }
         finally
         {
             File.Delete(json);
         }
+    }
+
+    [Fact]
+    public void Chat_figures_are_per_token_only_when_every_token_streams_text_at_once()
+    {
+        PaliGemmaModel model = fixture.Model(TinyModelKind.PaliGemma1At224);
+        var vocabulary = new TinyVocabulary();
+        int Id(string token) => vocabulary.IdOf(token);
+
+        Assert.True(TokenStreaming.EveryTokenStreams(model, [Id("cat"), Id("<loc0100>"), Id(TinyVocabulary.SpaceMarker + "dog")]));
+        // A byte run waits for the next non-byte token (a later byte could still make it invalid UTF-8), even "A".
+        Assert.False(TokenStreaming.EveryTokenStreams(model, [Id("cat"), Id("<0x41>"), Id(TinyVocabulary.SpaceMarker + "dog")]));
+        Assert.False(TokenStreaming.EveryTokenStreams(model, [Id("cat"), Id("<0xC3>"), Id("<0xA9>")]));
     }
 
     [Fact]

@@ -53,6 +53,12 @@ internal sealed record BenchResult
 
     public required double DetokeniseMsPerToken { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether every generated token streams text as soon as it is generated. When false, the
+    /// chat client's decode rate, TTFT and the overhead figures built on them are not comparable with the loops.
+    /// </summary>
+    public required bool ChatStreamsEveryToken { get; init; }
+
     public required double ChatOverheadDecodePercent { get; init; }
 
     public required double ChatOverheadTtftMs { get; init; }

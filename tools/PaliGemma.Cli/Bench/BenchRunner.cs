@@ -68,6 +68,10 @@ internal static class BenchRunner
             }
         }) / Math.Max(1, rawIds.Count);
 
+        // Tokens whose text comes later (a byte run waiting for its character) make the chat client's figures not
+        // per-token: its first update is late and its first-to-last span short.
+        bool everyTokenStreams = TokenStreaming.EveryTokenStreams(model, rawIds.Where(id => !stops.Contains(id)));
+
         Top1Agreement? agreement = null;
         if (o.ReferenceFolder is not null)
         {
@@ -118,6 +122,7 @@ internal static class BenchRunner
             LibraryDecodeTokensPerSecond = Median(library.Select(t => t.DecodeTokensPerSecond)),
             DetokeniseMsPerToken = detokeniseMs,
             LibraryTimeToFirstTokenMs = Median(library.Select(t => t.TimeToFirstTokenMs)),
+            ChatStreamsEveryToken = everyTokenStreams,
             ChatOverheadDecodePercent = 100.0 * (1 - (decodeTps / rawDecodeTps)),
             ChatOverheadTtftMs = ttftCached - rawTtft,
             ChatOverheadTotalPercent = 100.0 * ((chatTotal / rawTotal) - 1),
