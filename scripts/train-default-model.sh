@@ -15,18 +15,20 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="${WORK:-$ROOT/artifacts/train-default}"
 OUT="${OUT:-$WORK/model-onnx}"
 PY="${PY:-/usr/bin/python3}"
-STEPS="${STEPS:-4400}"
+STEPS="${STEPS:-5600}"
 BATCH="${BATCH:-16}"
 LR="${LR:-1e-3}"
 VAE_STEPS="${VAE_STEPS:-600}"
 VAE_BATCH="${VAE_BATCH:-16}"
 SAVE_MINUTES="${SAVE_MINUTES:-10}"
-LOC_SIGMA="${LOC_SIGMA:-8}"
+LOC_SIGMA="${LOC_SIGMA:-16}"
 LOC_SIGMA_START="${LOC_SIGMA_START:-0}"
 AUX_PATCH="${AUX_PATCH:-1}"
 AUX_PATCH_START="${AUX_PATCH_START:-0}"
 TASK_WEIGHTS="${TASK_WEIGHTS:-0.2,0.25,0.2,0.15,0.2}"
 TASK_WEIGHTS_START="${TASK_WEIGHTS_START:-0}"
+VISION_STEPS="${VISION_STEPS:-800}"
+SMOOTH_LOC="${SMOOTH_LOC:-1}"
 SEED="${SEED:-0}"
 NICE="${NICE:-10}"
 
@@ -64,7 +66,8 @@ nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model
   --vae "$WORK/vae.npz" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
   --save-minutes "$SAVE_MINUTES" --loc-sigma "$LOC_SIGMA" --loc-sigma-start "$LOC_SIGMA_START" \
   --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
-  --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
+  --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" \
+  --vision-steps "$VISION_STEPS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
 
 echo "== convert to the model folder"
 "$PG" convert -i "$WORK/hf" -o "$OUT" --precision fp16 --model-id paligemma2-tiny-scenes --overwrite

@@ -42,7 +42,8 @@ def model_settings(a) -> TrainSettings:
                          max_minutes=getattr(a, "max_minutes", 0.0), log_every=getattr(a, "log_every", 10),
                          loc_sigma=getattr(a, "loc_sigma", 0.0), loc_sigma_start=getattr(a, "loc_sigma_start", 0),
                          aux_patch=getattr(a, "aux_patch", 0.0), aux_patch_start=getattr(a, "aux_patch_start", 0),
-                         task_weights=getattr(a, "task_weights", ""), task_weights_start=getattr(a, "task_weights_start", 0))
+                         task_weights=getattr(a, "task_weights", ""), task_weights_start=getattr(a, "task_weights_start", 0),
+                         vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False))
 
 
 def add_model_args(p) -> None:
@@ -93,6 +94,10 @@ def main(argv=None) -> int:
     m.add_argument("--task-weights", default="",
                    help="sampling weights caption,detect,segment,ocr,answer (default 0.2,0.25,0.2,0.15,0.2)")
     m.add_argument("--task-weights-start", type=int, default=0, help="first step that uses --task-weights")
+    m.add_argument("--vision-steps", type=int, default=0,
+                   help="the first N steps train the vision tower and projector on the auxiliary probes alone")
+    m.add_argument("--smooth-loc", action="store_true",
+                   help="start the <loc> embeddings on a smooth curve (neighbouring bins alike)")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
     m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
     e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")

@@ -192,6 +192,46 @@ class TrainingTests(unittest.TestCase):
         per_patch = covered.reshape(8, 28, 8, 28).mean(axis=(1, 3)).reshape(-1)
         self.assertTrue(np.all(lab[0][per_patch == 0] == 0))  # empty patches are background
 
+    def test_patch_boxes_give_each_object_patch_its_whole_box(self):
+        from training.data import patch_boxes, patch_labels
+        s = generate_scene(9)
+        boxes, lab = patch_boxes(s, 8), patch_labels(s, 8)
+        self.assertEqual(boxes.shape, (64, 4))
+        np.testing.assert_array_equal(boxes[:, 0] >= 0, lab[0] > 0)  # a box exactly where a shape label is
+        for o in s.objects:  # the centre patch carries the object's box as y1, x1, y2, x2 fractions
+            x1, y1, x2, y2 = o.box
+            r, c = ((y1 + y2) // 2) // 28, ((x1 + x2) // 2) // 28
+            np.testing.assert_allclose(boxes[r * 8 + c], np.array([y1, x1, y2, x2]) / 224, rtol=0, atol=1e-6)
+
+    def test_smooth_loc_embeddings_make_neighbouring_bins_alike(self):
+        from training.model import smooth_loc_embeddings
+        with tempfile.TemporaryDirectory() as d:
+            tok, model = self._model(d)
+            w = init_weights(model.cfg_dict, 0)
+            vocab = tok.vocab
+            before = w["language_model.model.embed_tokens.weight"].copy()
+            loc0 = vocab["<loc0000>"]
+            smooth_loc_embeddings(w, loc0, 0)
+            e = w["language_model.model.embed_tokens.weight"]
+            np.testing.assert_array_equal(e[:loc0], before[:loc0])  # other tokens untouched
+            np.testing.assert_array_equal(e[loc0 + 1024:], before[loc0 + 1024:])
+            loc = e[loc0:loc0 + 1024] / np.linalg.norm(e[loc0:loc0 + 1024], axis=1, keepdims=True)
+            near = float(np.mean(np.sum(loc[:-1] * loc[1:], axis=1)))
+            far = float(np.mean(np.sum(loc[:-512] * loc[512:], axis=1)))
+            self.assertGreater(near, 0.8)
+            self.assertLess(far, 0.2)
+            self.assertAlmostEqual(float(np.mean(np.linalg.norm(e[loc0:loc0 + 1024], axis=1))),
+                                   float(np.mean(np.linalg.norm(before[loc0:loc0 + 1024], axis=1))), delta=0.3)
+
+    def test_vision_phase_holds_the_rate_then_the_full_phase_warms_up_again(self):
+        from training.loop import TrainSettings, lr_at
+        s = TrainSettings(work="", tokenizer_dir="", vae=None, steps=1000, lr=1e-3, warmup=100, vision_steps=300)
+        self.assertAlmostEqual(lr_at(0, s), 1e-5)
+        self.assertAlmostEqual(lr_at(299, s), 1e-3)
+        self.assertAlmostEqual(lr_at(300, s), 1e-5)  # the decoder starts at step 300 with its own warm-up
+        self.assertAlmostEqual(lr_at(399, s), 1e-3)
+        self.assertAlmostEqual(lr_at(999, s), 1e-4, places=6)
+
 
 if __name__ == "__main__":
     unittest.main()

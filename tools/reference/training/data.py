@@ -56,26 +56,48 @@ def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generat
         s = generate_scene(int(seed))
         task = sample_task(s, rng, codes_for) if task_weights is None else sample_task(s, rng, codes_for, task_weights)
         ex = (preprocess(s.image, image_size), task)
-        out.append(ex + (patch_labels(s, grid),) if with_patch_labels else ex)
+        out.append(ex + (patch_labels(s, grid), patch_boxes(s, grid)) if with_patch_labels else ex)
     return out
 
 
-def patch_labels(scene, grid: int) -> np.ndarray:
-    """[2, grid * grid] int64: per image patch (row-major, as SigLIP's patches), the shape (1 + SHAPES index) and the
-    colour (1 + COLOURS index) of the object covering most of it if it covers >= 20 % of the patch, else 0. Targets of
-    the auxiliary training loss on the vision tower (not part of the model)."""
-    colours = list(COLOURS)
-    size = scene.size
-    cell = size // grid
-    labels = np.zeros((2, grid * grid), np.int64)
+def patch_owners(scene, grid: int) -> np.ndarray:
+    """[grid * grid] int64: per image patch (row-major, as SigLIP's patches), the index in scene.objects of the object
+    covering most of it if it covers >= 20 % of the patch, else -1."""
+    cell = scene.size // grid
+    owner = np.full(grid * grid, -1, np.int64)
     best = np.zeros(grid * grid, np.float32)
-    for o in scene.objects:
+    for i, o in enumerate(scene.objects):
         cover = o.mask[:cell * grid, :cell * grid].reshape(grid, cell, grid, cell).mean(axis=(1, 3)).reshape(-1)
         take = (cover >= 0.2) & (cover > best)
-        labels[0, take] = 1 + SHAPES.index(o.shape)
-        labels[1, take] = 1 + colours.index(o.colour)
+        owner[take] = i
         best = np.where(take, cover, best)
+    return owner
+
+
+def patch_labels(scene, grid: int) -> np.ndarray:
+    """[2, grid * grid] int64: per image patch, the shape (1 + SHAPES index) and the colour (1 + COLOURS index) of
+    its owner (`patch_owners`), else 0. Targets of the auxiliary training loss on the vision tower (not part of the
+    model)."""
+    colours = list(COLOURS)
+    owner = patch_owners(scene, grid)
+    labels = np.zeros((2, grid * grid), np.int64)
+    for i, o in enumerate(scene.objects):
+        labels[0, owner == i] = 1 + SHAPES.index(o.shape)
+        labels[1, owner == i] = 1 + colours.index(o.colour)
     return labels
+
+
+def patch_boxes(scene, grid: int) -> np.ndarray:
+    """[grid * grid, 4] float32: per image patch, its owner's box (y1, x1, y2, x2 as fractions of the image, the order
+    of PaliGemma's <loc> tokens), or -1 where it has none. Targets of the auxiliary box probe: every patch of an
+    object then carries where the whole object is, so the decoder can read a box off any patch of the requested
+    class instead of having to find the object's extreme patches."""
+    owner = patch_owners(scene, grid)
+    out = np.full((grid * grid, 4), -1.0, np.float32)
+    for i, o in enumerate(scene.objects):
+        x1, y1, x2, y2 = o.box
+        out[owner == i] = np.array([y1, x1, y2, x2], np.float32) / float(scene.size)
+    return out
 
 
 def loss_fn(logits: torch.Tensor, ids: torch.Tensor, loss_mask: torch.Tensor, loc_first: int = -1,

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .data import loss_fn, make_batch, scene_examples
-from .model import PatchHeads, TrainableModel, init_weights, recipe_config
+from .model import PatchHeads, TrainableModel, init_weights, recipe_config, smooth_loc_embeddings
 from .plot import plot_losses
 from .tokenizer import BpeTokenizer
 from .vqvae import MaskVqVae
@@ -47,12 +47,19 @@ class TrainSettings:
     aux_patch_start: int = 0  # first step that uses it
     task_weights: str = ""  # caption,detect,segment,ocr,answer sampling weights; "" = scenes.tasks defaults
     task_weights_start: int = 0  # first step that uses task_weights
+    vision_steps: int = 0  # the first steps train the vision tower + projector on the auxiliary probes alone
+    smooth_loc: bool = False  # start the <loc> embeddings on a smooth curve (smooth_loc_embeddings)
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
+    """Linear warm-up, then cosine to 10 %. The vision-only phase warms up and holds; the full phase warms up again
+    from its first step (the decoder starts there) and decays over the rest."""
+    if step < s.vision_steps:
+        return s.lr * min(1.0, (step + 1) / s.warmup)
+    step -= s.vision_steps
     if step < s.warmup:
         return s.lr * (step + 1) / s.warmup
-    t = (step - s.warmup) / max(1, s.steps - s.warmup)
+    t = (step - s.warmup) / max(1, s.steps - s.vision_steps - s.warmup)
     return s.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
@@ -72,7 +79,10 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     if cfg["image_token_index"] != tok.image:
         raise ValueError(f"config image_token_index {cfg['image_token_index']} != tokenizer <image> {tok.image}")
     torch.manual_seed(s.seed)
-    model = TrainableModel(cfg, init_weights(cfg, s.seed), device)
+    weights = init_weights(cfg, s.seed)
+    if s.smooth_loc:
+        smooth_loc_embeddings(weights, tok.vocab["<loc0000>"], s.seed)
+    model = TrainableModel(cfg, weights, device)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay},
@@ -107,24 +117,32 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     while step < s.steps:
         rng = np.random.default_rng([s.seed, step])
         seeds = SCENE_SEED_BASE + step * s.batch + np.arange(s.batch)
-        use_aux = s.aux_patch > 0 and step >= s.aux_patch_start
+        vision_only = step < s.vision_steps
+        use_aux = vision_only or (s.aux_patch > 0 and step >= s.aux_patch_start)
         weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
-        examples = scene_examples(seeds, s.image_size, rng, codes_for, with_patch_labels=use_aux, task_weights=weights)
+        examples = scene_examples(seeds, s.image_size, rng, None if vision_only else codes_for, with_patch_labels=use_aux,
+                                  task_weights=weights)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:
             g["lr"] = lr_at(step, s)
         sigma = s.loc_sigma if step >= s.loc_sigma_start else 0.0
         if use_aux:
-            logits, feats = model.logits_and_image_features(ids, px, attn)
             labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
-            aux = heads.loss(feats, labels)
+            boxes = torch.from_numpy(np.stack([e[3] for e in examples])).to(device)
+        if vision_only:
+            feats = model.ref.projected_image_features(px)
+            loss = aux = heads.loss(feats, labels, boxes)
+        elif use_aux:
+            logits, feats = model.logits_and_image_features(ids, px, attn)
+            aux = heads.loss(feats, labels, boxes)
+            loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
         else:
             logits, aux = model.logits(ids, px, attn), torch.zeros(())
-        loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
+            loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
         opt.zero_grad()
         aux_opt.zero_grad()
-        (loss + s.aux_patch * aux).backward()
+        (aux if vision_only else loss + s.aux_patch * aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         aux_opt.step()

@@ -8,7 +8,7 @@ import json
 import math
 import os
 import shutil
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -55,6 +55,25 @@ def init_weights(cfg_dict: dict, seed: int) -> Dict[str, np.ndarray]:
         else:
             out[name] = (rng.standard_normal(shape) * 0.02).astype(np.float32)
     return out
+
+
+def smooth_loc_embeddings(weights: Dict[str, np.ndarray], loc_first: int, seed: int, centres: int = 32) -> None:
+    """Start the 1024 `<locNNNN>` embeddings (tied to the output head) on a smooth curve: bin k gets a sum of
+    Gaussian bumps around k (32 centres, width 1 centre) mapped through a fixed random orthonormal matrix, plus a
+    little noise, at the scale of the other embeddings. Neighbouring bins then start with nearly the same embedding
+    and logit, so a hidden state that says "about here" scores the bins around the place, the way the soft location
+    targets ask; training from i.i.d. embeddings has to discover that order from data first."""
+    emb = weights["language_model.model.embed_tokens.weight"]
+    dim = emb.shape[1]
+    rng = np.random.default_rng([seed, 1024])
+    basis, _ = np.linalg.qr(rng.standard_normal((dim, centres)))  # [dim, centres], orthonormal columns
+    k = np.arange(1024, dtype=np.float64)[:, None]
+    c = (np.arange(centres, dtype=np.float64)[None, :] + 0.5) * (1024 / centres)
+    bumps = np.exp(-0.5 * ((k - c) / (1024 / centres)) ** 2)
+    curve = bumps @ basis.T
+    curve /= np.linalg.norm(curve, axis=1, keepdims=True)
+    noise = rng.standard_normal((1024, dim)) / math.sqrt(dim)
+    emb[loc_first:loc_first + 1024] = (0.9 * curve + 0.3 * noise).astype(np.float32)
 
 
 class TrainableModel:
@@ -110,7 +129,8 @@ class TrainableModel:
 
 class PatchHeads(torch.nn.Module):
     """Auxiliary linear probes on the image features (training only, never exported): per patch, the shape
-    (background + 5) and colour (background + 8) of the object covering it, and the patch's own row and column.
+    (background + 5) and colour (background + 8) of the object covering it, the patch's own row and column, and the
+    box of the object covering it (`patch_boxes`: L1 on the patches an object owns).
     They give the vision tower a dense, direct training signal from the first step, so the decoder has informative
     image tokens to learn to read: what is where. (The decoder cannot get a patch's place from RoPE, which acts on
     attention scores only, not on the values it reads; it must be in the features.)"""
@@ -122,12 +142,20 @@ class PatchHeads(torch.nn.Module):
         self.colour = torch.nn.Linear(dim, colours)
         self.row = torch.nn.Linear(dim, grid)
         self.col = torch.nn.Linear(dim, grid)
+        self.box = torch.nn.Linear(dim, 4)
 
-    def loss(self, feats: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """feats [B, N, D], labels [B, 2, N] -> mean of the four cross-entropies."""
+    def loss(self, feats: torch.Tensor, labels: torch.Tensor, boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """feats [B, N, D], labels [B, 2, N], boxes [B, N, 4] (-1 = no object) -> mean of the four cross-entropies,
+        plus 5 x the mean L1 error of the box probe on object patches when boxes are given."""
         b, n, d = feats.shape
         f = feats.reshape(-1, d)
         idx = torch.arange(n, device=feats.device).repeat(b)
         ce = torch.nn.functional.cross_entropy
-        return 0.25 * (ce(self.shape(f), labels[:, 0].reshape(-1)) + ce(self.colour(f), labels[:, 1].reshape(-1))
+        loss = 0.25 * (ce(self.shape(f), labels[:, 0].reshape(-1)) + ce(self.colour(f), labels[:, 1].reshape(-1))
                        + ce(self.row(f), idx // self.grid) + ce(self.col(f), idx % self.grid))
+        if boxes is not None:
+            target = boxes.reshape(-1, 4)
+            on = target[:, 0] >= 0
+            if bool(on.any()):
+                loss = loss + 5.0 * (self.box(f[on]) - target[on]).abs().mean()
+        return loss
