@@ -23,6 +23,8 @@ VAE_BATCH="${VAE_BATCH:-16}"
 SAVE_MINUTES="${SAVE_MINUTES:-10}"
 LOC_SIGMA="${LOC_SIGMA:-16}"
 LOC_SIGMA_START="${LOC_SIGMA_START:-0}"
+LOC_SIGMA_END="${LOC_SIGMA_END:-2}"
+LOC_SIGMA_ANNEAL_START="${LOC_SIGMA_ANNEAL_START:--1}"
 AUX_PATCH="${AUX_PATCH:-1}"
 AUX_PATCH_START="${AUX_PATCH_START:-0}"
 TASK_WEIGHTS="${TASK_WEIGHTS:-0.2,0.25,0.2,0.15,0.2}"
@@ -65,6 +67,7 @@ echo "== model ($STEPS steps x $BATCH), resumable"
 nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model" --tokenizer-dir "$WORK/tiny" \
   --vae "$WORK/vae.npz" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
   --save-minutes "$SAVE_MINUTES" --loc-sigma "$LOC_SIGMA" --loc-sigma-start "$LOC_SIGMA_START" \
+  --loc-sigma-end "$LOC_SIGMA_END" --loc-sigma-anneal-start "$LOC_SIGMA_ANNEAL_START" \
   --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
   --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" \
   --vision-steps "$VISION_STEPS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"

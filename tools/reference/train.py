@@ -41,6 +41,8 @@ def model_settings(a) -> TrainSettings:
                          text_layers=a.text_layers, save_minutes=getattr(a, "save_minutes", 10.0),
                          max_minutes=getattr(a, "max_minutes", 0.0), log_every=getattr(a, "log_every", 10),
                          loc_sigma=getattr(a, "loc_sigma", 0.0), loc_sigma_start=getattr(a, "loc_sigma_start", 0),
+                         loc_sigma_end=getattr(a, "loc_sigma_end", 0.0),
+                         loc_sigma_anneal_start=getattr(a, "loc_sigma_anneal_start", -1),
                          aux_patch=getattr(a, "aux_patch", 0.0), aux_patch_start=getattr(a, "aux_patch_start", 0),
                          task_weights=getattr(a, "task_weights", ""), task_weights_start=getattr(a, "task_weights_start", 0),
                          vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False))
@@ -88,6 +90,10 @@ def main(argv=None) -> int:
     m.add_argument("--loc-sigma", type=float, default=0.0,
                    help="Gaussian soft targets over the 1024 <loc> bins, sigma in bins (0 = one-hot)")
     m.add_argument("--loc-sigma-start", type=int, default=0, help="first step that uses --loc-sigma")
+    m.add_argument("--loc-sigma-end", type=float, default=0.0,
+                   help="> 0: sigma falls linearly from --loc-sigma to this by the last step")
+    m.add_argument("--loc-sigma-anneal-start", type=int, default=-1,
+                   help="first step of that fall (default: the first step after --vision-steps)")
     m.add_argument("--aux-patch", type=float, default=0.0,
                    help="weight of the auxiliary per-patch shape/colour loss on the image features (0 = off)")
     m.add_argument("--aux-patch-start", type=int, default=0, help="first step that uses --aux-patch")

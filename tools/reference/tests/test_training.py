@@ -232,6 +232,16 @@ class TrainingTests(unittest.TestCase):
         self.assertAlmostEqual(lr_at(399, s), 1e-3)
         self.assertAlmostEqual(lr_at(999, s), 1e-4, places=6)
 
+    def test_loc_sigma_falls_linearly_to_its_end_value(self):
+        from training.loop import TrainSettings, sigma_at
+        s = TrainSettings(work="", tokenizer_dir="", vae=None, steps=1001, vision_steps=200, loc_sigma=16, loc_sigma_end=2)
+        self.assertEqual(sigma_at(0, s), 16)  # held through the vision phase (no decoder loss there anyway)
+        self.assertEqual(sigma_at(200, s), 16)
+        self.assertAlmostEqual(sigma_at(600, s), 9)
+        self.assertAlmostEqual(sigma_at(1000, s), 2)
+        self.assertEqual(sigma_at(500, TrainSettings(work="", tokenizer_dir="", vae=None, loc_sigma=8)), 8)  # no end: constant
+        self.assertEqual(sigma_at(5, TrainSettings(work="", tokenizer_dir="", vae=None, loc_sigma=8, loc_sigma_start=10)), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
