@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="${WORK:-$ROOT/artifacts/train-default}"
 OUT="${OUT:-$WORK/model-onnx}"
 PY="${PY:-/usr/bin/python3}"
-STEPS="${STEPS:-5600}"
+STEPS="${STEPS:-7200}"
 BATCH="${BATCH:-16}"
 LR="${LR:-1e-3}"
 VAE_STEPS="${VAE_STEPS:-600}"
@@ -31,6 +31,8 @@ TASK_WEIGHTS="${TASK_WEIGHTS:-0.2,0.25,0.2,0.15,0.2}"
 TASK_WEIGHTS_START="${TASK_WEIGHTS_START:-0}"
 VISION_STEPS="${VISION_STEPS:-800}"
 SMOOTH_LOC="${SMOOTH_LOC:-1}"
+OBJECT_SHAPE="${OBJECT_SHAPE:-1}"
+OBJECT_SHAPE_START="${OBJECT_SHAPE_START:-0}"
 SEED="${SEED:-0}"
 NICE="${NICE:-10}"
 
@@ -70,6 +72,7 @@ nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model
   --loc-sigma-end "$LOC_SIGMA_END" --loc-sigma-anneal-start "$LOC_SIGMA_ANNEAL_START" \
   --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
   --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" \
+  --object-shape "$OBJECT_SHAPE" --object-shape-start "$OBJECT_SHAPE_START" \
   --vision-steps "$VISION_STEPS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
 
 echo "== convert to the model folder"

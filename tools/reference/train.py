@@ -45,7 +45,8 @@ def model_settings(a) -> TrainSettings:
                          loc_sigma_anneal_start=getattr(a, "loc_sigma_anneal_start", -1),
                          aux_patch=getattr(a, "aux_patch", 0.0), aux_patch_start=getattr(a, "aux_patch_start", 0),
                          task_weights=getattr(a, "task_weights", ""), task_weights_start=getattr(a, "task_weights_start", 0),
-                         vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False))
+                         vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False),
+                         object_shape=getattr(a, "object_shape", 0.0), object_shape_start=getattr(a, "object_shape_start", 0))
 
 
 def add_model_args(p) -> None:
@@ -102,6 +103,9 @@ def main(argv=None) -> int:
     m.add_argument("--task-weights-start", type=int, default=0, help="first step that uses --task-weights")
     m.add_argument("--vision-steps", type=int, default=0,
                    help="the first N steps train the vision tower and projector on the auxiliary probes alone")
+    m.add_argument("--object-shape", type=float, default=0.0,
+                   help="weight of the shape probe's cross-entropy on object patches only (0 = off)")
+    m.add_argument("--object-shape-start", type=int, default=0, help="first step that uses --object-shape")
     m.add_argument("--smooth-loc", action="store_true",
                    help="start the <loc> embeddings on a smooth curve (neighbouring bins alike)")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")

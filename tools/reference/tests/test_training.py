@@ -242,6 +242,19 @@ class TrainingTests(unittest.TestCase):
         self.assertEqual(sigma_at(500, TrainSettings(work="", tokenizer_dir="", vae=None, loc_sigma=8)), 8)  # no end: constant
         self.assertEqual(sigma_at(5, TrainSettings(work="", tokenizer_dir="", vae=None, loc_sigma=8, loc_sigma_start=10)), 0)
 
+    def test_object_shape_term_is_the_cross_entropy_on_object_patches(self):
+        from training.model import PatchHeads
+        torch.manual_seed(0)
+        heads = PatchHeads(16, grid=2)
+        feats = torch.randn(1, 4, 16)
+        labels = torch.tensor([[[0, 3, 0, 5], [0, 1, 0, 2]]])  # patches 1 and 3 hold objects
+        base = float(heads.loss(feats, labels))
+        heads.object_shape_weight = 2.0
+        on_objects = torch.nn.functional.cross_entropy(heads.shape(feats[0, [1, 3]]), torch.tensor([3, 5]))
+        self.assertAlmostEqual(float(heads.loss(feats, labels)), base + 2.0 * float(on_objects), places=5)
+        self.assertAlmostEqual(float(heads.loss(feats, torch.zeros_like(labels))),
+                               float(PatchHeads.loss(heads, feats, torch.zeros_like(labels))), places=6)
+
 
 if __name__ == "__main__":
     unittest.main()

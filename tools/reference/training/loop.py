@@ -51,6 +51,8 @@ class TrainSettings:
     task_weights_start: int = 0  # first step that uses task_weights
     vision_steps: int = 0  # the first steps train the vision tower + projector on the auxiliary probes alone
     smooth_loc: bool = False  # start the <loc> embeddings on a smooth curve (smooth_loc_embeddings)
+    object_shape: float = 0.0  # weight of the probe's shape cross-entropy on object patches only (PatchHeads)
+    object_shape_start: int = 0  # first step that uses it
 
 
 def sigma_at(step: int, s: TrainSettings) -> float:
@@ -143,6 +145,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         for g in opt.param_groups + aux_opt.param_groups:
             g["lr"] = lr_at(step, s)
         sigma = sigma_at(step, s)
+        heads.object_shape_weight = s.object_shape if step >= s.object_shape_start else 0.0
         if use_aux:
             labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
             boxes = torch.from_numpy(np.stack([e[3] for e in examples])).to(device)
