@@ -63,9 +63,9 @@ internal static class PipelineDemo
         }
 
         string annotated = Path.Combine(args.OutputPath, "annotated.png");
-        // Masks where a segment answer has them; boxes from Detect for the rest.
+        // Every Detect box, and the masks (with their own boxes) of the Segment answers.
         IEnumerable<SegmentedObject> drawn = segments.SelectMany(r => r.Source?.Objects ?? []);
-        IEnumerable<SegmentedObject> boxes = segments.Count > 0 ? [] : (detect.Source?.Objects ?? []).Select(d => new SegmentedObject(d.Label, d.Box, []));
+        IEnumerable<SegmentedObject> boxes = (detect.Source?.Objects ?? []).Select(d => new SegmentedObject(d.Label, d.Box, []));
         await File.WriteAllBytesAsync(annotated, AnnotatedImageRenderer.Render(bytes, drawn.Concat(boxes)), cancellationToken);
         AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(args.OutputPath))}[/]: caption.json, detect.json, segment-N.json ({segments.Count}), annotated.png");
         return 0;

@@ -21,7 +21,7 @@ from training.model import TrainableModel  # noqa: E402
 from training.sample import greedy_text  # noqa: E402
 from training.tokenizer import BpeTokenizer  # noqa: E402
 
-SEED = 9  # samples/AgentDemo/assets/shapes.png
+SEED = 64  # samples/AgentDemo/assets/shapes.png
 PROMPTS = ["caption en", "detect circle ; square ; triangle ; star ; hexagon", "detect star", "segment circle", "ocr",
            "answer en how many circles?", "answer en how many hexagons?"]
 MAX_TOKENS = 64

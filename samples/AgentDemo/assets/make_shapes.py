@@ -1,4 +1,4 @@
-"""Writes samples/AgentDemo/assets/shapes.png and shapes.json: held-out scene 9 of the synthetic scene generator that
+"""Writes samples/AgentDemo/assets/shapes.png and shapes.json: held-out scene 64 of the synthetic scene generator that
 trained the bundled paligemma2-tiny-scenes model (tools/reference/scenes; seeds below 1,000,000 are never used for
 training), and its ground truth in the format of `python -m scenes --write` (caption, text, counts, objects with
 pixel boxes x1, y1, x2, y2). The end-to-end Detect test (tests/PaliGemma.AI.Tests/TrainedModel) reads both.
@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools", "reference"))
 from scenes import generate_scene  # noqa: E402
 
-SEED = 9
+SEED = 64
 scene = generate_scene(SEED)
 scene.image.save(os.path.join(HERE, "shapes.png"), optimize=True)
 with open(os.path.join(HERE, "shapes.json"), "w") as f:

@@ -13,8 +13,8 @@ namespace PaliGemma.Onnx.Bundled;
 /// mask VQ-VAE. Its Hugging Face-layout checkpoint (fp16 safetensors, tokenizer, <c>vae.npz</c>) ships in the
 /// repository under <c>models/paligemma2-tiny-scenes</c> and is copied next to the applications that use it; it is
 /// converted once into a cache folder on first use. It knows nothing beyond those scenes, and the committed training run
-/// (71,200 examples on 2 CPU cores) has taught it PaliGemma's output formats and partly the colours, not yet where the
-/// objects are; docs/trained-model.md has its measured figures.
+/// (102,400 examples on 2 CPU cores) finds about one object in five on held-out scenes and names colours better than
+/// shapes; docs/trained-model.md has its measured figures.
 /// </summary>
 public static class SceneModel
 {

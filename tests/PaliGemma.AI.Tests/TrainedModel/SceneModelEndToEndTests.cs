@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
+using PaliGemma.Cli.Evaluation;
 using PaliGemma.Onnx.Bundled;
 using PaliGemma.Tests.Shared;
 
@@ -42,6 +43,24 @@ public sealed class SceneModelEndToEndTests : IClassFixture<SceneModelEndToEndTe
         Assert.All(found.Objects, o => Assert.Contains(o.Label, SceneModel.Labels));
         Assert.All(found.Objects, o => Assert.InRange(o.Box.Right, 0, 224));
         Assert.Equal(Model.Expected["segment circle"], segments.RawText);
+    }
+
+    [Fact]
+    public async Task Detect_finds_each_shape_of_the_scene_with_IoU_at_least_one_half()
+    {
+        using JsonDocument truth = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("samples", "AgentDemo", "assets", "shapes.json")));
+        DetectionResult found = await _model.Vision.DetectAsync(_model.Scene, SceneModel.Labels);
+
+        var objects = truth.RootElement.GetProperty("objects").EnumerateArray().ToList();
+        Assert.NotEmpty(objects);
+        foreach (JsonElement o in objects)
+        {
+            string shape = o.GetProperty("shape").GetString()!;
+            int[] b = [.. o.GetProperty("box_xyxy").EnumerateArray().Select(v => v.GetInt32())];
+            var box = new BoundingBox(b[0], b[1], b[2], b[3]);
+            double best = found.Objects.Where(d => d.Label == shape).Select(d => BoxIoU.Compute(d.Box, box)).DefaultIfEmpty(0).Max();
+            Assert.True(best >= 0.5, $"the {shape} at {box} was found with IoU {best:F2} at best; the model answered '{found.RawText}'");
+        }
     }
 
     /// <summary>The bundled checkpoint converted once for the class.</summary>
