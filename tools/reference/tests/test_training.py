@@ -249,14 +249,11 @@ class TrainingTests(unittest.TestCase):
         feats = torch.randn(1, 4, 16)
         labels = torch.tensor([[[0, 3, 0, 5], [0, 1, 0, 2]]])  # patches 1 and 3 hold objects
         base = float(heads.loss(feats, labels))
-        heads.object_shape_weight = 2.0
         on_objects = torch.nn.functional.cross_entropy(heads.shape(feats[0, [1, 3]]), torch.tensor([3, 5]))
-        self.assertAlmostEqual(float(heads.loss(feats, labels)), base + 2.0 * float(on_objects), places=5)
+        self.assertAlmostEqual(float(heads.loss(feats, labels, object_shape=2.0)), base + 2.0 * float(on_objects), places=5)
         background = torch.zeros_like(labels)  # no object patches: the term adds nothing
-        with_term = float(heads.loss(feats, background))
-        heads.object_shape_weight = 0.0
-        self.assertAlmostEqual(with_term, float(heads.loss(feats, background)), places=6)
-
+        self.assertAlmostEqual(float(heads.loss(feats, background, object_shape=2.0)), float(heads.loss(feats, background)),
+                               places=6)
 
 if __name__ == "__main__":
     unittest.main()

@@ -56,7 +56,10 @@ def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generat
         s = generate_scene(int(seed))
         task = sample_task(s, rng, codes_for) if task_weights is None else sample_task(s, rng, codes_for, task_weights)
         ex = (preprocess(s.image, image_size), task)
-        out.append(ex + (patch_labels(s, grid), patch_boxes(s, grid)) if with_patch_labels else ex)
+        if with_patch_labels:
+            owner = patch_owners(s, grid)
+            ex += (patch_labels(s, grid, owner), patch_boxes(s, grid, owner))
+        out.append(ex)
     return out
 
 
@@ -74,12 +77,12 @@ def patch_owners(scene, grid: int) -> np.ndarray:
     return owner
 
 
-def patch_labels(scene, grid: int) -> np.ndarray:
+def patch_labels(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndarray:
     """[2, grid * grid] int64: per image patch, the shape (1 + SHAPES index) and the colour (1 + COLOURS index) of
-    its owner (`patch_owners`), else 0. Targets of the auxiliary training loss on the vision tower (not part of the
-    model)."""
+    its owner (`patch_owners`, computed unless given), else 0. Targets of the auxiliary training loss on the vision
+    tower (not part of the model)."""
     colours = list(COLOURS)
-    owner = patch_owners(scene, grid)
+    owner = patch_owners(scene, grid) if owner is None else owner
     labels = np.zeros((2, grid * grid), np.int64)
     for i, o in enumerate(scene.objects):
         labels[0, owner == i] = 1 + SHAPES.index(o.shape)
@@ -87,12 +90,12 @@ def patch_labels(scene, grid: int) -> np.ndarray:
     return labels
 
 
-def patch_boxes(scene, grid: int) -> np.ndarray:
+def patch_boxes(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndarray:
     """[grid * grid, 4] float32: per image patch, its owner's box (y1, x1, y2, x2 as fractions of the image, the order
     of PaliGemma's <loc> tokens), or -1 where it has none. Targets of the auxiliary box probe: every patch of an
     object then carries where the whole object is, so the decoder can read a box off any patch of the requested
-    class instead of having to find the object's extreme patches."""
-    owner = patch_owners(scene, grid)
+    class instead of having to find the object's extreme patches. `owner`: `patch_owners`, computed unless given."""
+    owner = patch_owners(scene, grid) if owner is None else owner
     out = np.full((grid * grid, 4), -1.0, np.float32)
     for i, o in enumerate(scene.objects):
         x1, y1, x2, y2 = o.box

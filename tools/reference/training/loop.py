@@ -145,19 +145,19 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         for g in opt.param_groups + aux_opt.param_groups:
             g["lr"] = lr_at(step, s)
         sigma = sigma_at(step, s)
-        heads.object_shape_weight = s.object_shape if step >= s.object_shape_start else 0.0
+        object_shape = s.object_shape if step >= s.object_shape_start else 0.0
         if use_aux:
             labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
             boxes = torch.from_numpy(np.stack([e[3] for e in examples])).to(device)
         if vision_only:
             feats = model.ref.projected_image_features(px)
-            loss = aux = heads.loss(feats, labels, boxes)
-        elif use_aux:
-            logits, feats = model.logits_and_image_features(ids, px, attn)
-            aux = heads.loss(feats, labels, boxes)
-            loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
+            loss = aux = heads.loss(feats, labels, boxes, object_shape)
         else:
-            logits, aux = model.logits(ids, px, attn), torch.zeros(())
+            if use_aux:
+                logits, feats = model.logits_and_image_features(ids, px, attn)
+                aux = heads.loss(feats, labels, boxes, object_shape)
+            else:
+                logits, aux = model.logits(ids, px, attn), torch.zeros(())
             loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
         opt.zero_grad()
         aux_opt.zero_grad()

@@ -135,19 +135,19 @@ class PatchHeads(torch.nn.Module):
     image tokens to learn to read: what is where. (The decoder cannot get a patch's place from RoPE, which acts on
     attention scores only, not on the values it reads; it must be in the features.)"""
 
-    def __init__(self, dim: int, grid: int = 8, shapes: int = 6, colours: int = 9, object_shape_weight: float = 0.0):
+    def __init__(self, dim: int, grid: int = 8, shapes: int = 6, colours: int = 9):
         super().__init__()
         self.grid = grid
-        self.object_shape_weight = object_shape_weight
         self.shape = torch.nn.Linear(dim, shapes)
         self.colour = torch.nn.Linear(dim, colours)
         self.row = torch.nn.Linear(dim, grid)
         self.col = torch.nn.Linear(dim, grid)
         self.box = torch.nn.Linear(dim, 4)
 
-    def loss(self, feats: torch.Tensor, labels: torch.Tensor, boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def loss(self, feats: torch.Tensor, labels: torch.Tensor, boxes: Optional[torch.Tensor] = None,
+             object_shape: float = 0.0) -> torch.Tensor:
         """feats [B, N, D], labels [B, 2, N], boxes [B, N, 4] (-1 = no object) -> mean of the four cross-entropies,
-        plus object_shape_weight x the shape cross-entropy on object patches only, plus 5 x the mean L1 error of the
+        plus object_shape x the shape cross-entropy on object patches only, plus 5 x the mean L1 error of the
         box probe on object patches when boxes are given."""
         b, n, d = feats.shape
         f = feats.reshape(-1, d)
@@ -156,11 +156,11 @@ class PatchHeads(torch.nn.Module):
         shapes = labels[:, 0].reshape(-1)
         loss = 0.25 * (ce(self.shape(f), shapes) + ce(self.colour(f), labels[:, 1].reshape(-1))
                        + ce(self.row(f), idx // self.grid) + ce(self.col(f), idx % self.grid))
-        if self.object_shape_weight > 0 and bool((shapes > 0).any()):
+        if object_shape > 0 and bool((shapes > 0).any()):
             # Averaged over all patches the shape term is mostly background (~80 % of patches, easy); this term is
             # the shape cross-entropy on the patches objects own, where telling a star from a hexagon is hard.
             on = shapes > 0
-            loss = loss + self.object_shape_weight * ce(self.shape(f[on]), shapes[on])
+            loss = loss + object_shape * ce(self.shape(f[on]), shapes[on])
         if boxes is not None:
             target = boxes.reshape(-1, 4)
             on = target[:, 0] >= 0
