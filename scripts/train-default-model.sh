@@ -30,6 +30,8 @@ AUX_PATCH_START="${AUX_PATCH_START:-0}"
 TASK_WEIGHTS="${TASK_WEIGHTS:-0.2,0.25,0.2,0.15,0.2}"
 TASK_WEIGHTS_START="${TASK_WEIGHTS_START:-0}"
 VISION_STEPS="${VISION_STEPS:-800}"
+VISION_LR="${VISION_LR:-0}"
+PROCS="${PROCS:-$(nproc)}"
 SMOOTH_LOC="${SMOOTH_LOC:-1}"
 OBJECT_SHAPE="${OBJECT_SHAPE:-1}"
 OBJECT_SHAPE_START="${OBJECT_SHAPE_START:-0}"
@@ -73,7 +75,7 @@ nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model
   --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
   --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" \
   --object-shape "$OBJECT_SHAPE" --object-shape-start "$OBJECT_SHAPE_START" \
-  --vision-steps "$VISION_STEPS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
+  --vision-steps "$VISION_STEPS" --vision-lr "$VISION_LR" --procs "$PROCS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model.log"
 
 echo "== convert to the model folder"
 "$PG" convert -i "$WORK/hf" -o "$OUT" --precision fp16 --model-id paligemma2-tiny-scenes --overwrite

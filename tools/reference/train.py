@@ -14,9 +14,14 @@ config.json is the template whose widths this recipe overrides. CUDA is used whe
 import argparse
 import os
 import sys
+import tempfile
 import time
 
-import torch
+# Two BLAS threads on top of torch's own threads oversubscribe the cores and make the small matrix products of this
+# recipe ~4x slower; parallelism comes from torch's threads or from --procs (one process per core).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,11 +32,38 @@ from training.tokenizer import BpeTokenizer  # noqa: E402
 from training.vae_train import train_vae  # noqa: E402
 
 
-def device() -> torch.device:
+def device(threads: int = 0) -> torch.device:
     if torch.cuda.is_available():
         return torch.device("cuda")
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.set_num_threads(threads or max(1, os.cpu_count() or 1))
     return torch.device("cpu")
+
+
+def _replica(rank: int, world: int, init_file: str, settings: TrainSettings, resume: bool) -> None:
+    """One process of a data-parallel CPU run (torch.distributed over gloo, rendezvous through a local file)."""
+    import torch.distributed as dist
+    dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=world)
+    try:
+        train_model(settings, resume, device(threads=1), rank, world)  # replica 0 writes checkpoint.pt at the end
+    finally:
+        dist.destroy_process_group()
+
+
+def train_replicated(settings: TrainSettings, resume: bool, procs: int) -> TrainableModel:
+    """Data-parallel training over `procs` CPU processes of one thread each (see training.loop._Replicas): on small
+    matrices one process per core is far faster than one process with a thread per core."""
+    import torch.multiprocessing as mp
+    os.makedirs(settings.work, exist_ok=True)
+    fd, init_file = tempfile.mkstemp(prefix="rendezvous-", dir=settings.work)
+    os.close(fd)
+    os.remove(init_file)  # gloo's file store creates it
+    try:
+        mp.spawn(_replica, args=(procs, init_file, settings, resume), nprocs=procs, join=True)
+    finally:
+        if os.path.exists(init_file):
+            os.remove(init_file)
+    ck = torch.load(os.path.join(settings.work, "checkpoint.pt"), map_location="cpu")
+    return TrainableModel(ck["config"], {k: v.numpy() for k, v in ck["weights"].items()}, device())
 
 
 def model_settings(a) -> TrainSettings:
@@ -46,7 +78,8 @@ def model_settings(a) -> TrainSettings:
                          aux_patch=getattr(a, "aux_patch", 0.0), aux_patch_start=getattr(a, "aux_patch_start", 0),
                          task_weights=getattr(a, "task_weights", ""), task_weights_start=getattr(a, "task_weights_start", 0),
                          vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False),
-                         object_shape=getattr(a, "object_shape", 0.0), object_shape_start=getattr(a, "object_shape_start", 0))
+                         object_shape=getattr(a, "object_shape", 0.0), object_shape_start=getattr(a, "object_shape_start", 0),
+                         vision_lr=getattr(a, "vision_lr", 0.0))
 
 
 def add_model_args(p) -> None:
@@ -108,6 +141,10 @@ def main(argv=None) -> int:
     m.add_argument("--object-shape-start", type=int, default=0, help="first step that uses --object-shape")
     m.add_argument("--smooth-loc", action="store_true",
                    help="start the <loc> embeddings on a smooth curve (neighbouring bins alike)")
+    m.add_argument("--vision-lr", type=float, default=0.0,
+                   help="peak learning rate of the --vision-steps phase (default: --lr)")
+    m.add_argument("--procs", type=int, default=1,
+                   help="CPU only: data-parallel processes of one thread each (batch split between them)")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
     m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
     e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")
@@ -121,7 +158,10 @@ def main(argv=None) -> int:
     if a.cmd == "vae":
         train_vae(a.out, a.steps, a.batch, a.lr, a.seed, dev, max_minutes=a.max_minutes)
     elif a.cmd == "model":
-        model = train_model(model_settings(a), a.resume, dev)
+        if a.procs > 1 and dev.type == "cpu":
+            model = train_replicated(model_settings(a), a.resume, a.procs)
+        else:
+            model = train_model(model_settings(a), a.resume, dev)
         if a.samples:
             show_samples(model, BpeTokenizer(os.path.join(a.tokenizer_dir, "tokenizer.json")), range(a.samples))
         if a.export:

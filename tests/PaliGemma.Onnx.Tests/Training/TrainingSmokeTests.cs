@@ -30,7 +30,8 @@ public sealed class TrainingSmokeTests : IDisposable
         await RunPythonAsync(train, "vae", "--out", vae, "--steps", "2", "--batch", "4");
         await RunPythonAsync(train, "model", "--work", Path.Combine(_work, "model"), "--tokenizer-dir", tokenizerDir, "--vae", vae,
             "--steps", "3", "--batch", "2", "--warmup", "2", "--log-every", "1", "--export", hf,
-            "--vision-steps", "1", "--smooth-loc", "--aux-patch", "1", "--loc-sigma", "16"); // the script's recipe: a vision-only step first
+            "--vision-steps", "1", "--vision-lr", "3e-3", "--smooth-loc", "--aux-patch", "1", "--loc-sigma", "16",
+            "--procs", "2"); // the script's recipe: a vision-only step first, data-parallel over two processes
 
         using (JsonDocument log = JsonDocument.Parse(File.ReadAllText(Path.Combine(_work, "model", "loss.json"))))
         {

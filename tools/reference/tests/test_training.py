@@ -255,5 +255,50 @@ class TrainingTests(unittest.TestCase):
         self.assertAlmostEqual(float(heads.loss(feats, background, object_shape=2.0)), float(heads.loss(feats, background)),
                                places=6)
 
+    def test_vision_lr_sets_the_peak_of_the_vision_phase_only(self):
+        from training.loop import TrainSettings, lr_at
+        s = TrainSettings(work="", tokenizer_dir="", vae=None, steps=1000, lr=1e-3, warmup=100, vision_steps=300,
+                          vision_lr=3e-3)
+        self.assertAlmostEqual(lr_at(299, s), 3e-3)
+        self.assertAlmostEqual(lr_at(399, s), 1e-3)
+
+    def test_replicas_split_each_steps_seeds_without_overlap(self):
+        from training.loop import _Replicas
+        seeds = np.arange(100, 116)
+        parts = [_Replicas(r, 2).seeds(seeds) for r in range(2)]
+        self.assertEqual(sorted(np.concatenate(parts).tolist()), seeds.tolist())
+        self.assertEqual(len(parts[0]), 8)
+        self.assertEqual(_Replicas(0, 1).seeds(seeds).tolist(), seeds.tolist())  # one process: the whole batch
+        # one process keeps the task draws of the single-process recipe; replicas draw their own
+        self.assertEqual(_Replicas(0, 1).rng(0, 7).random(), np.random.default_rng([0, 7]).random())
+        self.assertNotEqual(_Replicas(0, 2).rng(0, 7).random(), _Replicas(1, 2).rng(0, 7).random())
+
+    def test_two_replicas_apply_the_mean_gradient_and_stay_identical(self):
+        import torch.multiprocessing as mp
+        with tempfile.TemporaryDirectory() as d:
+            mp.spawn(_average_in_replica, args=(os.path.join(d, "rendezvous"), d), nprocs=2, join=True)
+            got = [torch.load(os.path.join(d, f"rank{r}.pt")) for r in range(2)]
+        for g in got:  # replica r's gradients were (r + 1) * [1, 2, 3] and (r + 1) * 10; losses r + 1
+            self.assertTrue(torch.allclose(g["a"], torch.tensor([1.5, 3.0, 4.5])))
+            self.assertTrue(torch.allclose(g["b"], torch.tensor([15.0])))
+            self.assertIsNone(g["unused"])  # a parameter without a gradient stays without one
+            self.assertEqual(g["extra"], [1.5, 1.0])
+
+
+def _average_in_replica(rank: int, init_file: str, out: str) -> None:
+    import torch.distributed as dist
+    from training.loop import _Replicas
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=2)
+    try:
+        a, b, unused = torch.zeros(3, requires_grad=True), torch.zeros(1, requires_grad=True), torch.zeros(2)
+        a.grad = (rank + 1) * torch.tensor([1.0, 2.0, 3.0])
+        b.grad = (rank + 1) * torch.tensor([10.0])
+        extra = _Replicas(rank, 2).average([a, unused, b], [float(rank + 1), float(rank == 0) * 2])
+        torch.save({"a": a.grad, "b": b.grad, "unused": unused.grad, "extra": extra}, os.path.join(out, f"rank{rank}.pt"))
+    finally:
+        dist.destroy_process_group()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,7 +8,7 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass
-from typing import Optional
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -53,6 +53,7 @@ class TrainSettings:
     smooth_loc: bool = False  # start the <loc> embeddings on a smooth curve (smooth_loc_embeddings)
     object_shape: float = 0.0  # weight of the probe's shape cross-entropy on object patches only (PatchHeads)
     object_shape_start: int = 0  # first step that uses it
+    vision_lr: float = 0.0  # peak learning rate of the vision-only phase; 0 = lr
 
 
 def sigma_at(step: int, s: TrainSettings) -> float:
@@ -73,7 +74,7 @@ def lr_at(step: int, s: TrainSettings) -> float:
     """Linear warm-up, then cosine to 10 %. The vision-only phase warms up and holds; the full phase warms up again
     from its first step (the decoder starts there) and decays over the rest."""
     if step < s.vision_steps:
-        return s.lr * min(1.0, (step + 1) / s.warmup)
+        return (s.vision_lr or s.lr) * min(1.0, (step + 1) / s.warmup)
     step -= s.vision_steps
     if step < s.warmup:
         return s.lr * (step + 1) / s.warmup
@@ -87,7 +88,47 @@ def _save(path: str, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def train_model(s: TrainSettings, resume: bool, device: torch.device) -> TrainableModel:
+class _Replicas:
+    """Data parallelism over `world` processes (torch.distributed, already initialised; world 1 = off). Every
+    replica starts from the same weights and applies the same averaged gradients, so the weights stay identical;
+    replica `rank` trains on its share of each step's scene seeds. One all-reduce per step also carries the logged
+    losses and replica 0's decision to stop."""
+
+    def __init__(self, rank: int, world: int):
+        self.rank, self.world = rank, world
+
+    def seeds(self, seeds: np.ndarray) -> np.ndarray:
+        return seeds[self.rank::self.world]
+
+    def rng(self, seed: int, step: int) -> np.random.Generator:
+        return np.random.default_rng([seed, step] if self.world == 1 else [seed, step, self.rank])
+
+    def average(self, params, extra) -> List[float]:
+        """Averages the .grad of `params` and the floats `extra` over the replicas (in place; returns `extra`)."""
+        if self.world == 1:
+            return list(extra)
+        import torch.distributed as dist
+        params = [p for p in params if p.grad is not None]  # the same set on every replica (same code path)
+        grads = [p.grad for p in params]
+        flat = torch.cat([g.reshape(-1) for g in grads] + [torch.tensor(extra, dtype=grads[0].dtype)])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for p, g in zip(params, grads):
+            p.grad = flat[offset:offset + g.numel()].view_as(g)
+            offset += g.numel()
+        return flat[offset:].tolist()
+
+
+def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int = 0,
+                world: int = 1) -> Optional[TrainableModel]:
+    """Trains (or resumes) the model; with world > 1 this is replica `rank` of a data-parallel run (see
+    `_Replicas`), each replica taking batch / world of every step's examples, and only replica 0 writes files and
+    returns the model (the others return None)."""
+    if s.batch % world:
+        raise ValueError(f"batch {s.batch} does not split over {world} processes")
+    replicas = _Replicas(rank, world)
+    lead = rank == 0
     os.makedirs(s.work, exist_ok=True)
     ckpt_path = os.path.join(s.work, "checkpoint.pt")
     tok = BpeTokenizer(os.path.join(s.tokenizer_dir, "tokenizer.json"))
@@ -119,7 +160,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
             missing, _ = heads.load_state_dict(ck["aux"]["heads"], strict=False)
             if not missing:
                 aux_opt.load_state_dict(ck["aux"]["optimizer"])
-        print(f"resumed from {ckpt_path} at step {start}", flush=True)
+        if lead:
+            print(f"resumed from {ckpt_path} at step {start}", flush=True)
     codes_for = None
     if s.vae:
         vae = MaskVqVae().load_npz(s.vae).eval()
@@ -133,8 +175,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
     prior_seconds = log["seconds"][-1] if log["seconds"] else 0.0
     step = start
     while step < s.steps:
-        rng = np.random.default_rng([s.seed, step])
-        seeds = SCENE_SEED_BASE + step * s.batch + np.arange(s.batch)
+        rng = replicas.rng(s.seed, step)
+        seeds = replicas.seeds(SCENE_SEED_BASE + step * s.batch + np.arange(s.batch))
         vision_only = step < s.vision_steps
         use_aux = vision_only or (s.aux_patch > 0 and step >= s.aux_patch_start)
         weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
@@ -162,19 +204,26 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         opt.zero_grad()
         aux_opt.zero_grad()
         (aux if vision_only else loss + s.aux_patch * aux).backward()
+        elapsed = time.time() - t0
+        wants_stop = float(lead and s.max_minutes > 0 and elapsed > s.max_minutes * 60)
+        loss_value, aux_value, stop = replicas.average(model.parameters() + list(heads.parameters()),
+                                                       [float(loss), float(aux), wants_stop])
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         aux_opt.step()
         step += 1
-        elapsed = time.time() - t0
+        out_of_time = stop > 0
+        if not lead:
+            if out_of_time:
+                break
+            continue
         log["step"].append(step)
-        log["loss"].append(float(loss))
+        log["loss"].append(loss_value)
         log["seconds"].append(prior_seconds + elapsed)
         if step % s.log_every == 0 or step == s.steps:
             done = step - start
-            print(f"step {step}/{s.steps} loss {float(loss):.4f} aux {float(aux):.3f} lr {lr_at(step - 1, s):.2e} "
+            print(f"step {step}/{s.steps} loss {loss_value:.4f} aux {aux_value:.3f} lr {lr_at(step - 1, s):.2e} "
                   f"sigma {sigma:.1f} {elapsed / done:.2f} s/step, seq {ids.shape[1]}", flush=True)
-        out_of_time = s.max_minutes > 0 and elapsed > s.max_minutes * 60
         if time.time() - last_save > s.save_minutes * 60 or step == s.steps or out_of_time:
             _save(ckpt_path, {"step": step, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,
                               "settings": asdict(s), "config": cfg,
@@ -188,4 +237,4 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device) -> Trainab
         if out_of_time:
             print(f"stopping after {s.max_minutes} minutes at step {step} (resume with --resume)", flush=True)
             break
-    return model
+    return model if lead else None
