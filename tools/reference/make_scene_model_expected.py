@@ -21,7 +21,7 @@ from training.model import TrainableModel  # noqa: E402
 from training.sample import greedy_text  # noqa: E402
 from training.tokenizer import BpeTokenizer  # noqa: E402
 
-SEED = 64  # samples/AgentDemo/assets/shapes.png
+SHAPES_JSON = os.path.join(ROOT, "samples", "AgentDemo", "assets", "shapes.json")  # the bundled scene (make_shapes.py)
 PROMPTS = ["caption en", "detect circle ; square ; triangle ; star ; hexagon", "detect star", "segment circle", "ocr",
            "answer en how many circles?", "answer en how many hexagons?"]
 MAX_TOKENS = 64
@@ -36,12 +36,14 @@ def main(argv) -> int:
     weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
     model = TrainableModel(cfg, weights, torch.device("cpu"))
     tok = BpeTokenizer(os.path.join(folder, "tokenizer.json"))
-    scene = generate_scene(SEED)
+    with open(SHAPES_JSON, encoding="utf-8") as f:
+        seed = json.load(f)["seed"]
+    scene = generate_scene(seed)
     pixels = preprocess(scene.image, model.cfg.vision.image_size)
     answers = {p: greedy_text(model, tok, pixels, p, MAX_TOKENS) for p in PROMPTS}
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"seed": SEED, "max_tokens": MAX_TOKENS, "answers": answers}, f, indent=1, ensure_ascii=False)
+        json.dump({"seed": seed, "max_tokens": MAX_TOKENS, "answers": answers}, f, indent=1, ensure_ascii=False)
         f.write("\n")
     for p, a in answers.items():
         print(f"{p!r}: {a!r}")
