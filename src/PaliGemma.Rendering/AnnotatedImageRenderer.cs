@@ -56,7 +56,7 @@ public static partial class AnnotatedImageRenderer
                 {
                     if (mask.ImageWidth == bitmap.Width && mask.ImageHeight == bitmap.Height)
                     {
-                        MaskPainter.Paint(canvas, mask, ColorOf(a.Label, options), options.MaskOpacity);
+                        MaskPainter.Paint(canvas, mask, ColorOf(a.Label, options), options.MaskOpacity, options.DrawMaskOutlines);
                     }
                     else
                     {

@@ -30,6 +30,10 @@ public sealed class AnnotationOptions
     /// <summary>Gets or sets the opacity of mask fills, 0 (invisible) to 1 (opaque). Default 0.45.</summary>
     public float MaskOpacity { get; set; } = 0.45f;
 
+    /// <summary>Gets or sets whether each mask's outline is drawn in the object's opaque colour over its translucent fill.
+    /// Default true.</summary>
+    public bool DrawMaskOutlines { get; set; } = true;
+
     /// <summary>Gets or sets whether labels are drawn. Default true.</summary>
     public bool DrawLabels { get; set; } = true;
 

@@ -3,10 +3,11 @@ using SkiaSharp;
 
 namespace PaliGemma.Rendering;
 
-/// <summary>Blends a mask's pixels with a translucent colour.</summary>
+/// <summary>Blends a mask's pixels with a translucent colour and, optionally, draws its outline (the mask pixels with a
+/// 4-neighbour outside the mask) in the opaque colour, so a mask stays visible on an object of a similar colour.</summary>
 internal static class MaskPainter
 {
-    public static void Paint(SKCanvas canvas, SegmentationMask mask, SKColor color, float opacity)
+    public static void Paint(SKCanvas canvas, SegmentationMask mask, SKColor color, float opacity, bool outline)
     {
         var bounds = mask.PixelBounds;
         if (bounds.Width <= 0 || bounds.Height <= 0 || mask.Area == 0)
@@ -19,18 +20,19 @@ internal static class MaskPainter
         Span<byte> pixels = overlay.GetPixelSpan();
         pixels.Clear();
         byte r = Premultiply(color.Red, alpha), g = Premultiply(color.Green, alpha), b = Premultiply(color.Blue, alpha);
+        Span<byte> fill = [r, g, b, alpha];
+        Span<byte> edge = [color.Red, color.Green, color.Blue, 255];
         int rowBytes = overlay.RowBytes;
         for (int y = 0; y < bounds.Height; y++)
         {
             Span<byte> row = pixels.Slice(y * rowBytes, bounds.Width * 4);
             for (int x = 0; x < bounds.Width; x++)
             {
-                if (mask.Contains(bounds.X + x, bounds.Y + y))
+                int px = bounds.X + x, py = bounds.Y + y;
+                if (mask.Contains(px, py))
                 {
-                    row[(x * 4) + 0] = r;
-                    row[(x * 4) + 1] = g;
-                    row[(x * 4) + 2] = b;
-                    row[(x * 4) + 3] = alpha;
+                    bool onEdge = outline && !(mask.Contains(px - 1, py) && mask.Contains(px + 1, py) && mask.Contains(px, py - 1) && mask.Contains(px, py + 1));
+                    (onEdge ? edge : fill).CopyTo(row.Slice(x * 4, 4));
                 }
             }
         }

@@ -48,6 +48,34 @@ public sealed class AnnotatedImageRendererTests
         AssertNear(Background, result.GetPixel(100, 90));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Mask_outline_is_opaque_and_the_inside_stays_blended(bool outline)
+    {
+        // An ellipse inside its box: logit +1 within radius 20 of the 64x64 grid's centre, -1 outside.
+        float[] logits = new float[4096];
+        for (int i = 0; i < 4096; i++)
+        {
+            int gy = i / 64, gx = i % 64;
+            logits[i] = ((gx - 31.5f) * (gx - 31.5f)) + ((gy - 31.5f) * (gy - 31.5f)) < 400f ? 1f : -1f;
+        }
+
+        var mask = SegmentationMask.FromLogits(logits, new BoundingBox(50, 20, 150, 80), 200, 100);
+        var item = new SegmentedObject(string.Empty, new BoundingBox(50, 20, 150, 80), new int[16]) { Mask = mask };
+        var options = Options(Blue);
+        options.MaskOpacity = 0.5f;
+        options.DrawMaskOutlines = outline;
+        using SKBitmap result = DecodePng(AnnotatedImageRenderer.Render(Solid(200, 100, Background), [item], options));
+
+        int left = Enumerable.Range(0, 200).First(x => mask.Contains(x, 50));
+        Assert.InRange(left, 60, 80); // well inside the box, away from its outline
+        AssertNear(outline ? Blue : new SKColor(64, 64, 191), result.GetPixel(left, 50), tolerance: 4);
+        AssertNear(new SKColor(64, 64, 191), result.GetPixel(left + 2, 50), tolerance: 4);
+        AssertNear(new SKColor(64, 64, 191), result.GetPixel(100, 50), tolerance: 4);
+        AssertNear(Background, result.GetPixel(left - 1, 50));
+    }
+
     [Fact]
     public void Labels_are_drawn_with_a_real_font()
     {
