@@ -15,7 +15,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 from paligemma_ref.preprocess import preprocess  # noqa: E402
-from paligemma_ref.safetensors_io import read_safetensors  # noqa: E402
 from scenes import generate_scene  # noqa: E402
 from training.model import TrainableModel  # noqa: E402
 from training.sample import greedy_text  # noqa: E402
@@ -31,10 +30,7 @@ def main(argv) -> int:
     folder = argv[1] if len(argv) > 1 else os.path.join(ROOT, "models", "paligemma2-tiny-scenes")
     out = argv[2] if len(argv) > 2 else os.path.join(ROOT, "tests", "Fixtures", "scene-model", "expected.json")
     torch.set_num_threads(1)
-    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
-        cfg = json.load(f)
-    weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
-    model = TrainableModel(cfg, weights, torch.device("cpu"))
+    model = TrainableModel.from_hf_folder(folder, torch.device("cpu"))
     tok = BpeTokenizer(os.path.join(folder, "tokenizer.json"))
     with open(SHAPES_JSON, encoding="utf-8") as f:
         seed = json.load(f)["seed"]

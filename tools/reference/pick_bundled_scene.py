@@ -7,7 +7,6 @@ of the scenes tried (with enough objects) qualified, so the choice is reproducib
     /usr/bin/python3 samples/AgentDemo/assets/make_shapes.py SEED      # then write the scene and its ground truth
 """
 import argparse
-import json
 import os
 import re
 import sys
@@ -18,7 +17,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 from paligemma_ref.preprocess import preprocess  # noqa: E402
-from paligemma_ref.safetensors_io import read_safetensors  # noqa: E402
 from scenes import generate_scene  # noqa: E402
 from scenes.scene import SHAPES  # noqa: E402
 from training.model import TrainableModel  # noqa: E402
@@ -61,10 +59,7 @@ def main(argv) -> int:
     ap.add_argument("--count", type=int, default=100)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    with open(os.path.join(a.model, "config.json"), encoding="utf-8") as f:
-        cfg = json.load(f)
-    weights, _ = read_safetensors(os.path.join(a.model, "model.safetensors"))
-    model = TrainableModel(cfg, weights, torch.device("cpu"))
+    model = TrainableModel.from_hf_folder(a.model, torch.device("cpu"))
     tok = BpeTokenizer(os.path.join(a.model, "tokenizer.json"))
     tried, good = 0, []
     for seed in range(a.start, a.start + a.count):

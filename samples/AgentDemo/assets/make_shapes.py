@@ -15,8 +15,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools", "reference"))
 from scenes import generate_scene  # noqa: E402
 
-with open(os.path.join(HERE, "shapes.json")) as f:
-    SEED = int(sys.argv[1]) if len(sys.argv) > 1 else json.load(f)["seed"]
+if len(sys.argv) > 1:
+    SEED = int(sys.argv[1])
+else:
+    with open(os.path.join(HERE, "shapes.json")) as f:
+        SEED = json.load(f)["seed"]
 scene = generate_scene(SEED)
 scene.image.save(os.path.join(HERE, "shapes.png"), optimize=True)
 with open(os.path.join(HERE, "shapes.json"), "w") as f:

@@ -15,6 +15,7 @@ import torch
 
 from paligemma_ref import PaliGemmaReference, parse_config, write_safetensors
 from paligemma_ref.paligemma import expected_shapes
+from paligemma_ref.safetensors_io import read_safetensors
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
@@ -82,6 +83,14 @@ class TrainableModel:
         self.ref = PaliGemmaReference(parse_config(cfg_dict), weights, dtype=torch.float32)
         self.ref.w = {k: v.to(device).requires_grad_(True) for k, v in self.ref.w.items()}
         self.device = device
+
+    @classmethod
+    def from_hf_folder(cls, folder: str, device: torch.device) -> "TrainableModel":
+        """The model of an exported HF-layout folder (`export`: config.json + model.safetensors)."""
+        with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+            cfg = json.load(f)
+        weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+        return cls(cfg, weights, device)
 
     @property
     def cfg(self):
