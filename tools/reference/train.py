@@ -79,7 +79,8 @@ def model_settings(a) -> TrainSettings:
                          task_weights=getattr(a, "task_weights", ""), task_weights_start=getattr(a, "task_weights_start", 0),
                          vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False),
                          object_shape=getattr(a, "object_shape", 0.0), object_shape_start=getattr(a, "object_shape_start", 0),
-                         vision_lr=getattr(a, "vision_lr", 0.0))
+                         vision_lr=getattr(a, "vision_lr", 0.0), detect_all=getattr(a, "detect_all", 0.25),
+                         char_probe=getattr(a, "char_probe", 0.0), init_from=getattr(a, "init_from", "") or "")
 
 
 def add_model_args(p) -> None:
@@ -145,6 +146,13 @@ def main(argv=None) -> int:
                    help="peak learning rate of the --vision-steps phase (default: --lr)")
     m.add_argument("--procs", type=int, default=1,
                    help="CPU only: data-parallel processes of one thread each (batch split between them)")
+    m.add_argument("--detect-all", type=float, default=0.25,
+                   help="share of detect examples that ask for all five classes in a random order")
+    m.add_argument("--char-probe", type=float, default=0.0,
+                   help="weight of the auxiliary per-patch character probe (the vision tower's signal for ocr); 0 = off")
+    m.add_argument("--init-from", default="",
+                   help="start from this checkpoint.pt's weights (fresh optimizer and schedule; steps, scenes and the "
+                        "loss log continue from its run): a second stage on top of a finished run")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
     m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
     e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")

@@ -8,9 +8,10 @@ namespace PaliGemma.Onnx.Tests.Training;
 
 /// <summary>
 /// Issue 9's training smoke test: a few steps of the real recipe (tools/reference/train.py: mask VQ-VAE, then the tiny
-/// PaliGemma 2 on synthetic scenes), its HF-layout export, and that export through our converter and runtime. It needs
-/// Debian's Python with python3-torch, python3-numpy and python3-pil; CI (.ci/run) installs them, so under CI a missing
-/// Python fails the test. Elsewhere it is skipped with the install command as the reason.
+/// PaliGemma 2 on synthetic scenes in two stages, the second starting from the first's checkpoint), its HF-layout
+/// export, and that export through our converter and runtime. It needs Debian's Python with python3-torch,
+/// python3-numpy and python3-pil; CI (.ci/run) installs them, so under CI a missing Python fails the test. Elsewhere it
+/// is skipped with the install command as the reason.
 /// </summary>
 public sealed class TrainingSmokeTests : IDisposable
 {
@@ -31,12 +32,19 @@ public sealed class TrainingSmokeTests : IDisposable
         await RunPythonAsync(train, "model", "--work", Path.Combine(_work, "model"), "--tokenizer-dir", tokenizerDir, "--vae", vae,
             "--steps", "3", "--batch", "2", "--warmup", "2", "--log-every", "1", "--export", hf,
             "--vision-steps", "1", "--vision-lr", "3e-3", "--smooth-loc", "--aux-patch", "1", "--loc-sigma", "16",
-            "--procs", "2"); // the script's recipe: a vision-only step first, data-parallel over two processes
+            "--procs", "2"); // the script's first stage: a vision-only step first, data-parallel over two processes
+        await RunPythonAsync(train, "model", "--work", Path.Combine(_work, "model2"), "--tokenizer-dir", tokenizerDir, "--vae", vae,
+            "--init-from", Path.Combine(_work, "model", "checkpoint.pt"), "--steps", "2", "--batch", "2", "--warmup", "1",
+            "--log-every", "1", "--export", hf, "--aux-patch", "1", "--char-probe", "1", "--detect-all", "0.6", "--loc-sigma", "2",
+            "--procs", "2"); // the second stage: on top of the first, with the character probe
 
-        using (JsonDocument log = JsonDocument.Parse(File.ReadAllText(Path.Combine(_work, "model", "loss.json"))))
+        using (JsonDocument log = JsonDocument.Parse(File.ReadAllText(Path.Combine(_work, "model2", "loss.json"))))
         {
+            // the second stage's log carries on from the first one's: 3 + 2 steps, numbered on
             double[] losses = [.. log.RootElement.GetProperty("loss").EnumerateArray().Select(v => v.GetDouble())];
-            Assert.Equal(3, losses.Length);
+            int[] steps = [.. log.RootElement.GetProperty("step").EnumerateArray().Select(v => v.GetInt32())];
+            Assert.Equal([1, 2, 3, 4, 5], steps);
+            Assert.Equal(5, losses.Length);
             Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0, $"loss {l}"));
         }
 

@@ -48,6 +48,7 @@ class Scene:
     text: Optional[str]
     text_box: Optional[Tuple[int, int, int, int]] = None
     size: int = 224
+    char_centres: List[Tuple[float, float]] = field(default_factory=list)  # (x, y) of each character of `text`
 
     @property
     def caption(self) -> str:
@@ -128,6 +129,7 @@ def generate_scene(seed: int, size: int = 224, text_probability: float = 0.4) ->
 
     text = None
     text_box = None
+    char_centres: List[Tuple[float, float]] = []
     if rng.random() < text_probability:
         text = str(rng.integers(0, 10 ** int(rng.integers(1, 5)))) if rng.random() < 0.5 else \
             WORDS[rng.integers(len(WORDS))]
@@ -143,6 +145,9 @@ def generate_scene(seed: int, size: int = 224, text_probability: float = 0.4) ->
         colours = [c for c in ("black", "white", "red", "blue") if _far_enough(COLOURS[c], bg)]
         draw.text((box[0] - l, box[1] - t), text, font=font, fill=COLOURS[colours[rng.integers(len(colours))]])
         text_box = box
+        # each character's centre: the middle of its advance along the line (no random draws: scenes are unchanged)
+        char_centres = [(box[0] - l + (draw.textlength(text[:i], font=font) + draw.textlength(text[:i + 1], font=font)) / 2,
+                         (box[1] + box[3]) / 2) for i in range(len(text))]
         taken.append(box)
 
     wanted = int(rng.integers(1, 5))
@@ -170,4 +175,5 @@ def generate_scene(seed: int, size: int = 224, text_probability: float = 0.4) ->
         objects.append(SceneObject(shape, colour, box, mask))
     if not objects:  # cannot happen with these sizes, but keep the contract (>= 1 object)
         raise RuntimeError(f"seed {seed}: no room for any shape")
-    return Scene(seed=seed, image=image, objects=objects, text=text, text_box=text_box, size=size)
+    return Scene(seed=seed, image=image, objects=objects, text=text, text_box=text_box, size=size,
+                 char_centres=char_centres)

@@ -92,10 +92,11 @@ DEFAULT_TASK_WEIGHTS = (0.2, 0.25, 0.2, 0.15, 0.2)
 
 def sample_task(scene: Scene, rng: np.random.Generator,
                 codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None,
-                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS) -> TaskExample:
+                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS, detect_all: float = 0.25) -> TaskExample:
     """One random task for training: caption 20 %, detect 25 %, segment 20 % (if codes_for), ocr 15 % (scenes
-    with text), answer 20 % by default (`weights`, in TASKS order, sum 1). Detect asks for all five classes (25 %), one class that may be absent (15 %), or a
-    present class, half of the time paired with another that may be absent (60 %)."""
+    with text), answer 20 % by default (`weights`, in TASKS order, sum 1). Detect asks for all five classes in a random order
+    (`detect_all`, 25 % by default), else one class that may be absent (1 in 5 of the rest) or a present class, half
+    of the time paired with another that may be absent (4 in 5 of the rest)."""
     present = sorted({o.shape for o in scene.objects}, key=SHAPES.index)
     while True:
         t = rng.choice(TASKS, p=list(weights))
@@ -103,9 +104,9 @@ def sample_task(scene: Scene, rng: np.random.Generator,
             return TaskExample("caption", "caption en", scene.caption)
         if t == "detect":
             u = rng.random()
-            if u < 0.25:  # every shape class, in random order (how the evaluation and the demo ask)
+            if u < detect_all:  # every shape class, in random order (how the evaluation and the demo ask)
                 classes = [SHAPES[i] for i in rng.permutation(len(SHAPES))]
-            elif u < 0.4:  # one class that may be absent (-> empty answer)
+            elif u < detect_all + 0.2 * (1 - detect_all):  # one class that may be absent (-> empty answer)
                 classes = [SHAPES[rng.integers(len(SHAPES))]]
             else:  # one present class, half of the time with another class that may be absent
                 classes = [present[rng.integers(len(present))]]

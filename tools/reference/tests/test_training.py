@@ -203,6 +203,50 @@ class TrainingTests(unittest.TestCase):
             r, c = ((y1 + y2) // 2) // 28, ((x1 + x2) // 2) // 28
             np.testing.assert_allclose(boxes[r * 8 + c], np.array([y1, x1, y2, x2]) / 224, rtol=0, atol=1e-6)
 
+    def test_patch_chars_put_each_character_in_its_patch_in_reading_order(self):
+        from training.data import CHARSET, patch_chars
+        s = generate_scene(2)  # "bus" at (15, 158)-(86, 185)
+        self.assertEqual(s.text, "bus")
+        self.assertEqual(len(s.char_centres), 3)
+        xs = [x for x, _ in s.char_centres]
+        self.assertEqual(xs, sorted(xs))
+        x1, y1, x2, y2 = s.text_box
+        self.assertTrue(all(x1 <= x <= x2 and y1 <= y <= y2 for x, y in s.char_centres))
+        chars = patch_chars(s, 8)
+        self.assertEqual(chars.shape, (64, 2))
+        read = [CHARSET[c - 1] for p in range(64) for c in chars[p] if c]  # row-major patches, slots left to right
+        self.assertEqual("".join(read), "bus")
+        for ch, (x, y) in zip(s.text, s.char_centres):
+            self.assertIn(1 + CHARSET.index(ch), chars[int(y // 28) * 8 + int(x // 28)])
+        self.assertFalse(patch_chars(generate_scene(0), 8).any())  # no text, no labels
+
+    def test_char_probe_adds_its_cross_entropy_only_when_weighted(self):
+        from training.model import PatchHeads
+        torch.manual_seed(0)
+        heads = PatchHeads(16, grid=2)
+        feats = torch.randn(1, 4, 16)
+        labels = torch.zeros((1, 2, 4), dtype=torch.long)
+        chars = torch.tensor([[[0, 0], [5, 7], [0, 0], [0, 0]]])
+        base = float(heads.loss(feats, labels))
+        self.assertAlmostEqual(float(heads.loss(feats, labels, chars=chars)), base, places=6)  # weight 0: off
+        logits = heads.char(feats[0]).reshape(8, -1)
+        ce = torch.nn.functional.cross_entropy
+        term = ce(logits, chars.reshape(-1)) + ce(logits[[2, 3]], torch.tensor([5, 7]))
+        self.assertAlmostEqual(float(heads.loss(feats, labels, chars=chars, char_weight=0.5)), base + 0.5 * float(term),
+                               places=5)
+
+    def test_detect_all_sets_the_share_of_every_class_prompts(self):
+        s = generate_scene(3)
+
+        def every_class_share(detect_all):
+            rng = np.random.default_rng(0)
+            tasks = [sample_task(s, rng, None, (0, 1, 0, 0, 0), detect_all) for _ in range(400)]
+            return np.mean([len(t.prefix.split(" ; ")) == 5 for t in tasks])
+
+        self.assertEqual(every_class_share(1.0), 1.0)
+        self.assertEqual(every_class_share(0.0), 0.0)  # the other prompts name at most two classes
+        self.assertAlmostEqual(every_class_share(0.6), 0.6, delta=0.07)
+
     def test_smooth_loc_embeddings_make_neighbouring_bins_alike(self):
         from training.model import smooth_loc_embeddings
         with tempfile.TemporaryDirectory() as d:

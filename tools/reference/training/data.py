@@ -15,7 +15,7 @@ import torch
 from paligemma_ref.preprocess import preprocess
 from scenes import generate_scene, sample_task
 from scenes.scene import COLOURS, SHAPES
-from scenes.tasks import TaskExample
+from scenes.tasks import DEFAULT_TASK_WEIGHTS, TaskExample
 
 from .tokenizer import BpeTokenizer
 
@@ -48,17 +48,17 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
 
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
                    codes_for: Optional[Callable] = None, with_patch_labels: bool = False,
-                   task_weights: Optional[Sequence[float]] = None):
-    """(pixel values, task) per seed; with_patch_labels adds a third item, patch_labels(scene, grid)."""
+                   task_weights: Optional[Sequence[float]] = None, detect_all: float = 0.25):
+    """(pixel values, task) per seed; with_patch_labels adds patch_labels, patch_boxes and patch_chars (items 3-5)."""
     out = []
     grid = image_size // 14
     for seed in seeds:
         s = generate_scene(int(seed))
-        task = sample_task(s, rng, codes_for) if task_weights is None else sample_task(s, rng, codes_for, task_weights)
+        task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights, detect_all)
         ex = (preprocess(s.image, image_size), task)
         if with_patch_labels:
             owner = patch_owners(s, grid)
-            ex += (patch_labels(s, grid, owner), patch_boxes(s, grid, owner))
+            ex += (patch_labels(s, grid, owner), patch_boxes(s, grid, owner), patch_chars(s, grid))
         out.append(ex)
     return out
 
@@ -100,6 +100,24 @@ def patch_boxes(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndar
     for i, o in enumerate(scene.objects):
         x1, y1, x2, y2 = o.box
         out[owner == i] = np.array([y1, x1, y2, x2], np.float32) / float(scene.size)
+    return out
+
+
+CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+CHAR_SLOTS = 2  # characters are >= 18 px apart at 224 px and a patch is 28 px wide: at most two centres per patch
+
+
+def patch_chars(scene, grid: int) -> np.ndarray:
+    """[grid * grid, CHAR_SLOTS] int64: per image patch, the characters of the scene's text whose centres fall in it,
+    left to right (1 + CHARSET index; 0 = none). Targets of the auxiliary character probe, the vision tower's direct
+    signal for `ocr`: each patch then carries which letters it shows, in reading order."""
+    cell = scene.size / grid
+    out = np.zeros((grid * grid, CHAR_SLOTS), np.int64)
+    for ch, (x, y) in zip(scene.text or "", scene.char_centres):
+        p = min(grid - 1, int(y // cell)) * grid + min(grid - 1, int(x // cell))
+        free = np.flatnonzero(out[p] == 0)
+        if ch in CHARSET and len(free):
+            out[p, free[0]] = 1 + CHARSET.index(ch)
     return out
 
 

@@ -54,6 +54,9 @@ class TrainSettings:
     object_shape: float = 0.0  # weight of the probe's shape cross-entropy on object patches only (PatchHeads)
     object_shape_start: int = 0  # first step that uses it
     vision_lr: float = 0.0  # peak learning rate of the vision-only phase; 0 = lr
+    detect_all: float = 0.25  # share of detect examples that ask for every class (in a random order)
+    char_probe: float = 0.0  # weight of the auxiliary per-patch character probe (PatchHeads.char); 0 = off
+    init_from: str = ""  # a checkpoint.pt whose weights (and probes) this run starts from, continuing its step count
 
 
 def sigma_at(step: int, s: TrainSettings) -> float:
@@ -149,13 +152,23 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
     heads = PatchHeads(cfg["text_config"]["hidden_size"], grid=s.image_size // 14).to(device)
     aux_opt = torch.optim.AdamW(heads.parameters(), lr=s.lr, betas=(0.9, 0.98))
     start, log = 0, {"step": [], "loss": [], "seconds": []}
+    offset = 0  # steps of the run this one continues (init_from): scene seeds and the loss log carry on from there
+    if s.init_from and not (resume and os.path.exists(ckpt_path)):
+        ck = torch.load(s.init_from, map_location="cpu")
+        if ck["config"] != cfg:
+            raise ValueError(f"{s.init_from} was trained with another model config")
+        model.load_state(ck["weights"])
+        heads.load_state_dict(ck["aux"]["heads"], strict=False)  # probes added since then start fresh
+        offset, log = ck.get("offset", 0) + ck["step"], ck["log"]
+        if lead:
+            print(f"starting from {s.init_from} (step {offset} of its run); fresh optimizer and schedule", flush=True)
     if resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location="cpu")
         if ck["settings"]["steps"] != s.steps or ck["config"] != cfg:
             print("note: resuming with different settings than the checkpoint was written with", flush=True)
         model.load_state(ck["weights"])
         opt.load_state_dict(ck["optimizer"])
-        start, log = ck["step"], ck["log"]
+        start, log, offset = ck["step"], ck["log"], ck.get("offset", 0)
         if "aux" in ck:  # heads added since the checkpoint was written start fresh
             missing, _ = heads.load_state_dict(ck["aux"]["heads"], strict=False)
             if not missing:
@@ -176,12 +189,12 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
     step = start
     while step < s.steps:
         rng = replicas.rng(s.seed, step)
-        seeds = replicas.seeds(SCENE_SEED_BASE + step * s.batch + np.arange(s.batch))
+        seeds = replicas.seeds(SCENE_SEED_BASE + (offset + step) * s.batch + np.arange(s.batch))
         vision_only = step < s.vision_steps
         use_aux = vision_only or (s.aux_patch > 0 and step >= s.aux_patch_start)
         weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
         examples = scene_examples(seeds, s.image_size, rng, None if vision_only else codes_for, with_patch_labels=use_aux,
-                                  task_weights=weights)
+                                  task_weights=weights, detect_all=s.detect_all)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:
@@ -191,13 +204,14 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
         if use_aux:
             labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
             boxes = torch.from_numpy(np.stack([e[3] for e in examples])).to(device)
+            chars = torch.from_numpy(np.stack([e[4] for e in examples])).to(device)
         if vision_only:
             feats = model.ref.projected_image_features(px)
-            loss = aux = heads.loss(feats, labels, boxes, object_shape)
+            loss = aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe)
         else:
             if use_aux:
                 logits, feats = model.logits_and_image_features(ids, px, attn)
-                aux = heads.loss(feats, labels, boxes, object_shape)
+                aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe)
             else:
                 logits, aux = model.logits(ids, px, attn), torch.zeros(())
             loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
@@ -217,7 +231,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
             if out_of_time:
                 break
             continue
-        log["step"].append(step)
+        log["step"].append(offset + step)
         log["loss"].append(loss_value)
         log["seconds"].append(prior_seconds + elapsed)
         if step % s.log_every == 0 or step == s.steps:
@@ -225,7 +239,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
             print(f"step {step}/{s.steps} loss {loss_value:.4f} aux {aux_value:.3f} lr {lr_at(step - 1, s):.2e} "
                   f"sigma {sigma:.1f} {elapsed / done:.2f} s/step, seq {ids.shape[1]}", flush=True)
         if time.time() - last_save > s.save_minutes * 60 or step == s.steps or out_of_time:
-            _save(ckpt_path, {"step": step, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,
+            _save(ckpt_path, {"step": step, "offset": offset, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,
                               "settings": asdict(s), "config": cfg,
                               "aux": {"heads": heads.state_dict(), "optimizer": aux_opt.state_dict()}})
             plot_losses(os.path.join(s.work, "loss.png"), log["step"], log["loss"],

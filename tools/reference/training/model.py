@@ -144,9 +144,11 @@ class PatchHeads(torch.nn.Module):
     image tokens to learn to read: what is where. (The decoder cannot get a patch's place from RoPE, which acts on
     attention scores only, not on the values it reads; it must be in the features.)"""
 
-    def __init__(self, dim: int, grid: int = 8, shapes: int = 6, colours: int = 9):
+    def __init__(self, dim: int, grid: int = 8, shapes: int = 6, colours: int = 9, chars: int = 63, char_slots: int = 2):
         super().__init__()
         self.grid = grid
+        self.char_classes = chars
+        self.char = torch.nn.Linear(dim, chars * char_slots)
         self.shape = torch.nn.Linear(dim, shapes)
         self.colour = torch.nn.Linear(dim, colours)
         self.row = torch.nn.Linear(dim, grid)
@@ -154,10 +156,11 @@ class PatchHeads(torch.nn.Module):
         self.box = torch.nn.Linear(dim, 4)
 
     def loss(self, feats: torch.Tensor, labels: torch.Tensor, boxes: Optional[torch.Tensor] = None,
-             object_shape: float = 0.0) -> torch.Tensor:
+             object_shape: float = 0.0, chars: Optional[torch.Tensor] = None, char_weight: float = 0.0) -> torch.Tensor:
         """feats [B, N, D], labels [B, 2, N], boxes [B, N, 4] (-1 = no object) -> mean of the four cross-entropies,
         plus object_shape x the shape cross-entropy on object patches only, plus 5 x the mean L1 error of the
-        box probe on object patches when boxes are given."""
+        box probe on object patches when boxes are given, plus char_weight x the character probe's cross-entropy
+        (`patch_chars` [B, N, slots], averaged over all slots plus over the slots that hold a character)."""
         b, n, d = feats.shape
         f = feats.reshape(-1, d)
         idx = torch.arange(n, device=feats.device).repeat(b)
@@ -175,4 +178,11 @@ class PatchHeads(torch.nn.Module):
             on = target[:, 0] >= 0
             if bool(on.any()):
                 loss = loss + 5.0 * (self.box(f[on]) - target[on]).abs().mean()
+        if chars is not None and char_weight > 0:
+            pred = self.char(f).reshape(-1, self.char_classes)
+            target = chars.reshape(-1)
+            term = ce(pred, target)
+            if bool((target > 0).any()):
+                term = term + ce(pred[target > 0], target[target > 0])
+            loss = loss + char_weight * term
         return loss
