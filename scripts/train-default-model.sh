@@ -6,6 +6,8 @@
 #   scripts/train-default-model.sh                      # full recipe (see docs/trained-model.md)
 #   STEPS=40 VISION_STEPS=20 STAGE2_STEPS=20 VAE_STEPS=20 WORK=/tmp/pg-smoke scripts/train-default-model.sh   # smoke run
 #   PUBLISH=1 scripts/train-default-model.sh           # ... and replace models/paligemma2-tiny-scenes with the result
+#   STAGE2_FROM=models/paligemma2-tiny-scenes STAGE2_FROM_STEP=16400 scripts/train-default-model.sh
+#                                                       # stage 2 only, on an exported (HF folder) stage-1 model
 #
 # Re-running with the same WORK resumes: the VAE is kept once written, the model resumes from
 # WORK/model/checkpoint.pt, stage 2 from WORK/model2/checkpoint.pt (saved every SAVE_MINUTES). STAGE2_STEPS=0: stage 1 only. Needs Debian's /usr/bin/python3 with python3-torch,
@@ -43,6 +45,8 @@ STAGE2_LOC_SIGMA="${STAGE2_LOC_SIGMA:-2}"
 STAGE2_TASK_WEIGHTS="${STAGE2_TASK_WEIGHTS:-0.2,0.35,0.15,0.2,0.1}"
 STAGE2_DETECT_ALL="${STAGE2_DETECT_ALL:-0.6}"
 STAGE2_CHAR_PROBE="${STAGE2_CHAR_PROBE:-1}"
+STAGE2_FROM="${STAGE2_FROM:-}"
+STAGE2_FROM_STEP="${STAGE2_FROM_STEP:-0}"
 NICE="${NICE:-10}"
 
 if [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ]]; then
@@ -68,6 +72,9 @@ fi
 echo "== scene generator self-test"
 (cd "$ROOT/tools/reference" && "$PY" -m scenes --selftest)
 
+if [[ -n "$STAGE2_FROM" && -f "$STAGE2_FROM/vae.npz" && ! -f "$WORK/vae.npz" ]]; then
+  cp "$STAGE2_FROM/vae.npz" "$WORK/vae.npz"  # the seg codes the stage-1 model learned
+fi
 echo "== mask VQ-VAE ($VAE_STEPS steps x $VAE_BATCH)"
 if [[ ! -f "$WORK/vae.npz" ]]; then
   nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" vae --out "$WORK/vae.npz" --steps "$VAE_STEPS" \
@@ -75,16 +82,24 @@ if [[ ! -f "$WORK/vae.npz" ]]; then
 fi
 
 if [[ "$STAGE2_STEPS" -gt 0 ]]; then STAGE1_EXPORT=(); else STAGE1_EXPORT=(--export "$WORK/hf" --samples 2); fi
-echo "== model, stage 1 ($STEPS steps x $BATCH), resumable"
-nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model" --tokenizer-dir "$WORK/tiny" \
-  --vae "$WORK/vae.npz" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
-  --save-minutes "$SAVE_MINUTES" --loc-sigma "$LOC_SIGMA" --loc-sigma-start "$LOC_SIGMA_START" \
-  --loc-sigma-end "$LOC_SIGMA_END" --loc-sigma-anneal-start "$LOC_SIGMA_ANNEAL_START" \
-  --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
-  --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" \
-  --object-shape "$OBJECT_SHAPE" --object-shape-start "$OBJECT_SHAPE_START" \
-  --vision-steps "$VISION_STEPS" --vision-lr "$VISION_LR" --procs "$PROCS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume \
-  "${STAGE1_EXPORT[@]}" 2>&1 | tee -a "$WORK/model.log"
+if [[ -n "$STAGE2_FROM" ]]; then
+  # The stage-1 model is an exported folder (e.g. the bundled model): its weights alone, probes start fresh.
+  [[ "$STAGE2_STEPS" -gt 0 ]] || { echo "STAGE2_FROM needs STAGE2_STEPS > 0" >&2; exit 2; }
+  STAGE2_INIT=(--init-from "$(cd "$STAGE2_FROM" && pwd)" --init-step "$STAGE2_FROM_STEP")
+  echo "== model, stage 1: from $STAGE2_FROM (trained $STAGE2_FROM_STEP steps)"
+else
+  STAGE2_INIT=(--init-from "$WORK/model/checkpoint.pt")
+  echo "== model, stage 1 ($STEPS steps x $BATCH), resumable"
+  nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model" --tokenizer-dir "$WORK/tiny" \
+    --vae "$WORK/vae.npz" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
+    --save-minutes "$SAVE_MINUTES" --loc-sigma "$LOC_SIGMA" --loc-sigma-start "$LOC_SIGMA_START" \
+    --loc-sigma-end "$LOC_SIGMA_END" --loc-sigma-anneal-start "$LOC_SIGMA_ANNEAL_START" \
+    --aux-patch "$AUX_PATCH" --aux-patch-start "$AUX_PATCH_START" \
+    --task-weights "$TASK_WEIGHTS" --task-weights-start "$TASK_WEIGHTS_START" \
+    --object-shape "$OBJECT_SHAPE" --object-shape-start "$OBJECT_SHAPE_START" \
+    --vision-steps "$VISION_STEPS" --vision-lr "$VISION_LR" --procs "$PROCS" $([[ "$SMOOTH_LOC" == 1 ]] && echo --smooth-loc) --resume \
+    "${STAGE1_EXPORT[@]}" 2>&1 | tee -a "$WORK/model.log"
+fi
 LOSS_PNG="$WORK/model/loss.png"
 
 if [[ "$STAGE2_STEPS" -gt 0 ]]; then
@@ -93,7 +108,7 @@ if [[ "$STAGE2_STEPS" -gt 0 ]]; then
   # character probe on the vision tower (fresh optimizer and schedule; scenes and the loss log continue).
   echo "== model, stage 2 ($STAGE2_STEPS steps x $BATCH from stage 1), resumable"
   nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model2" --tokenizer-dir "$WORK/tiny" \
-    --vae "$WORK/vae.npz" --init-from "$WORK/model/checkpoint.pt" --steps "$STAGE2_STEPS" --batch "$BATCH" \
+    --vae "$WORK/vae.npz" "${STAGE2_INIT[@]}" --steps "$STAGE2_STEPS" --batch "$BATCH" \
     --lr "$STAGE2_LR" --seed "$SEED" --save-minutes "$SAVE_MINUTES" --loc-sigma "$STAGE2_LOC_SIGMA" \
     --aux-patch "$AUX_PATCH" --object-shape "$OBJECT_SHAPE" --char-probe "$STAGE2_CHAR_PROBE" \
     --task-weights "$STAGE2_TASK_WEIGHTS" --detect-all "$STAGE2_DETECT_ALL" --procs "$PROCS" --resume \

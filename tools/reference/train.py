@@ -80,7 +80,8 @@ def model_settings(a) -> TrainSettings:
                          vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False),
                          object_shape=getattr(a, "object_shape", 0.0), object_shape_start=getattr(a, "object_shape_start", 0),
                          vision_lr=getattr(a, "vision_lr", 0.0), detect_all=getattr(a, "detect_all", 0.25),
-                         char_probe=getattr(a, "char_probe", 0.0), init_from=getattr(a, "init_from", "") or "")
+                         char_probe=getattr(a, "char_probe", 0.0), init_from=getattr(a, "init_from", "") or "",
+                         init_step=getattr(a, "init_step", 0))
 
 
 def add_model_args(p) -> None:
@@ -152,7 +153,11 @@ def main(argv=None) -> int:
                    help="weight of the auxiliary per-patch character probe (the vision tower's signal for ocr); 0 = off")
     m.add_argument("--init-from", default="",
                    help="start from this checkpoint.pt's weights (fresh optimizer and schedule; steps, scenes and the "
-                        "loss log continue from its run): a second stage on top of a finished run")
+                        "loss log continue from its run): a second stage on top of a finished run; an exported HF "
+                        "folder gives the weights alone (probes start fresh, see --init-step)")
+    m.add_argument("--init-step", type=int, default=0,
+                   help="with an HF folder as --init-from: the steps it was trained for, so that scene seeds go on "
+                        "past the scenes it saw")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
     m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
     e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")

@@ -120,6 +120,20 @@ class TrainingTests(unittest.TestCase):
                 losses.append(float(loss))
             self.assertLess(losses[-1], losses[0])
 
+    def test_an_exported_folder_starts_a_stage_with_its_weights_and_step_count(self):
+        from training.loop import _hf_start
+        with tempfile.TemporaryDirectory() as d:
+            _, model = self._model(d)
+            model.export(os.path.join(d, "hf"), d)
+            ck = _hf_start(os.path.join(d, "hf"), model.cfg_dict, 1234)
+        self.assertEqual(ck["config"], model.cfg_dict)  # the export's fp16 storage type is not a config difference
+        self.assertEqual(ck["step"], 1234)
+        self.assertEqual(ck["log"]["step"], [])
+        self.assertEqual(sorted(ck["weights"]), sorted(model.ref.w))
+        for k, v in model.state().items():
+            self.assertEqual(ck["weights"][k].dtype, torch.float32)
+            self.assertTrue(torch.allclose(ck["weights"][k], v, rtol=1e-3, atol=1e-4), k)  # fp16 round trip
+
     def test_vae_npz_has_the_decoder_layout_and_round_trips(self):
         vae = MaskVqVae()
         s = generate_scene(0)

@@ -12,6 +12,7 @@ from typing import List, Optional
 
 import numpy as np
 import torch
+from paligemma_ref.safetensors_io import read_safetensors
 
 from .data import loss_fn, make_batch, scene_examples
 from .model import PatchHeads, TrainableModel, init_weights, recipe_config, smooth_loc_embeddings
@@ -56,7 +57,8 @@ class TrainSettings:
     vision_lr: float = 0.0  # peak learning rate of the vision-only phase; 0 = lr
     detect_all: float = 0.25  # share of detect examples that ask for every class (in a random order)
     char_probe: float = 0.0  # weight of the auxiliary per-patch character probe (PatchHeads.char); 0 = off
-    init_from: str = ""  # a checkpoint.pt whose weights (and probes) this run starts from, continuing its step count
+    init_from: str = ""  # a checkpoint.pt (or exported HF folder) this run starts from, continuing its step count
+    init_step: int = 0  # with an HF folder as init_from: the steps it was trained for (scene seeds continue there)
 
 
 def sigma_at(step: int, s: TrainSettings) -> float:
@@ -123,6 +125,20 @@ class _Replicas:
         return flat[offset:].tolist()
 
 
+def _hf_start(folder: str, cfg: dict, steps_done: int) -> dict:
+    """An exported HF folder (`TrainableModel.export`) in the shape of a checkpoint.pt, for `init_from`: its fp16
+    weights as float32, no probes and an empty loss log; `steps_done` stands for the step count of its run."""
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        exported = json.load(f)
+    weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+    exported.pop("torch_dtype", None)  # the export's storage type, not part of the model
+    if "torch_dtype" in cfg:
+        exported["torch_dtype"] = cfg["torch_dtype"]
+    return {"config": exported,
+            "weights": {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in weights.items()},
+            "aux": {"heads": {}}, "step": steps_done, "log": {"step": [], "loss": [], "seconds": []}}
+
+
 def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int = 0,
                 world: int = 1) -> Optional[TrainableModel]:
     """Trains (or resumes) the model; with world > 1 this is replica `rank` of a data-parallel run (see
@@ -154,7 +170,10 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
     start, log = 0, {"step": [], "loss": [], "seconds": []}
     offset = 0  # steps of the run this one continues (init_from): scene seeds and the loss log carry on from there
     if s.init_from and not (resume and os.path.exists(ckpt_path)):
-        ck = torch.load(s.init_from, map_location="cpu")
+        if os.path.isdir(s.init_from):  # an exported HF folder: weights only (probes start fresh, no loss log)
+            ck = _hf_start(s.init_from, cfg, s.init_step)
+        else:
+            ck = torch.load(s.init_from, map_location="cpu")
         if ck["config"] != cfg:
             raise ValueError(f"{s.init_from} was trained with another model config")
         model.load_state(ck["weights"])
