@@ -12,10 +12,9 @@ from typing import List, Optional
 
 import numpy as np
 import torch
-from paligemma_ref.safetensors_io import read_safetensors
 
 from .data import loss_fn, make_batch, scene_examples
-from .model import PatchHeads, TrainableModel, init_weights, recipe_config, smooth_loc_embeddings
+from .model import PatchHeads, TrainableModel, init_weights, read_hf_folder, recipe_config, smooth_loc_embeddings
 from .plot import plot_losses
 from .tokenizer import BpeTokenizer
 from .vqvae import MaskVqVae
@@ -128,9 +127,7 @@ class _Replicas:
 def _hf_start(folder: str, cfg: dict, steps_done: int) -> dict:
     """An exported HF folder (`TrainableModel.export`) in the shape of a checkpoint.pt, for `init_from`: its fp16
     weights as float32, no probes and an empty loss log; `steps_done` stands for the step count of its run."""
-    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
-        exported = json.load(f)
-    weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+    exported, weights = read_hf_folder(folder)
     exported.pop("torch_dtype", None)  # the export's storage type, not part of the model
     if "torch_dtype" in cfg:
         exported["torch_dtype"] = cfg["torch_dtype"]

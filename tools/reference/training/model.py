@@ -8,7 +8,7 @@ import json
 import math
 import os
 import shutil
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -77,6 +77,14 @@ def smooth_loc_embeddings(weights: Dict[str, np.ndarray], loc_first: int, seed: 
     emb[loc_first:loc_first + 1024] = (0.9 * curve + 0.3 * noise).astype(np.float32)
 
 
+def read_hf_folder(folder: str) -> Tuple[dict, Dict[str, np.ndarray]]:
+    """The config and weights (float32 arrays) of an exported HF-layout folder (`TrainableModel.export`)."""
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+    return cfg, weights
+
+
 class TrainableModel:
     def __init__(self, cfg_dict: dict, weights: Dict[str, np.ndarray], device: torch.device):
         self.cfg_dict = cfg_dict
@@ -87,10 +95,7 @@ class TrainableModel:
     @classmethod
     def from_hf_folder(cls, folder: str, device: torch.device) -> "TrainableModel":
         """The model of an exported HF-layout folder (`export`: config.json + model.safetensors)."""
-        with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
-            cfg = json.load(f)
-        weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
-        return cls(cfg, weights, device)
+        return cls(*read_hf_folder(folder), device)
 
     @property
     def cfg(self):
