@@ -34,7 +34,7 @@ internal sealed record DecoderContext(
 
         // ONNX Runtime GenAI feeds 0-based positions; HF's are 1-based (cache_position + 1).
         // (oneBased false only for the TEST-ONLY mutation DecoderMutation.ZeroBasedPositions.)
-        return Finish(b, config.Text, embeddings, batchAndSequence, total, pastLength, mask, positions, oneBasedFromZero: mutation != DecoderMutation.ZeroBasedPositions, windowMode, mutation);
+        return Finish(b, config.Text, embeddings, batchAndSequence, total, pastLength, mask, positions, oneBasedFromZero: mutation != DecoderMutation.ZeroBasedPositions, positionBase: 0, windowMode, mutation);
     }
 
     /// <summary>
@@ -48,11 +48,11 @@ internal sealed record DecoderContext(
         string sequence = b.Op("Shape", [embeddings], [Attr.Int("start", 1), Attr.Int("end", 2)]);
         string total = b.Op("Shape", [mask], [Attr.Int("start", 1)]);
         string pastLength = b.Op("Sub", total, sequence);
-        return Finish(b, t, embeddings, batchAndSequence, total, pastLength, mask, positions, oneBasedFromZero: false, windowMode, DecoderMutation.None);
+        return Finish(b, t, embeddings, batchAndSequence, total, pastLength, mask, positions, oneBasedFromZero: false, positionBase: 1, windowMode, DecoderMutation.None);
     }
 
     private static DecoderContext Finish(
-        OnnxGraphBuilder b, GemmaTextConfig t, string embeddings, string batchAndSequence, string total, string pastLength, string mask, string positions, bool oneBasedFromZero, SlidingWindowMode windowMode, DecoderMutation mutation)
+        OnnxGraphBuilder b, GemmaTextConfig t, string embeddings, string batchAndSequence, string total, string pastLength, string mask, string positions, bool oneBasedFromZero, long positionBase, SlidingWindowMode windowMode, DecoderMutation mutation)
     {
         (string cos, string sin) = Rotary(b, t, positions, addOne: oneBasedFromZero);
 
@@ -67,8 +67,9 @@ internal sealed record DecoderContext(
         string? allowedSliding = null;
         if (t.IsGemma2 && t.SlidingWindow is int window)
         {
-            // Query i (kv-cache index past + q) and key j: i - j < window (see SlidingWindowMode).
-            string distance = QueryKeyDistance(b, total, pastLength);
+            // Query at position i and key at position j: i - j < window (see SlidingWindowMode). Positions, not KV-cache
+            // indices: in a right-padded batch a shorter row's generated tokens sit after its pads, so index and position differ.
+            string distance = PositionDistance(b, mask, positions, positionBase);
             string inWindow = b.Op("Less", distance, b.ScalarI64(window));
             inWindow = windowMode switch
             {
@@ -80,6 +81,22 @@ internal sealed record DecoderContext(
         }
 
         return new DecoderContext(embeddings, cos, sin, allowed, allowedSliding, batchAndSequence, mutation);
+    }
+
+    /// <summary>
+    /// [batch, 1, seq, total] int64: the position of each query (the <paramref name="positions"/> input) minus the position
+    /// of each key. A key's position is the number of unmasked entries before it in its row (plus
+    /// <paramref name="positionBase"/>, the base of the positions input): ONNX Runtime GenAI gives a right-padded row's
+    /// trailing pads mask 0 and continues its positions from the row's own last token. For a single unpadded
+    /// sequence this is the KV-cache index distance.
+    /// </summary>
+    private static string PositionDistance(OnnxGraphBuilder b, string mask, string positions, long positionBase)
+    {
+        string keyPositions = b.Op("CumSum", mask, b.ScalarI64(1));
+        keyPositions = b.Op("Add", keyPositions, b.ScalarI64(positionBase - 1));
+        string query = b.Op("Unsqueeze", positions, b.ConstI64(1, 3));
+        string key = b.Op("Unsqueeze", keyPositions, b.ConstI64(1, 2));
+        return b.Op("Sub", query, key);
     }
 
     /// <summary>[seq, total] int64: kv-cache index of each query (past + q) minus the index of each key.</summary>

@@ -146,7 +146,7 @@ public static class DecoderGraphExporter
         }
         else if (options.LastTokenLogitsOnly)
         {
-            x = b.Op("Slice", x, b.ConstI64(-1), b.ConstI64(long.MaxValue), b.ConstI64(1));
+            x = LastUnmaskedPosition(b, x, mask, h);
         }
 
         x = nn.RmsNorm(x, loader.RmsNormScale(N.FinalNorm, h), t.RmsNormEps);
@@ -177,6 +177,25 @@ public static class DecoderGraphExporter
         }
 
         b.Save(ExportGuard.ProducerVersion);
+    }
+
+    /// <summary>
+    /// Picks, per row, the hidden state of the last current position whose attention mask is 1 ([batch, 1, hidden]). In a
+    /// right-padded batch (ONNX Runtime GenAI pads on the right) a shorter row's last position is a pad; its logits must
+    /// come from its own last token. With no mask-1 position (not fed by the runtime) the last position is used, as
+    /// for a single unpadded sequence.
+    /// </summary>
+    private static string LastUnmaskedPosition(OnnxGraphBuilder b, string x, string mask, long hidden)
+    {
+        string sequence = b.Op("Shape", [x], [Attr.Int("start", 1), Attr.Int("end", 2)]);
+        string total = b.Op("Shape", [mask], [Attr.Int("start", 1)]);
+        string current = b.Op("Slice", mask, b.Op("Sub", total, sequence), b.ConstI64(long.MaxValue), b.ConstI64(1));
+        current = b.Op("Cast", [current], [Attr.Int("to", (int)ElementType.Float)]);
+        string last = b.Op("ArgMax", [current], [Attr.Int("axis", 1), Attr.Int("keepdims", 1), Attr.Int("select_last_index", 1)]);
+        string batch = b.Op("Shape", [x], [Attr.Int("start", 0), Attr.Int("end", 1)]);
+        string indexShape = b.Op("Concat", [batch, b.ConstI64(1, hidden)], [Attr.Int("axis", 0)]);
+        string index = b.Op("Expand", b.Op("Unsqueeze", last, b.ConstI64(2)), indexShape);
+        return b.Op("GatherElements", [x, index], [Attr.Int("axis", 1)]);
     }
 
     /// <summary>Replaces <c>%d</c> in a name template with the layer index.</summary>

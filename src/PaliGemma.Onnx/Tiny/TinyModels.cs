@@ -51,7 +51,7 @@ public static class TinyModels
 
     private static string CacheKey(TinyModelOptions options, ModelPrecision precision)
     {
-        string text = $"{options}|{precision}|{PaliGemmaConverter.ConverterVersion}";
+        string text = $"{options}|{precision}|{PaliGemmaConverter.ConverterVersion}|format {PaliGemmaManifest.CurrentFormatVersion}";
         return System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 }
