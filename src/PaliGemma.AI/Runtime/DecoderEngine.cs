@@ -19,6 +19,7 @@ internal sealed class DecoderEngine : IDisposable
     private readonly Model _model;
     private readonly PaliGemmaManifest _manifest;
     private readonly bool _halfFeatures;
+    private HashSet<int>? _stopIds;
 
     private DecoderEngine(Config config, Model model, PaliGemmaManifest manifest, bool halfFeatures)
     {
@@ -84,7 +85,7 @@ internal sealed class DecoderEngine : IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var session = StartGenerator(features, promptIds, maxLength, settings);
-        HashSet<int> stops = [_manifest.TokenIds.Eos, .. _manifest.TokenIds.ExtraStop];
+        IReadOnlySet<int> stops = StopIds;
         for (int produced = 0; produced < maxNewTokens; produced++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -102,6 +103,40 @@ internal sealed class DecoderEngine : IDisposable
                 yield break;
             }
         }
+    }
+
+    /// <summary>The ids that end a sequence: end-of-sequence and the manifest's extra stop tokens.</summary>
+    public IReadOnlySet<int> StopIds => _stopIds ??= new HashSet<int>([_manifest.TokenIds.Eos, .. _manifest.TokenIds.ExtraStop]);
+
+    /// <summary>
+    /// Starts one greedy generator for several requests (see <see cref="DecoderBatcher"/>): <c>batch_size</c> rows, the
+    /// feature rows of every request concatenated in batch order, and the prompts right-padded with the pad id (ONNX
+    /// Runtime GenAI gives trailing pads mask 0 and continues each row's positions from its own last token). One request
+    /// starts exactly as <see cref="Generate"/> does.
+    /// </summary>
+    /// <param name="requests">The rows, greedy, each prompt ending in a non-pad id.</param>
+    /// <param name="maxLength">The generator's total length limit (padded prompt plus steps).</param>
+    /// <returns>The started generator; dispose it to free the native objects.</returns>
+    public BatchGenerator StartBatch(IReadOnlyList<GenerationRequest> requests, int maxLength)
+    {
+        if (requests.Count == 1)
+        {
+            return new BatchGenerator(StartGenerator(requests[0].Features, requests[0].PromptIds, maxLength, requests[0].Settings));
+        }
+
+        int longest = requests.Max(r => r.PromptIds.Length);
+        var ids = new int[requests.Count * longest];
+        ids.AsSpan().Fill(_manifest.TokenIds.Pad);
+        var features = new float[requests.Sum(r => r.Features.Length)];
+        int offset = 0;
+        for (int i = 0; i < requests.Count; i++)
+        {
+            requests[i].PromptIds.CopyTo(ids.AsSpan(i * longest));
+            requests[i].Features.Span.CopyTo(features.AsSpan(offset));
+            offset += requests[i].Features.Length;
+        }
+
+        return new BatchGenerator(StartGenerator(features, ids, maxLength, new PaliGemmaGenerationSettings(), requests.Count));
     }
 
     /// <summary>Runs only the prefill and returns the logits of the last prompt position (tests, diagnostics).</summary>
@@ -122,12 +157,17 @@ internal sealed class DecoderEngine : IDisposable
         _config.Dispose();
     }
 
-    private GenerationSession StartGenerator(ReadOnlyMemory<float> features, int[] promptIds, int maxLength, PaliGemmaGenerationSettings settings)
+    private GenerationSession StartGenerator(ReadOnlyMemory<float> features, int[] promptIds, int maxLength, PaliGemmaGenerationSettings settings, int batchSize = 1)
     {
         var session = new GenerationSession();
         try
         {
             session.Parameters = GenAiObjects.CreateGeneratorParams(_model);
+            if (batchSize > 1)
+            {
+                session.Parameters.SetSearchOption("batch_size", batchSize);
+            }
+
             ApplySearchOptions(session.Parameters, settings, maxLength);
 
             int hidden = _manifest.TextHiddenSize;
@@ -223,8 +263,30 @@ internal sealed class DecoderEngine : IDisposable
         };
     }
 
+    /// <summary>A started generator of one or more rows (see <see cref="StartBatch"/>); dispose it to free the native objects.</summary>
+    internal sealed class BatchGenerator : IDisposable
+    {
+        private readonly GenerationSession _session;
+
+        internal BatchGenerator(GenerationSession session) => _session = session;
+
+        /// <summary>Gets a value indicating whether the generator can take no more steps (all rows ended or the length limit).</summary>
+        public bool IsDone => _session.Generator.IsDone();
+
+        /// <summary>Runs one decode step and returns the next token of every row, in batch order.</summary>
+        /// <returns>The tokens (valid until the next step).</returns>
+        public ReadOnlySpan<int> Step()
+        {
+            _session.Generator.GenerateNextToken();
+            return _session.Generator.GetNextTokens();
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => _session.Dispose();
+    }
+
     /// <summary>The native objects of one generation, freed together (generator first, then the pinned buffer).</summary>
-    private sealed class GenerationSession : IDisposable
+    internal sealed class GenerationSession : IDisposable
     {
         public GeneratorParams? Parameters { get; set; }
 

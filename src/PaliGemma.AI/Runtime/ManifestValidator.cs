@@ -17,9 +17,9 @@ internal static class ManifestValidator
     {
         void Fail(string message) => throw new PaliGemmaModelException(manifestPath, message, null);
 
-        if (manifest.FormatVersion != PaliGemmaManifest.CurrentFormatVersion)
+        if (manifest.FormatVersion is < PaliGemmaManifest.MinimumFormatVersion or > PaliGemmaManifest.CurrentFormatVersion)
         {
-            Fail($"format_version {manifest.FormatVersion} is not supported; this library reads format_version {PaliGemmaManifest.CurrentFormatVersion}.");
+            Fail($"format_version {manifest.FormatVersion} is not supported; this library reads format_version {PaliGemmaManifest.MinimumFormatVersion} to {PaliGemmaManifest.CurrentFormatVersion}.");
         }
 
         if (string.IsNullOrWhiteSpace(manifest.ModelId))

@@ -11,8 +11,17 @@ public sealed record PaliGemmaManifest
     /// <summary>The manifest file name inside a model folder.</summary>
     public const string FileName = "paligemma.json";
 
-    /// <summary>The format version this library writes and reads.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The format version this library writes. 2: the decoder's last-position logits come from each row's last unmasked
+    /// position and Gemma 2's sliding window is measured in positions, so the decoder runs right-padded batches.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>The oldest format version this library reads (1: the same layout; its decoder runs one request per generator).</summary>
+    public const int MinimumFormatVersion = 1;
+
+    /// <summary>The first format version whose decoder may run batched generation.</summary>
+    public const int BatchingFormatVersion = 2;
 
     /// <summary>Format version of the folder layout.</summary>
     [JsonPropertyName("format_version")]

@@ -11,7 +11,8 @@ namespace PaliGemma.AI;
 /// A request runs in two stages: <see cref="EncodeImage"/> turns a preprocessed image into image features,
 /// then <see cref="Generate"/> runs the decoder on the prompt ids from <see cref="BuildPromptIds"/> with those
 /// features merged at the <c>&lt;image&gt;</c> positions. Every <see cref="Generate"/> call uses a fresh
-/// ONNX Runtime GenAI generator.
+/// ONNX Runtime GenAI generator, shared with other greedy calls that arrive at the same time (batched generation, see
+/// <see cref="PaliGemmaModelOptions.MaxBatchSize"/>).
 /// </remarks>
 public sealed class PaliGemmaModel : IDisposable
 {
@@ -20,8 +21,9 @@ public sealed class PaliGemmaModel : IDisposable
     private readonly DecoderEngine _decoder;
     private readonly ModelTokenizer _tokenizer;
     private readonly UsageGuard _guard;
+    private readonly DecoderBatcher? _batcher;
 
-    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer, MaskDecoder? maskDecoder)
+    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer, MaskDecoder? maskDecoder, PaliGemmaModelOptions options)
     {
         _folder = folder;
         _vision = vision;
@@ -29,6 +31,10 @@ public sealed class PaliGemmaModel : IDisposable
         _tokenizer = tokenizer;
         MaskDecoder = maskDecoder;
         _guard = new UsageGuard(ReleaseNative, nameof(PaliGemmaModel));
+        if (options.MaxBatchSize > 1 && folder.Manifest.FormatVersion >= PaliGemmaManifest.BatchingFormatVersion)
+        {
+            _batcher = new DecoderBatcher(decoder, _guard, folder.Manifest, options.MaxBatchSize, options.BatchWindow);
+        }
     }
 
     /// <summary>
@@ -49,6 +55,11 @@ public sealed class PaliGemmaModel : IDisposable
         options ??= new PaliGemmaModelOptions();
         ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, "options.MaxBatchSize");
+        if (options.BatchWindow < TimeSpan.Zero || options.BatchWindow > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException("options.BatchWindow", options.BatchWindow, "BatchWindow must be between zero and one second.");
+        }
 
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
@@ -70,7 +81,7 @@ public sealed class PaliGemmaModel : IDisposable
                 throw;
             }
 
-            return new PaliGemmaModel(folder, vision, decoder, tokenizer, maskDecoder);
+            return new PaliGemmaModel(folder, vision, decoder, tokenizer, maskDecoder, options);
         }
         catch
         {
@@ -276,12 +287,25 @@ public sealed class PaliGemmaModel : IDisposable
     /// <summary>Frees the sessions, the decoder model and the tokenizer (once running calls have finished).</summary>
     public void Dispose() => _guard.Dispose();
 
+    /// <summary>
+    /// Gets a value indicating whether concurrent greedy <see cref="Generate"/> calls share batched generators (see
+    /// <see cref="PaliGemmaModelOptions.MaxBatchSize"/>): false when batching is off or the folder predates
+    /// <c>format_version</c> 2.
+    /// </summary>
+    public bool BatchingEnabled => _batcher is not null;
+
+    /// <summary>Generators started by the batcher, and requests that ran in batches of two or more (tests, diagnostics).</summary>
+    internal (long Batches, long BatchedRequests) BatchCounts => _batcher is null ? (0, 0) : (_batcher.Batches, _batcher.BatchedRequests);
+
     private IEnumerable<GeneratedToken> Run(GenerationRequest request, CancellationToken cancellationToken)
     {
         _guard.Enter();
         try
         {
-            foreach (GeneratedToken token in _decoder.Generate(request.Features, request.PromptIds, request.MaxNewTokens, request.MaxLength, request.Settings, cancellationToken))
+            IEnumerable<GeneratedToken> tokens = _batcher is { } batcher && batcher.CanBatch(request)
+                ? batcher.Generate(request, cancellationToken)
+                : _decoder.Generate(request.Features, request.PromptIds, request.MaxNewTokens, request.MaxLength, request.Settings, cancellationToken);
+            foreach (GeneratedToken token in tokens)
             {
                 yield return token;
             }

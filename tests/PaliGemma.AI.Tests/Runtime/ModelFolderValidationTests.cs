@@ -57,7 +57,7 @@ public sealed class ModelFolderValidationTests
 
     public static TheoryData<string, string> BadManifests() => new()
     {
-        { "format_version", "format_version 2" },
+        { "format_version", "format_version 3" },
         { "architecture", "architecture 'gemma3'" },
         { "precision", "precision 'bf8'" },
         { "num_image_tokens", "num_image_tokens is 5" },
@@ -77,7 +77,7 @@ public sealed class ModelFolderValidationTests
         PaliGemmaManifest m = FakeModelFolder.Manifest;
         folder.WriteManifest(what switch
         {
-            "format_version" => m with { FormatVersion = 2 },
+            "format_version" => m with { FormatVersion = 3 },
             "architecture" => m with { Architecture = "gemma3" },
             "precision" => m with { Precision = "bf8" },
             "num_image_tokens" => m with { NumImageTokens = 5 },

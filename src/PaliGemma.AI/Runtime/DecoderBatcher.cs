@@ -1,0 +1,269 @@
+using System.Threading.Channels;
+
+namespace PaliGemma.AI.Runtime;
+
+/// <summary>
+/// Batched generation: greedy requests that reach <see cref="PaliGemmaModel.Generate"/> within
+/// <see cref="PaliGemmaModelOptions.BatchWindow"/> of each other, up to <see cref="PaliGemmaModelOptions.MaxBatchSize"/>,
+/// run in one ONNX Runtime GenAI generator (<c>batch_size</c> N, right-padded prompts, all feature rows in batch order):
+/// one prefill and then one decode step for all rows at a time, so each step reads the weights once for the batch.
+/// </summary>
+/// <remarks>
+/// <para>A row leaves the batch when it produces a stop token, reaches its own <c>MaxNewTokens</c>, is cancelled or its
+/// enumeration is disposed; the other rows go on (the generator keeps computing a token for a finished row, which is
+/// ignored). The generator is freed when no row is left or its length limit is reached.</para>
+/// <para>Each batch runs on its own thread; a request that arrives after a batch started opens the next batch, which runs
+/// beside it (as separate generators always did), so no request waits for another batch to finish.</para>
+/// <para>Only greedy requests are batched (sampling requests run alone): greedy search picks each row's arg-max
+/// independently, so a row's tokens depend only on its own logits; ONNX Runtime GenAI's sampling draws all rows from one
+/// generator-wide random stream, so a seeded request would not reproduce its tokens run alone.</para>
+/// </remarks>
+internal sealed class DecoderBatcher
+{
+    private readonly DecoderEngine _engine;
+    private readonly UsageGuard _guard;
+    private readonly int _maxBatchSize;
+    private readonly TimeSpan _window;
+    private readonly int _maxSequenceLength;
+    private readonly int _pad;
+    private readonly object _lock = new();
+    private Collection? _open;
+    private long _batches;
+    private long _batchedRows;
+
+    public DecoderBatcher(DecoderEngine engine, UsageGuard guard, PaliGemmaManifest manifest, int maxBatchSize, TimeSpan window)
+    {
+        _engine = engine;
+        _guard = guard;
+        _maxBatchSize = maxBatchSize;
+        _window = window;
+        _maxSequenceLength = manifest.MaxSequenceLength;
+        _pad = manifest.TokenIds.Pad;
+    }
+
+    /// <summary>Gets how many generators the batcher has started (diagnostics and tests).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Gets how many requests ran in batches of two or more.</summary>
+    public long BatchedRequests => Interlocked.Read(ref _batchedRows);
+
+    /// <summary>True when <paramref name="request"/> may share a generator: greedy, and its prompt does not end in the pad id
+    /// (ONNX Runtime GenAI finds a row's length by trimming trailing pads).</summary>
+    public bool CanBatch(GenerationRequest request) => !request.Settings.IsSampling && request.PromptIds[^1] != _pad;
+
+    /// <summary>Queues <paramref name="request"/> for the next batch and returns its tokens as they are produced.</summary>
+    public IEnumerable<GeneratedToken> Generate(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var row = new Row(request);
+        Submit(row);
+        return Read(row, cancellationToken);
+    }
+
+    private static IEnumerable<GeneratedToken> Read(Row row, CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.Register(static state => ((Row)state!).Leave(), row);
+        try
+        {
+            while (row.Tokens.Reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                while (row.Tokens.Reader.TryRead(out GeneratedToken token))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return token;
+                }
+            }
+        }
+        finally
+        {
+            // A caller that stops enumerating (a stop sequence matched, an exception) leaves the batch at the next step.
+            row.Leave();
+        }
+    }
+
+    private void Submit(Row row)
+    {
+        Collection? launch = null;
+        lock (_lock)
+        {
+            if (_open is { } open && !open.Fits(row, _maxSequenceLength))
+            {
+                // The prompt lengths and token limits together would exceed the context: start the open batch now.
+                launch = open;
+                _open = null;
+            }
+
+            if (_open is null)
+            {
+                _open = new Collection();
+                _open.Rows.Add(row);
+                Collection created = _open;
+                _ = Task.Factory.StartNew(() => CollectAndRun(created), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            else
+            {
+                _open.Rows.Add(row);
+                if (_open.Rows.Count >= _maxBatchSize)
+                {
+                    _open.Full.TrySetResult();
+                    _open = null;
+                }
+            }
+        }
+
+        launch?.Full.TrySetResult();
+    }
+
+    private void CollectAndRun(Collection collection)
+    {
+        collection.Full.Task.Wait(_window);
+        List<Row> rows;
+        lock (_lock)
+        {
+            if (ReferenceEquals(_open, collection))
+            {
+                _open = null;
+            }
+
+            rows = [.. collection.Rows];
+        }
+
+        Run(rows);
+    }
+
+    private void Run(List<Row> rows)
+    {
+        rows.RemoveAll(r => r.Finish(null, cancelledOnly: true));
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _guard.Enter();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            rows.ForEach(r => r.Finish(ex));
+            return;
+        }
+
+        try
+        {
+            Interlocked.Increment(ref _batches);
+            if (rows.Count > 1)
+            {
+                Interlocked.Add(ref _batchedRows, rows.Count);
+            }
+
+            int longest = rows.Max(r => r.Request.PromptIds.Length);
+            int maxLength = Math.Min(_maxSequenceLength, longest + rows.Max(r => r.Request.MaxNewTokens));
+            using DecoderEngine.BatchGenerator generator = _engine.StartBatch([.. rows.Select(r => r.Request)], maxLength);
+            IReadOnlySet<int> stops = _engine.StopIds;
+            var active = new bool[rows.Count];
+            active.AsSpan().Fill(true);
+            int remaining = rows.Count;
+            while (remaining > 0)
+            {
+                for (int i = 0; i < rows.Count; i++)
+                {
+                    if (active[i] && rows[i].Finish(null, cancelledOnly: true))
+                    {
+                        active[i] = false;
+                        remaining--;
+                    }
+                }
+
+                if (remaining == 0)
+                {
+                    break;
+                }
+
+                if (generator.IsDone)
+                {
+                    // The length limit (or every row stopped in the runtime's own view): the remaining rows end by length.
+                    break;
+                }
+
+                ReadOnlySpan<int> next = generator.Step();
+                for (int i = 0; i < rows.Count; i++)
+                {
+                    if (!active[i])
+                    {
+                        continue;
+                    }
+
+                    Row row = rows[i];
+                    bool stop = stops.Contains(next[i]);
+                    row.Tokens.Writer.TryWrite(new GeneratedToken(next[i], stop));
+                    row.Produced++;
+                    if (stop || row.Produced >= row.Request.MaxNewTokens)
+                    {
+                        row.Finish(null);
+                        active[i] = false;
+                        remaining--;
+                    }
+                }
+            }
+
+            rows.ForEach(r => r.Finish(null));
+        }
+        catch (Exception ex)
+        {
+            rows.ForEach(r => r.Finish(ex));
+        }
+        finally
+        {
+            _guard.Exit();
+        }
+    }
+
+    /// <summary>Requests collected for one batch.</summary>
+    private sealed class Collection
+    {
+        /// <summary>The rows in arrival order.</summary>
+        public List<Row> Rows { get; } = [];
+
+        /// <summary>Completed when the batch is full or must start at once.</summary>
+        public TaskCompletionSource Full { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>True when the batch with <paramref name="row"/> still gives every row its full token limit within the context.</summary>
+        public bool Fits(Row row, int maxSequenceLength)
+        {
+            int longest = Math.Max(row.Request.PromptIds.Length, Rows.Max(r => r.Request.PromptIds.Length));
+            int most = Math.Max(row.Request.MaxNewTokens, Rows.Max(r => r.Request.MaxNewTokens));
+            return longest + most <= maxSequenceLength;
+        }
+    }
+
+    /// <summary>One request in a batch: its tokens flow to the caller through an unbounded channel, so a slow reader never stalls the batch.</summary>
+    private sealed class Row(GenerationRequest request)
+    {
+        private int _left;
+
+        public GenerationRequest Request { get; } = request;
+
+        public Channel<GeneratedToken> Tokens { get; } = Channel.CreateUnbounded<GeneratedToken>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+        public int Produced { get; set; }
+
+        /// <summary>Marks the row as left by its caller (cancelled or enumeration disposed).</summary>
+        public void Leave() => Volatile.Write(ref _left, 1);
+
+        /// <summary>
+        /// Completes the row's channel (with <paramref name="error"/> when given). With <paramref name="cancelledOnly"/>, only a
+        /// row its caller left is completed. Returns true when the row is (now) complete.
+        /// </summary>
+        public bool Finish(Exception? error, bool cancelledOnly = false)
+        {
+            if (cancelledOnly && Volatile.Read(ref _left) == 0)
+            {
+                return false;
+            }
+
+            Tokens.Writer.TryComplete(error);
+            return true;
+        }
+    }
+}
