@@ -25,14 +25,21 @@ internal static class BenchCommand
         var reference = new Option<DirectoryInfo?>("--reference") { Description = "Reference model folder (e.g. the fp32 conversion) for top-1 agreement of greedy decoding." };
         var agreementSteps = new Option<int>("--agreement-steps") { Description = "Teacher-forced steps compared with --reference.", DefaultValueFactory = _ => 64 };
         var buffer = new Option<int>("--bandwidth-buffer-mib") { Description = "Buffer streamed by the memory-bandwidth kernel (MiB).", DefaultValueFactory = _ => 1024 };
+        var concurrency = new Option<string?>("--concurrency") { Description = "Instead of the single-request bench: aggregate output tokens/s of N concurrent requests (e.g. 1,2,4,8) with batched generation off and on." };
+        var batchWindow = new Option<double?>("--batch-window-ms") { Description = "With --concurrency: the batching window in milliseconds (default: the library's)." };
 
         var command = new Command("bench", "Benchmark a model folder: load, vision, prefill, time to first token, decode tokens/s, peak RSS; raw GenAI loop and bandwidth floor as baselines.")
         {
-            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps,
+            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps, concurrency, batchWindow,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(concurrency) is string levels)
+            {
+                return RunConcurrency(parse, model, image, prompt, tokens, runs, threads, json, ConcurrencyBench.ParseLevels(levels), parse.GetValue(batchWindow));
+            }
+
             var options = new BenchOptions(
                 parse.GetRequiredValue(model).FullName,
                 parse.GetRequiredValue(image).FullName,
@@ -59,6 +66,38 @@ internal static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    private static int RunConcurrency(
+        ParseResult parse, Option<DirectoryInfo> model, Option<FileInfo> image, Option<string> prompt, Option<int> tokens, Option<int> runs, Option<int> threads, Option<FileInfo?> json, IReadOnlyList<int> levels, double? windowMs)
+    {
+        if (windowMs is < 0 or > 1000)
+        {
+            throw new ArgumentException($"--batch-window-ms must be between 0 and 1000, got {windowMs}.");
+        }
+
+        var options = new ConcurrencyBenchOptions(
+            parse.GetRequiredValue(model).FullName,
+            parse.GetRequiredValue(image).FullName,
+            parse.GetValue(prompt) ?? "caption en",
+            Positive(parse.GetValue(tokens), "--tokens"),
+            Positive(parse.GetValue(runs), "--runs"),
+            Math.Max(0, parse.GetValue(threads)),
+            levels,
+            windowMs);
+        if (!File.Exists(options.ImagePath))
+        {
+            throw new FileNotFoundException($"Image '{options.ImagePath}' does not exist.");
+        }
+
+        ConcurrencyBenchResult result = ConcurrencyBench.RunAsync(options, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]")).GetAwaiter().GetResult();
+        if (parse.GetValue(json) is FileInfo file)
+        {
+            ConcurrencyBench.WriteJson(result, file.FullName);
+            AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(file.FullName)}[/].");
+        }
+
+        return 0;
     }
 
     private static int Positive(int value, string name) =>
