@@ -16,9 +16,14 @@ if [[ $# -ne 1 || ! -f "$1/config.json" ]]; then
 fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+threads="${THREADS:-0}"
+[[ "$threads" -gt 0 ]] || threads="$(nproc)" # the cores this process may use, as the library's default
+# Debian's torch multiplies through OpenBLAS, whose own pthreads would otherwise come on top of torch's (see
+# docs/trained-model.md): hold both to the same count.
+export OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
 exec /usr/bin/python3 "$repo/tools/reference/bench_pytorch.py" "$1" \
   --image "${IMAGE:-$repo/tests/Fixtures/imaging/photo.jpg}" \
   --prompt "${PROMPT:-caption en}" \
   --tokens "${TOKENS:-32}" \
   --runs "${RUNS:-3}" \
-  --threads "${THREADS:-0}"
+  --threads "$threads"
