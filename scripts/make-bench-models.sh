@@ -10,8 +10,10 @@
 #   mid-varied : the mid shape with --weight-std 0.06 --embedding-std 0.01 (with the defaults the residual stream of 2 layers is mostly
 #          the input embedding, so greedy decoding echoes the fed token); converted to fp32 and int4. Used by
 #          scripts/bench-transformersjs.sh to compare greedy tokens that are not mere echoes of the input.
+#   bench : the model of docs/performance.md's reference table (issue 27): the mid-varied widths and std with 4 vision +
+#          6 text layers; converted to fp32 and int4. Its bench-hf checkpoint is also what scripts/bench-pytorch.sh reads.
 # Existing checkpoints are reused; delete <out-dir>/*-hf to regenerate them.
-# Usage: scripts/make-bench-models.sh [mid|mid-varied|full|all] [out-dir]
+# Usage: scripts/make-bench-models.sh [mid|mid-varied|bench|full|all] [out-dir]
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +46,15 @@ if [[ "$which" == mid-varied ]]; then
   for p in fp32 int4; do
     echo "mid-varied $p"
     timed "$cli" convert --input "$out/mid-varied-hf" --output "$out/mid-varied-$p" --precision "$p" --model-id "bench-mid-varied-$p" --overwrite >/dev/null
+  done
+fi
+
+if [[ "$which" == bench ]]; then
+  echo "bench checkpoint (4 + 6 layers, weight std 0.06, embedding std 0.01)"
+  [[ -f "$out/bench-hf/config.json" ]] || timed "$cli" create-tiny "${pg1_widths[@]}" --vision-layers 4 --text-layers 6 --weight-std 0.06 --embedding-std 0.01 --seed 7 --output "$out/bench-hf" >/dev/null
+  for p in fp32 int4; do
+    echo "bench $p"
+    timed "$cli" convert --input "$out/bench-hf" --output "$out/bench-$p" --precision "$p" --model-id "bench-$p" --overwrite >/dev/null
   done
 fi
 

@@ -124,7 +124,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     /// <returns>The client.</returns>
     public static PaliGemmaChatClient Load(string modelPath, PaliGemmaModelOptions? modelOptions = null, PaliGemmaChatClientOptions? options = null, ILogger? logger = null)
     {
-        var model = PaliGemmaModel.Load(modelPath, modelOptions);
+        var model = PaliGemmaModel.Load(modelPath, WithConcurrency(modelOptions, options), logger);
         return CreateOwning(model, options, logger);
     }
 
@@ -137,8 +137,25 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     /// <returns>The client.</returns>
     public static async Task<PaliGemmaChatClient> LoadAsync(string modelPath, PaliGemmaModelOptions? modelOptions = null, PaliGemmaChatClientOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
-        var model = await PaliGemmaModel.LoadAsync(modelPath, modelOptions, cancellationToken).ConfigureAwait(false);
+        PaliGemmaModelOptions effective = WithConcurrency(modelOptions, options);
+        var model = await Task.Run(() => PaliGemmaModel.Load(modelPath, effective, logger), cancellationToken).ConfigureAwait(false);
         return CreateOwning(model, options, logger);
+    }
+
+    /// <summary>
+    /// The model options with <see cref="PaliGemmaModelOptions.ConcurrentGenerations"/> taken from the client's
+    /// <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/> when the caller left it at 1, so that automatic thread
+    /// counts split the cores between concurrent generations.
+    /// </summary>
+    private static PaliGemmaModelOptions WithConcurrency(PaliGemmaModelOptions? modelOptions, PaliGemmaChatClientOptions? options)
+    {
+        PaliGemmaModelOptions effective = modelOptions?.Clone() ?? new PaliGemmaModelOptions();
+        if (effective.ConcurrentGenerations == 1 && options is { MaxConcurrency: > 1 })
+        {
+            effective.ConcurrentGenerations = options.MaxConcurrency;
+        }
+
+        return effective;
     }
 
     /// <inheritdoc />

@@ -15,7 +15,10 @@ public sealed class PaliGemmaOptions
     /// <summary>Gets or sets the ONNX Runtime execution provider: <c>cpu</c> (default) or <c>cuda</c>.</summary>
     public string ExecutionProvider { get; set; } = "cpu";
 
-    /// <summary>Gets or sets the threads ONNX Runtime uses inside one operator, or null for its default.</summary>
+    /// <summary>
+    /// Gets or sets the threads ONNX Runtime uses inside one operator, or null for the default: the cores available
+    /// to the process divided by <see cref="MaxConcurrency"/> (see <see cref="PaliGemmaModelOptions.IntraOpNumThreads"/>).
+    /// </summary>
     public int? IntraOpNumThreads { get; set; }
 
     /// <summary>Gets or sets how many requests generate at once (default 1); see <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/>.</summary>

@@ -79,11 +79,16 @@ public static class PaliGemmaServiceCollectionExtensions
     private static PaliGemmaModel LoadModel(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<PaliGemmaOptions>>().Value;
-        return PaliGemmaModel.Load(options.ModelPath!, new PaliGemmaModelOptions
-        {
-            ExecutionProvider = options.ExecutionProvider,
-            IntraOpNumThreads = options.IntraOpNumThreads ?? 0,
-        });
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger<PaliGemmaModel>();
+        return PaliGemmaModel.Load(
+            options.ModelPath!,
+            new PaliGemmaModelOptions
+            {
+                ExecutionProvider = options.ExecutionProvider,
+                IntraOpNumThreads = options.IntraOpNumThreads ?? 0,
+                ConcurrentGenerations = Math.Max(1, options.MaxConcurrency),
+            },
+            logger);
     }
 
     private static PaliGemmaChatClient CreateChatClient(IServiceProvider services)

@@ -32,8 +32,12 @@ internal sealed class DecoderEngine : IDisposable
     /// <summary>The ONNX Runtime GenAI model (shared with the tokenizer).</summary>
     public Model Model => _model;
 
-    /// <summary>Checks the decoder graph's inputs, then creates the GenAI config and model.</summary>
-    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider, int intraOpThreads)
+    /// <summary>
+    /// Checks the decoder graph's inputs, then creates the GenAI config and model. The intra-op thread count is
+    /// always set: left unset, ONNX Runtime GenAI picks its own count (one thread on the two-core machine of issue 27,
+    /// half the speed of two).
+    /// </summary>
+    public static DecoderEngine Create(ModelFolder folder, ExecutionProvider provider, ThreadSettings threadSettings)
     {
         bool halfFeatures = CheckDecoderInputs(folder.DecoderPath);
 
@@ -47,11 +51,8 @@ internal sealed class DecoderEngine : IDisposable
                 config.AppendProvider("cuda");
             }
 
-            if (intraOpThreads > 0)
-            {
-                string threads = intraOpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + threads + "}}}}");
-            }
+            string threads = threadSettings.IntraOpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + threads + "}}}}");
         }
         catch (OnnxRuntimeGenAIException ex)
         {

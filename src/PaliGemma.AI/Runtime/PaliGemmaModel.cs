@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI;
@@ -22,10 +24,12 @@ public sealed class PaliGemmaModel : IDisposable
     private readonly ModelTokenizer _tokenizer;
     private readonly UsageGuard _guard;
     private readonly DecoderBatcher? _batcher;
+    private readonly ThreadSettings _threads;
 
-    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer, MaskDecoder? maskDecoder, PaliGemmaModelOptions options)
+    private PaliGemmaModel(ModelFolder folder, VisionEncoder vision, DecoderEngine decoder, ModelTokenizer tokenizer, MaskDecoder? maskDecoder, PaliGemmaModelOptions options, ThreadSettings threads)
     {
         _folder = folder;
+        _threads = threads;
         _vision = vision;
         _decoder = decoder;
         _tokenizer = tokenizer;
@@ -49,10 +53,24 @@ public sealed class PaliGemmaModel : IDisposable
     /// (for example an unknown execution provider).</exception>
     /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or
     /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it.</exception>
-    public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options = null)
+    public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options = null) => Load(modelPath, options, logger: null);
+
+    /// <summary>
+    /// Loads and validates a model folder as <see cref="Load(string, PaliGemmaModelOptions?)"/> does, and logs the
+    /// thread count chosen (Information) and, for a float16 folder on the CPU provider, a warning with its measured
+    /// cost and the conversion that avoids it.
+    /// </summary>
+    /// <param name="modelPath">The model folder.</param>
+    /// <param name="options">Execution provider and threading; null = CPU defaults.</param>
+    /// <param name="logger">A logger, or null for none.</param>
+    /// <returns>The loaded model; dispose it to free native memory.</returns>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or the options are invalid.</exception>
+    /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or inconsistent.</exception>
+    public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         options ??= new PaliGemmaModelOptions();
+        logger ??= NullLogger.Instance;
         ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, "options.MaxBatchSize");
@@ -60,20 +78,27 @@ public sealed class PaliGemmaModel : IDisposable
         {
             throw new ArgumentOutOfRangeException("options.BatchWindow", options.BatchWindow, "BatchWindow must be between zero and one second.");
         }
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ConcurrentGenerations, 1, "options.ConcurrentGenerations");
+        ThreadSettings threads = ThreadSettings.Resolve(options.IntraOpNumThreads, options.ConcurrentGenerations, options.AllowSpinning, Environment.ProcessorCount);
 
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
+        LoadLog.Threads(logger, folder.Manifest.ModelId, threads, options.ConcurrentGenerations);
+        if (provider == ExecutionProvider.Cpu && IsFloat16(folder.Manifest.Precision))
+        {
+            LoadLog.Float16OnCpu(logger, folder.Root, LoadLog.FolderBytes(folder.Root));
+        }
 
         MaskDecoder? maskDecoder = folder.MaskDecoderPath is { } maskPath ? LoadMaskDecoder(maskPath) : null;
         VisionEncoder? vision = null;
         DecoderEngine? decoder = null;
         try
         {
-            decoder = DecoderEngine.Create(folder, provider, options.IntraOpNumThreads);
+            decoder = DecoderEngine.Create(folder, provider, threads);
             ModelTokenizer tokenizer = ModelTokenizer.Create(decoder.Model, folder);
             try
             {
-                vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, options.IntraOpNumThreads);
+                vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, threads);
             }
             catch
             {
@@ -81,7 +106,7 @@ public sealed class PaliGemmaModel : IDisposable
                 throw;
             }
 
-            return new PaliGemmaModel(folder, vision, decoder, tokenizer, maskDecoder, options);
+            return new PaliGemmaModel(folder, vision, decoder, tokenizer, maskDecoder, options, threads);
         }
         catch
         {
@@ -92,7 +117,7 @@ public sealed class PaliGemmaModel : IDisposable
         }
     }
 
-    /// <summary>Loads and validates a model folder on a thread-pool thread; see <see cref="Load"/>.</summary>
+    /// <summary>Loads and validates a model folder on a thread-pool thread; see <see cref="Load(string, PaliGemmaModelOptions?)"/>.</summary>
     /// <param name="modelPath">The model folder.</param>
     /// <param name="options">Execution provider and threading; null = CPU defaults.</param>
     /// <param name="cancellationToken">Cancels the wait before loading starts.</param>
@@ -102,6 +127,15 @@ public sealed class PaliGemmaModel : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         return Task.Run(() => Load(modelPath, options), cancellationToken);
     }
+
+    /// <summary>
+    /// Gets the intra-op thread count the vision and decoder sessions use: <see cref="PaliGemmaModelOptions.IntraOpNumThreads"/>
+    /// when it was set, otherwise the available cores divided by <see cref="PaliGemmaModelOptions.ConcurrentGenerations"/>.
+    /// </summary>
+    public int IntraOpNumThreads => _threads.IntraOpThreads;
+
+    /// <summary>Whether the vision session's worker threads spin before sleeping (bench diagnostics).</summary>
+    internal bool AllowSpinning => _threads.AllowSpinning;
 
     /// <summary>The full path of the model folder.</summary>
     public string ModelPath => _folder.Root;
@@ -315,6 +349,8 @@ public sealed class PaliGemmaModel : IDisposable
             _guard.Exit();
         }
     }
+
+    private static bool IsFloat16(string precision) => string.Equals(precision, "fp16", StringComparison.Ordinal);
 
     private static MaskDecoder LoadMaskDecoder(string path)
     {

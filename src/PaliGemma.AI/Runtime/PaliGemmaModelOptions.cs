@@ -10,8 +10,10 @@ public sealed class PaliGemmaModelOptions
     public string ExecutionProvider { get; set; } = "cpu";
 
     /// <summary>
-    /// Threads ONNX Runtime may use inside one operator, for the vision and the decoder sessions; 0 = the runtime's
-    /// default (one per physical core). Negative values are rejected.
+    /// Threads ONNX Runtime may use inside one operator, for the vision and the decoder sessions. 0 (default) = the
+    /// cores available to this process (<see cref="Environment.ProcessorCount"/>, which honours the CPU affinity mask
+    /// and container CPU limits) divided by <see cref="ConcurrentGenerations"/>, at least 1. Negative values are
+    /// rejected. The value chosen is logged at load and exposed as <see cref="PaliGemmaModel.IntraOpNumThreads"/>.
     /// </summary>
     public int IntraOpNumThreads { get; set; }
 
@@ -34,4 +36,25 @@ public sealed class PaliGemmaModelOptions
     /// A batch starts earlier when it is full.
     /// </summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// How many generations the application runs on this model at once (default 1). When
+    /// <see cref="IntraOpNumThreads"/> is 0 the available cores are split between them so that concurrent
+    /// generations do not oversubscribe the CPU. <see cref="PaliGemmaChatClient.Load(string, PaliGemmaModelOptions?, PaliGemmaChatClientOptions?, Microsoft.Extensions.Logging.ILogger?)"/>
+    /// and <c>AddPaliGemma</c> set it from <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/> when it is left at 1.
+    /// Must be at least 1.
+    /// </summary>
+    public int ConcurrentGenerations { get; set; } = 1;
+
+    /// <summary>
+    /// Whether the vision session's intra-op worker threads spin (busy-wait) for work before sleeping; null = the
+    /// library default (<see cref="Runtime.ThreadSettings.DefaultAllowSpinning"/>). Internal: used by
+    /// <c>paligemma bench</c> to measure the choice. ONNX Runtime GenAI 0.20 exposes no spinning setting for the
+    /// decoder (its <c>session_options</c> reject <c>config_entries</c>), so the decoder keeps GenAI's own.
+    /// </summary>
+    internal bool? AllowSpinning { get; set; }
+
+    /// <summary>Creates a copy of these options.</summary>
+    /// <returns>A new instance with the same values.</returns>
+    public PaliGemmaModelOptions Clone() => (PaliGemmaModelOptions)MemberwiseClone();
 }

@@ -39,13 +39,11 @@ internal sealed class VisionEncoder : IDisposable
     public long Runs => Interlocked.Read(ref _runs);
 
     /// <summary>Creates the session and checks the graph's input and output names, shapes and types.</summary>
-    public static VisionEncoder Create(string path, PaliGemmaManifest manifest, ExecutionProvider provider, int intraOpThreads)
+    public static VisionEncoder Create(string path, PaliGemmaManifest manifest, ExecutionProvider provider, ThreadSettings threads)
     {
         using var options = new SessionOptions();
-        if (intraOpThreads > 0)
-        {
-            options.IntraOpNumThreads = intraOpThreads;
-        }
+        options.IntraOpNumThreads = threads.IntraOpThreads;
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", threads.AllowSpinning ? "1" : "0");
 
         if (provider == ExecutionProvider.Cuda)
         {

@@ -19,6 +19,51 @@ internal sealed record BenchResult
 
     public required int Threads { get; init; }
 
+    /// <summary>Gets the intra-op thread count the model actually used (the library's choice when <see cref="Threads"/> is 0).</summary>
+    public required int ResolvedThreads { get; init; }
+
+    /// <summary>Gets whether the vision session's worker threads spun.</summary>
+    public required bool VisionSpinning { get; init; }
+
+    /// <summary>Gets the prefill ceiling: the decoder's linear layers alone at the prompt length (see <see cref="PrefillCeiling"/>).</summary>
+    public required double PrefillCeilingMs { get; init; }
+
+    /// <summary>Gets the ceiling's one-row head part (bytes over bandwidth).</summary>
+    public required double PrefillCeilingHeadMs { get; init; }
+
+    /// <summary>Gets ceiling ÷ prefill: how close the whole prefill gets to its matmuls alone.</summary>
+    public required double PrefillShareOfCeiling { get; init; }
+
+    /// <summary>Gets one line per distinct linear shape of the ceiling.</summary>
+    public required IReadOnlyList<string> PrefillCeilingParts { get; init; }
+
+    /// <summary>Gets what-if ceilings (other int4 accuracy levels / block sizes, spinning), when measured.</summary>
+    public IReadOnlyList<NamedFigure>? PrefillCeilingVariants { get; init; }
+
+    /// <summary>Gets the thread sweep, when measured.</summary>
+    public IReadOnlyList<SweepEntry>? ThreadSweep { get; init; }
+
+    /// <summary>Gets the default setting's prefill speed as a share of the sweep's best.</summary>
+    public double? DefaultPrefillShareOfBest { get; init; }
+
+    /// <summary>Gets the default setting's decode speed as a share of the sweep's best.</summary>
+    public double? DefaultDecodeShareOfBest { get; init; }
+
+    /// <summary>Gets the PyTorch-eager baseline's prefill seconds, when given.</summary>
+    public double? PyTorchPrefillSeconds { get; init; }
+
+    /// <summary>Gets the PyTorch-eager baseline's decode tokens/s, when given.</summary>
+    public double? PyTorchDecodeTokensPerSecond { get; init; }
+
+    /// <summary>Gets PyTorch prefill time ÷ ours (raw loop): how many times faster our prefill is.</summary>
+    public double? PrefillSpeedupVsPyTorch { get; init; }
+
+    /// <summary>Gets our decode rate (library loop, <c>PaliGemmaModel.Generate</c>) ÷ PyTorch's.</summary>
+    public double? DecodeSpeedupVsPyTorch { get; init; }
+
+    /// <summary>Gets notes on the baseline's comparability (threads, prompt), when given.</summary>
+    public string? PyTorchBaselineNote { get; init; }
+
     public required double LoadMs { get; init; }
 
     public required double PreprocessMs { get; init; }
@@ -99,6 +144,20 @@ internal sealed record BenchResult
 
     public required double PeakRssToWeightFiles { get; init; }
 }
+
+/// <summary>One setting of the thread sweep (raw GenAI loop medians).</summary>
+/// <param name="Setting">What was set.</param>
+/// <param name="Threads">Intra-op threads used.</param>
+/// <param name="VisionSpinning">Whether the vision session's threads spun.</param>
+/// <param name="VisionMs">Vision encoder time.</param>
+/// <param name="PrefillMs">Prefill time.</param>
+/// <param name="DecodeTokensPerSecond">Decode rate.</param>
+internal sealed record SweepEntry(string Setting, int Threads, bool VisionSpinning, double VisionMs, double PrefillMs, double DecodeTokensPerSecond);
+
+/// <summary>A named figure in milliseconds.</summary>
+/// <param name="Name">What it is.</param>
+/// <param name="Ms">Milliseconds.</param>
+internal sealed record NamedFigure(string Name, double Ms);
 
 /// <summary>Source-generated JSON for <see cref="BenchResult"/>.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

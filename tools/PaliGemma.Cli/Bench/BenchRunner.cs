@@ -12,6 +12,31 @@ internal static class BenchRunner
     /// <summary>Runs every measurement; <paramref name="log"/> receives one line per phase.</summary>
     public static async Task<BenchResult> RunAsync(BenchOptions o, Action<string> log)
     {
+        System.Text.Json.JsonElement? pytorch = o.PyTorchBaselinePath is { } path ? PyTorchBaseline.Read(path) : null;
+        BenchResult result = await MeasureAsync(o, log).ConfigureAwait(false);
+        if (o.SweepThreads)
+        {
+            // After the main model is disposed: one model in memory at a time.
+            List<SweepEntry> sweep = ThreadSweep.Run(o, Path.GetFullPath(o.ModelFolder), log);
+            SweepEntry defaults = sweep[0];
+            result = result with
+            {
+                ThreadSweep = sweep,
+                DefaultPrefillShareOfBest = sweep.Min(e => e.PrefillMs) / defaults.PrefillMs,
+                DefaultDecodeShareOfBest = defaults.DecodeTokensPerSecond / sweep.Max(e => e.DecodeTokensPerSecond),
+            };
+        }
+
+        if (pytorch is { } baseline)
+        {
+            result = PyTorchBaseline.Apply(result, baseline, o.PyTorchBaselinePath!);
+        }
+
+        return result;
+    }
+
+    private static async Task<BenchResult> MeasureAsync(BenchOptions o, Action<string> log)
+    {
         byte[] image = File.ReadAllBytes(o.ImagePath);
         string mediaType = MediaType(o.ImagePath);
         string folder = Path.GetFullPath(o.ModelFolder);
@@ -88,6 +113,28 @@ internal static class BenchRunner
         double floor = bandwidth / perToken;
         long weightFiles = Directory.EnumerateFiles(folder, "*.onnx*").Sum(f => new FileInfo(f).Length);
 
+        log($"prefill ceiling: the decoder's linear layers alone at {prompt.Length} rows, {model.IntraOpNumThreads} thread(s)");
+        // Spinning as in the decoder's session: ONNX Runtime GenAI 0.20 has no setting for it, so ONNX Runtime's default (on).
+        PrefillCeilingResult ceiling = PrefillCeiling.Measure(folder, prompt.Length, model.IntraOpNumThreads, allowSpinning: true, bandwidth, o.Runs);
+        List<NamedFigure>? variants = null;
+        if (o.CeilingVariants)
+        {
+            log("prefill ceiling what-ifs");
+            variants = [new NamedFigure("as the folder, worker threads not spinning", PrefillCeiling.Measure(folder, prompt.Length, model.IntraOpNumThreads, allowSpinning: false, bandwidth, o.Runs).Ms)];
+            if (PrefillCeiling.ReadShapes(Path.Combine(folder, "decoder.onnx"), prompt.Length).Any(s => s.Op == "MatMulNBits"))
+            {
+                foreach (int level in new[] { 0, 1, 2, 4 })
+                {
+                    variants.Add(new NamedFigure($"int4 accuracy_level {level}", PrefillCeiling.Measure(folder, prompt.Length, model.IntraOpNumThreads, allowSpinning: true, bandwidth, o.Runs, accuracyLevel: level).Ms));
+                }
+
+                foreach (int block in new[] { 32, 64, 128 })
+                {
+                    variants.Add(new NamedFigure($"int4 block {block}, symmetric", PrefillCeiling.Measure(folder, prompt.Length, model.IntraOpNumThreads, allowSpinning: true, bandwidth, o.Runs, blockSize: block).Ms));
+                }
+            }
+        }
+
         double prefillMs = Median(raw.Select(t => t.PrefillMs ?? 0));
         double decodeTps = Median(cached.Select(t => t.DecodeTokensPerSecond));
         double rawDecodeTps = Median(raw.Select(t => t.DecodeTokensPerSecond));
@@ -105,6 +152,13 @@ internal static class BenchRunner
             GeneratedTokens = tokens,
             Runs = o.Runs,
             Threads = o.Threads,
+            ResolvedThreads = model.IntraOpNumThreads,
+            VisionSpinning = model.AllowSpinning,
+            PrefillCeilingMs = ceiling.Ms,
+            PrefillCeilingHeadMs = ceiling.HeadMs,
+            PrefillShareOfCeiling = ceiling.Ms / prefillMs,
+            PrefillCeilingParts = ceiling.Parts,
+            PrefillCeilingVariants = variants,
             LoadMs = loadMs,
             PreprocessMs = preprocessMs,
             VisionMs = visionMs,
@@ -145,14 +199,16 @@ internal static class BenchRunner
         };
     }
 
-    private static double Median(int runs, Action action) => Median(Enumerable.Range(0, runs).Select(_ =>
+    /// <summary>Median wall time of <paramref name="runs"/> calls.</summary>
+    internal static double Median(int runs, Action action) => Median(Enumerable.Range(0, runs).Select(_ =>
     {
         var clock = Stopwatch.StartNew();
         action();
         return clock.Elapsed.TotalMilliseconds;
     }).ToList());
 
-    private static double Median(IEnumerable<double> values)
+    /// <summary>Median of the values (0 when empty).</summary>
+    internal static double Median(IEnumerable<double> values)
     {
         double[] sorted = [.. values.Order()];
         return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

@@ -20,7 +20,10 @@ internal static class BenchCommand
         var prompt = new Option<string>("--prompt") { Description = "PaliGemma prefix.", DefaultValueFactory = _ => "caption en" };
         var tokens = new Option<int>("--tokens") { Description = "Maximum generated tokens per request.", DefaultValueFactory = _ => 32 };
         var runs = new Option<int>("--runs") { Description = "Measured repetitions (medians reported), after one warm-up.", DefaultValueFactory = _ => 3 };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads for the chat client and the raw loop (0 = runtime default).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads for the chat client and the raw loop (0 = the library default: the cores available to the process).", DefaultValueFactory = _ => 0 };
+        var sweep = new Option<bool>("--sweep-threads") { Description = "Also load the model with the library default, --threads 1, --threads 2 and spinning vision threads, one at a time, and report the default as a share of the best prefill and decode." };
+        var pytorch = new Option<FileInfo?>("--pytorch-baseline") { Description = "JSON written by scripts/bench-pytorch.sh on the same checkpoint: adds prefill and decode ratios against PyTorch eager." };
+        var ceilingVariants = new Option<bool>("--ceiling-variants") { Description = "Also time the prefill ceiling with spinning threads and, for int4, other MatMulNBits accuracy levels and block sizes (what-if figures)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var reference = new Option<DirectoryInfo?>("--reference") { Description = "Reference model folder (e.g. the fp32 conversion) for top-1 agreement of greedy decoding." };
         var agreementSteps = new Option<int>("--agreement-steps") { Description = "Teacher-forced steps compared with --reference.", DefaultValueFactory = _ => 64 };
@@ -30,7 +33,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark a model folder: load, vision, prefill, time to first token, decode tokens/s, peak RSS; raw GenAI loop and bandwidth floor as baselines.")
         {
-            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps, concurrency, batchWindow,
+            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps, concurrency, batchWindow, sweep, pytorch, ceilingVariants,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -49,10 +52,18 @@ internal static class BenchCommand
                 Math.Max(0, parse.GetValue(threads)),
                 Positive(parse.GetValue(buffer), "--bandwidth-buffer-mib") * 1024L * 1024L,
                 parse.GetValue(reference)?.FullName,
-                Positive(parse.GetValue(agreementSteps), "--agreement-steps"));
+                Positive(parse.GetValue(agreementSteps), "--agreement-steps"),
+                parse.GetValue(sweep),
+                parse.GetValue(pytorch)?.FullName,
+                parse.GetValue(ceilingVariants));
             if (!File.Exists(options.ImagePath))
             {
                 throw new FileNotFoundException($"Image '{options.ImagePath}' does not exist.");
+            }
+
+            if (options.PyTorchBaselinePath is { } baseline && !File.Exists(baseline))
+            {
+                throw new FileNotFoundException($"PyTorch baseline '{baseline}' does not exist (write it with scripts/bench-pytorch.sh).");
             }
 
             BenchResult result = BenchRunner.RunAsync(options, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]")).GetAwaiter().GetResult();
@@ -110,11 +121,16 @@ internal static class BenchCommand
         static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
 
         Row("model", $"{r.Model} ({r.Precision})", $"{F(r.WeightFileBytes / 1e9, "F2")} GB of .onnx files");
-        Row("prompt / generated tokens", $"{r.PromptTokens} / {r.GeneratedTokens}", $"medians of {r.Runs} runs, threads {(r.Threads == 0 ? "default" : r.Threads)}");
+        Row("prompt / generated tokens", $"{r.PromptTokens} / {r.GeneratedTokens}", $"medians of {r.Runs} runs, {r.ResolvedThreads} intra-op thread(s) ({(r.Threads == 0 ? "library default" : "--threads")}), vision threads {(r.VisionSpinning ? "spinning" : "not spinning")}");
         Row("model load", $"{F(r.LoadMs)} ms");
         Row("preprocess", $"{F(r.PreprocessMs)} ms", "decode + resize + normalise");
         Row("vision", $"{F(r.VisionMs)} ms", "SigLIP + projector");
         Row("prefill", $"{F(r.PrefillMs)} ms", $"{F(r.PrefillTokensPerSecond)} tokens/s (raw loop)");
+        Row("prefill ceiling", $"{F(r.PrefillCeilingMs)} ms", $"the decoder's linear layers alone ({F(r.PrefillCeilingHeadMs)} ms of it the one-row head at the bandwidth); prefill at {F(r.PrefillShareOfCeiling, "P1")} of it");
+        foreach (NamedFigure v in r.PrefillCeilingVariants ?? [])
+        {
+            Row("  ceiling what-if", $"{F(v.Ms)} ms", $"{v.Name}: {F(v.Ms / r.PrefillCeilingMs, "P0")} of the folder's ceiling");
+        }
         Row("time to first token, cold", $"{F(r.TimeToFirstTokenColdMs)} ms", "chat client, image cache cleared");
         Row("time to first token, cached image", $"{F(r.TimeToFirstTokenCachedMs)} ms", $"ratio {F(r.CachedToColdTtftRatio, "F3")}; vision share of cold {F(r.VisionShareOfColdTtft, "P1")}");
         Row("decode", $"{F(r.DecodeTokensPerSecond, "F2")} tokens/s", "chat client");
@@ -131,6 +147,21 @@ internal static class BenchCommand
         }
 
         Row("peak RSS", $"{F(r.PeakRssBytes / 1048576.0, "F0")} MiB", $"{F(r.PeakRssToWeightFiles, "F2")}× the weight files");
+        foreach (SweepEntry e in r.ThreadSweep ?? [])
+        {
+            Row($"sweep: {e.Setting}", $"{F(e.PrefillMs)} ms / {F(e.DecodeTokensPerSecond, "F2")} tok/s", $"prefill / raw decode; {e.Threads} thread(s), vision {F(e.VisionMs)} ms{(e.VisionSpinning ? " (spinning)" : string.Empty)}");
+        }
+
+        if (r.DefaultPrefillShareOfBest is double prefillShare && r.DefaultDecodeShareOfBest is double decodeShare)
+        {
+            Row("default vs best setting", $"{F(prefillShare, "P1")} / {F(decodeShare, "P1")}", "prefill / decode speed of the library default as a share of the sweep's best");
+        }
+
+        if (r.PyTorchPrefillSeconds is double ptPrefill && r.PyTorchDecodeTokensPerSecond is double ptDecode)
+        {
+            Row("vs PyTorch eager: prefill", $"{F(r.PrefillSpeedupVsPyTorch ?? 0, "F2")}×", $"PyTorch {F(ptPrefill, "F2")} s vs {F(r.PrefillMs / 1000, "F2")} s; {r.PyTorchBaselineNote}");
+            Row("vs PyTorch eager: decode", $"{F(r.DecodeSpeedupVsPyTorch ?? 0, "F2")}×", $"library loop {F(r.LibraryDecodeTokensPerSecond, "F2")} vs PyTorch {F(ptDecode, "F2")} tokens/s");
+        }
         return table;
     }
 }

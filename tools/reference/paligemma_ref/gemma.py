@@ -110,10 +110,12 @@ def _batch_mask(attn_mask: torch.Tensor, cache_pos: torch.Tensor, window: Option
 def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: torch.Tensor, cache: KVCache,
                  window_mode: str = "hf", causal_prompt: bool = False,
                  stats: Optional[dict] = None, disable_window: bool = False,
-                 prompt_len: Optional[int] = None, attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+                 prompt_len: Optional[int] = None, attn_mask: Optional[torch.Tensor] = None,
+                 last_logits_only: bool = False) -> torch.Tensor:
     """Runs the decoder on `inputs_embeds` [B, n, D] (embeddings before the sqrt(hidden) scaling), appending
     to `cache`. The first call on an empty cache is the prompt (bidirectional), unless `prompt_len` says the
-    prompt is only its first `prompt_len` tokens (used by tests). Returns logits [B, n, V].
+    prompt is only its first `prompt_len` tokens (used by tests). Returns logits [B, n, V], or [B, 1, V] for the
+    last position with `last_logits_only` (what generation needs; the converter's default decoder does the same).
     `attn_mask` (training, empty cache only): boolean [B, n, n] per-example prefix-LM mask that replaces the
     prompt mask (sliding windows still apply on top of it)."""
     p = "language_model.model."
@@ -182,6 +184,8 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
         x = residual + m
     cache.length = start + n
 
+    if last_logits_only:
+        x = x[:, -1:]
     x = rms_norm(x, w[p + "norm.weight"], cfg.rms_norm_eps)
     lm_head = w[p + "embed_tokens.weight"] if cfg.tie_word_embeddings else w["lm_head.weight"]
     logits = F.linear(x, lm_head)

@@ -123,12 +123,13 @@ class PaliGemmaReference:
     def forward(self, input_ids: torch.Tensor, pixel_values: Optional[torch.Tensor], cache: KVCache,
                 window_mode: str = "hf", causal_prompt: bool = False, stats: Optional[dict] = None,
                 disable_window: bool = False, prompt_len: Optional[int] = None,
-                attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Feeds input_ids [B, n] (pixel_values only with the prompt); returns logits [B, n, V]."""
+                attn_mask: Optional[torch.Tensor] = None, last_logits_only: bool = False) -> torch.Tensor:
+        """Feeds input_ids [B, n] (pixel_values only with the prompt); returns logits [B, n, V] ([B, 1, V] with
+        `last_logits_only`)."""
         emb = self.input_embeddings(input_ids, pixel_values)
         return text_forward(self.cfg.text, self.w, emb, cache, window_mode=window_mode,
                             causal_prompt=causal_prompt, stats=stats, disable_window=disable_window,
-                            prompt_len=prompt_len, attn_mask=attn_mask)
+                            prompt_len=prompt_len, attn_mask=attn_mask, last_logits_only=last_logits_only)
 
 
 def split_prompt(ids, image_token_index: int) -> Tuple[int, int]:

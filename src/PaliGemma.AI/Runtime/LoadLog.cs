@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+
+namespace PaliGemma.AI.Runtime;
+
+/// <summary>What <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?, ILogger?)"/> logs.</summary>
+internal static partial class LoadLog
+{
+    /// <summary>The thread count chosen for the vision and decoder sessions.</summary>
+    public static void Threads(ILogger logger, string modelId, ThreadSettings threads, int concurrentGenerations)
+    {
+        if (threads.Automatic)
+        {
+            AutomaticThreads(logger, modelId, threads.IntraOpThreads, threads.AvailableCores, concurrentGenerations);
+        }
+        else
+        {
+            ExplicitThreads(logger, modelId, threads.IntraOpThreads, threads.AvailableCores);
+        }
+    }
+
+    /// <summary>
+    /// A float16 folder on the CPU provider. Measured (docs/performance.md, PaliGemma 1 widths on x64): ONNX Runtime's
+    /// CPU kernels have no float16 MatMul fast path, so such a folder holds about 3× its file size in memory and
+    /// decodes no faster than fp32 (int4 of the same checkpoint: about a fifth of fp16's memory, about 5× its decode rate).
+    /// </summary>
+    public static void Float16OnCpu(ILogger logger, string folder, long folderBytes)
+        => Float16Warning(logger, folder, folderBytes / 1e9, 3 * folderBytes / 1e9);
+
+    /// <summary>The size of the folder's ONNX files (graphs and external weights).</summary>
+    public static long FolderBytes(string folder)
+    {
+        try
+        {
+            return Directory.EnumerateFiles(folder, "*.onnx*").Sum(f => new FileInfo(f).Length);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "PaliGemma model {ModelId}: {Threads} intra-op thread(s) per session (automatic: {Cores} core(s) available to the process / {Concurrency} concurrent generation(s)); set PaliGemmaModelOptions.IntraOpNumThreads to override")]
+    private static partial void AutomaticThreads(ILogger logger, string modelId, int threads, int cores, int concurrency);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information,
+        Message = "PaliGemma model {ModelId}: {Threads} intra-op thread(s) per session (set by PaliGemmaModelOptions.IntraOpNumThreads; {Cores} core(s) available to the process)")]
+    private static partial void ExplicitThreads(ILogger logger, string modelId, int threads, int cores);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "PaliGemma model folder {Folder} holds float16 weights ({SizeGb:F2} GB) and runs on the CPU provider: ONNX Runtime's CPU kernels have no float16 fast path, so expect about 3x its file size in memory (~{MemoryGb:F1} GB) and decoding no faster than fp32 (docs/performance.md). Convert the checkpoint for CPU with `paligemma convert --input CHECKPOINT --output DIR --precision int4` (or `--precision auto`, which picks int4 for --target cpu).")]
+    private static partial void Float16Warning(ILogger logger, string folder, double sizeGb, double memoryGb);
+}

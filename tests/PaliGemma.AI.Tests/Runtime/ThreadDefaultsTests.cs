@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging;
+using PaliGemma.AI.Runtime;
+using PaliGemma.AI.Tests.TestModels;
+
+namespace PaliGemma.AI.Tests.Runtime;
+
+/// <summary>Issue 27 item 1: with no thread count set, the sessions use the process's cores, split between concurrent generations; load logs the choice.</summary>
+public sealed class ThreadDefaultsTests
+{
+    [Theory]
+    [InlineData(0, 1, 8, 8)]
+    [InlineData(0, 2, 8, 4)]
+    [InlineData(0, 3, 8, 2)]
+    [InlineData(0, 16, 4, 1)]
+    [InlineData(0, 1, 1, 1)]
+    [InlineData(0, 1, 0, 1)]
+    [InlineData(5, 4, 8, 5)]
+    [InlineData(1, 1, 64, 1)]
+    public void Resolve_divides_the_available_cores_unless_a_count_is_set(int requested, int concurrency, int cores, int expected)
+    {
+        ThreadSettings settings = ThreadSettings.Resolve(requested, concurrency, allowSpinning: null, cores);
+        Assert.Equal(expected, settings.IntraOpThreads);
+        Assert.Equal(requested == 0, settings.Automatic);
+        Assert.Equal(ThreadSettings.DefaultAllowSpinning, settings.AllowSpinning);
+    }
+
+    [Fact]
+    public void Resolve_keeps_an_explicit_spinning_choice()
+    {
+        Assert.True(ThreadSettings.Resolve(0, 1, allowSpinning: true, 4).AllowSpinning);
+        Assert.False(ThreadSettings.Resolve(0, 1, allowSpinning: false, 4).AllowSpinning);
+    }
+
+    [Fact]
+    public void Resolve_rejects_invalid_values()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThreadSettings.Resolve(-1, 1, null, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThreadSettings.Resolve(0, 0, null, 4));
+    }
+
+    [Fact]
+    public void Load_without_a_thread_count_uses_the_processor_count_and_logs_it()
+    {
+        var logger = new ListLogger();
+        using PaliGemmaModel model = PaliGemmaModel.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), options: null, logger);
+        Assert.Equal(Environment.ProcessorCount, model.IntraOpNumThreads);
+        string line = Assert.Single(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("intra-op thread", StringComparison.Ordinal)).Message;
+        Assert.Contains($"{Environment.ProcessorCount} intra-op thread(s) per session (automatic", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public void Load_keeps_an_explicit_thread_count_and_says_so()
+    {
+        var logger = new ListLogger();
+        using PaliGemmaModel model = PaliGemmaModel.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), new PaliGemmaModelOptions { IntraOpNumThreads = 3, ConcurrentGenerations = 2 }, logger);
+        Assert.Equal(3, model.IntraOpNumThreads);
+        Assert.Contains(logger.Entries, e => e.Message.Contains("3 intra-op thread(s) per session (set by PaliGemmaModelOptions.IntraOpNumThreads", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Chat_client_splits_the_cores_between_concurrent_generations()
+    {
+        int concurrency = Environment.ProcessorCount + 1;
+        using PaliGemmaChatClient client = PaliGemmaChatClient.Load(
+            TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224),
+            options: new PaliGemmaChatClientOptions { MaxConcurrency = concurrency });
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / concurrency), client.Model.IntraOpNumThreads);
+        Assert.Equal(1, client.Model.IntraOpNumThreads);
+    }
+
+    [Fact]
+    public void Concurrent_generations_below_one_are_rejected()
+        => Assert.ThrowsAny<ArgumentException>(() => PaliGemmaModel.Load(
+            TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), new PaliGemmaModelOptions { ConcurrentGenerations = 0 }));
+
+    [Fact]
+    public void Float16_folder_on_cpu_warns_with_the_cost_and_the_fix()
+    {
+        var logger = new ListLogger();
+        using PaliGemmaModel model = PaliGemmaModel.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma2At224Fp16), options: null, logger);
+        string warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning).Message;
+        Assert.Contains("float16", warning, StringComparison.Ordinal);
+        Assert.Contains("3x its file size in memory", warning, StringComparison.Ordinal);
+        Assert.Contains("no faster than fp32", warning, StringComparison.Ordinal);
+        Assert.Contains("paligemma convert", warning, StringComparison.Ordinal);
+        Assert.Contains("--precision int4", warning, StringComparison.Ordinal);
+    }
+
+    /// <summary>Collects formatted log lines.</summary>
+    private sealed class ListLogger : ILogger
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception)));
+            }
+        }
+    }
+}
