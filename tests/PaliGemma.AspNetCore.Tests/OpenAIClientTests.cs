@@ -70,7 +70,10 @@ public sealed class OpenAIClientTests : IClassFixture<SharedSceneServer>, IDispo
         Assert.All(events, e => Assert.StartsWith("data: ", e, StringComparison.Ordinal));
         using JsonDocument usage = JsonDocument.Parse(events[^2]["data: ".Length..]);
         Assert.Equal(3, usage.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
-        Assert.True(usage.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32() > 256);
+        JsonElement counts = usage.RootElement.GetProperty("usage");
+        Assert.True(counts.GetProperty("prompt_tokens").GetInt32() > 3, events[^2]);
+        Assert.Equal(counts.GetProperty("prompt_tokens").GetInt32() + 3, counts.GetProperty("total_tokens").GetInt32());
+        Assert.Empty(usage.RootElement.GetProperty("choices").EnumerateArray());
         using JsonDocument finish = JsonDocument.Parse(events[^3]["data: ".Length..]);
         Assert.Equal("length", finish.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
     }

@@ -18,7 +18,7 @@ public sealed class RequestErrorTests : IClassFixture<SharedSceneServer>
     public static TheoryData<string, string, string?, string?> BadRequests() => new()
     {
         // name, body, expected param, expected code
-        { "malformed JSON", "{\"messages\": [", null, "invalid_json" },
+        { "malformed JSON", "{\"messages\": [", "messages[0]", "invalid_json" },
         { "wrong type", "{\"messages\": [], \"max_tokens\": \"many\"}", "max_tokens", "invalid_json" },
         { "two images", TwoImages, "messages[0].content", "too_many_images" },
         { "tools", SceneServer.ChatBody("caption en", extra: ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"), "tools", "unsupported_parameter" },

