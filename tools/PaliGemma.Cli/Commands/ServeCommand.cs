@@ -81,6 +81,9 @@ internal static class ServeCommand
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         }
 
+        // One line per request comes from the PaliGemma guard; ASP.NET Core's own per-request lines would repeat it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         builder.Services.AddPaliGemma(o =>
         {
             o.ModelPath = settings.ModelPath;
