@@ -48,7 +48,8 @@ public sealed class SceneServer : IAsyncDisposable
     public static async Task<SceneServer> StartAsync(
         Action<PaliGemmaOptions>? model = null,
         Action<PaliGemmaServerOptions>? server = null,
-        Func<IChatClient, IChatClient>? pipeline = null)
+        Func<IChatClient, IChatClient>? pipeline = null,
+        Action<WebApplication>? map = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -69,6 +70,7 @@ public sealed class SceneServer : IAsyncDisposable
         builder.Services.AddPaliGemmaServer(server);
         WebApplication app = builder.Build();
         app.MapPaliGemma();
+        map?.Invoke(app);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var started = new SceneServer(app, new Uri(address + "/"));

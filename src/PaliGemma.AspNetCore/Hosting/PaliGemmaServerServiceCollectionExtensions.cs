@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using PaliGemma.AI;
 using PaliGemma.AspNetCore;
 using Microsoft.SemanticKernel;
 using PaliGemma.SemanticKernel;
@@ -32,23 +31,18 @@ public static class PaliGemmaServerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaliGemmaServerOptions>, ServerOptionsValidator>());
         services.AddOptions<HostOptions>().Configure<IOptions<PaliGemmaServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.ShutdownTimeout);
 
-        // ---- Image-URL wiring (the single place): the server's allowed URL hosts reach every image reader here. ----
-        // The typed endpoints and MCP tools fetch through PaliGemmaToolOptions.AllowedUrlHosts. The OpenAI endpoint
-        // checks the host itself (ImageUrls) and hands an allowed URL to the chat client, which fetches only when
-        // remote images are on. MERGE (intake, issue 22): when PaliGemmaOptions gets an allowed-host list
-        // (AllowedImageHosts), copy server.AllowedUrlHosts into it here instead of switching AllowRemoteImages on.
+        // ---- Image-URL wiring (the single place): the server's allowed URL hosts reach the image reader here. ----
+        // Every endpoint (OpenAI, typed vision, MCP) fetches http(s) images through the vision tools' reader
+        // (PaliGemmaToolOptions.AllowedUrlHosts: exact hosts, no redirects, size cap); the chat client only ever gets
+        // bytes from the server, so PaliGemmaOptions.AllowRemoteImages stays off. MERGE (intake, issue 22): when the
+        // intake stage owns URL policy (PaliGemmaChatClientOptions.AllowedImageHosts), copy
+        // server.AllowedUrlHosts into it here, and let ImageUrls / ChatCompletionsEndpoint.FetchAllowedUrlAsync
+        // hand the URL to the chat client instead of fetching it.
         services.AddOptions<PaliGemmaToolOptions>().Configure<IOptions<PaliGemmaServerOptions>>((tools, server) =>
         {
             foreach (string host in server.Value.AllowedUrlHosts)
             {
                 tools.AllowedUrlHosts.Add(host);
-            }
-        });
-        services.AddOptions<PaliGemmaOptions>().PostConfigure<IOptions<PaliGemmaServerOptions>>((model, server) =>
-        {
-            if (server.Value.AllowedUrlHosts.Count > 0)
-            {
-                model.AllowRemoteImages = true;
             }
         });
 

@@ -11,7 +11,7 @@ namespace PaliGemma.AspNetCore.OpenAI;
 /// </summary>
 internal static class ChatCompletionRequestReader
 {
-    public static (List<ChatMessage> Messages, ChatOptions Options) Read(ChatCompletionRequest request, PaliGemmaServerOptions server)
+    public static (List<ChatMessage> Messages, ChatOptions Options, string ImageParam) Read(ChatCompletionRequest request, PaliGemmaServerOptions server)
     {
         CheckUnsupported(request);
         var options = new ChatOptions();
@@ -63,7 +63,11 @@ internal static class ChatCompletionRequestReader
         int images = user.Contents.Count(c => c is DataContent or UriContent);
         Check(images <= 1, $"'messages[{userIndex}].content' holds {images} images; PaliGemma takes exactly one image per request. Send one request per image.", $"messages[{userIndex}].content", "too_many_images");
         Check(images == 1, $"'messages[{userIndex}].content' holds no image; add one 'image_url' part with a data: URI.", $"messages[{userIndex}].content", "image_missing");
-        return ([user], options);
+        int part = user.Contents.ToList().FindIndex(c => c is DataContent or UriContent);
+        string imageParam = request.Messages[userIndex]!.Content!.Value.ValueKind == JsonValueKind.Array
+            ? $"messages[{userIndex}].content[{part}].image_url.url"
+            : $"messages[{userIndex}].content";
+        return ([user], options, imageParam);
     }
 
     private static void CheckUnsupported(ChatCompletionRequest r)

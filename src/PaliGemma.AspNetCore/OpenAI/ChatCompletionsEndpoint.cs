@@ -39,7 +39,8 @@ internal static class ChatCompletionsEndpoint
         ChatOptions options;
         try
         {
-            (messages, options) = ChatCompletionRequestReader.Read(request, server);
+            (messages, options, string imageParam) = ChatCompletionRequestReader.Read(request, server);
+            await FetchAllowedUrlAsync(messages[0], imageParam, services, aborted).ConfigureAwait(false);
         }
         catch (RequestRejectedException ex)
         {
@@ -90,6 +91,29 @@ internal static class ChatCompletionsEndpoint
         };
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, response, ServerJsonContext.Default.ChatCompletionResponse, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Replaces an http(s) image (already checked against the allowed hosts) by its bytes, fetched the way the vision
+    /// tools fetch: no redirects, size-capped, checked to be an image. The chat client never fetches for the server.
+    /// </summary>
+    private static async Task FetchAllowedUrlAsync(ChatMessage message, string param, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        int index = message.Contents.ToList().FindIndex(c => c is UriContent);
+        if (index < 0)
+        {
+            return;
+        }
+
+        var uri = (UriContent)message.Contents[index];
+        try
+        {
+            message.Contents[index] = await services.GetRequiredService<PaliGemma.SemanticKernel.PaliGemmaVisionTools>().ResolveImageAsync(uri.Uri.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PaliGemma.SemanticKernel.ImageReferenceException ex)
+        {
+            throw new RequestRejectedException(ex.Message, param, Vision.VisionEndpoints.StatusOf(ex.Code), ex.Code);
+        }
     }
 
     /// <summary>Reads a JSON body; writes a 400 naming the problem (and returns null) when it is not valid.</summary>

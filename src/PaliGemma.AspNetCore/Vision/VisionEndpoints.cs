@@ -96,7 +96,17 @@ internal static class VisionEndpoints
         HttpRequest request = context.Request;
         if (request.HasFormContentType)
         {
-            IFormCollection form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                // A malformed multipart body, or a form value past ASP.NET Core's form limits (send big images as files).
+                throw new RequestRejectedException($"The multipart form cannot be read: {ex.Message}", "image", StatusCodes.Status400BadRequest, "invalid_form");
+            }
+
             DataContent image;
             if (form.Files.GetFile("image") is { } file)
             {
