@@ -71,7 +71,16 @@ public sealed class SceneServer : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapPaliGemma();
         map?.Invoke(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var started = new SceneServer(app, new Uri(address + "/"));
         await started.WaitReadyAsync();

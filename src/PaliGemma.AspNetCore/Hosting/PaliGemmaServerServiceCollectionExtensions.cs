@@ -27,7 +27,7 @@ public static class PaliGemmaServerServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        options.Validate(o => o.Validate().Count == 0, "PaliGemmaServerOptions are invalid.").ValidateOnStart();
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaliGemmaServerOptions>, ServerOptionsValidator>());
         services.AddOptions<HostOptions>().Configure<IOptions<PaliGemmaServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.ShutdownTimeout);
 
