@@ -2,7 +2,7 @@ using System.CommandLine;
 using PaliGemma.Cli.Commands;
 
 // Each command lives in Commands/<Name>Command.cs and is registered here, one line each.
-var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints, create tiny test models, inspect model folders, serve vision tools over MCP.")
+var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints, create tiny test models, inspect model folders, serve vision tools over MCP and HTTP.")
 {
     ConvertCommand.Create(),
     CreateTinyCommand.Create(),
@@ -12,6 +12,7 @@ var root = new RootCommand("PaliGemma tooling: convert Hugging Face checkpoints,
     MaskDecoderCommand.Create(),
     McpCommand.Create(),
     RunCommand.Create(),
+    ServeCommand.Create(),
     SoakCommand.Create(),
 };
 

@@ -143,6 +143,30 @@ public sealed class PaliGemmaVisionTools
     public Task<TextToolResult> AnswerAsync(string question, string? image = null, string? language = null, CancellationToken cancellationToken = default) =>
         RunTextAsync(image, cancellationToken, content => _vision.AnswerAsync(content, question, Language(language), cancellationToken));
 
+    /// <summary>Writes a short caption of an image the host already has (no reference resolution).</summary>
+    /// <param name="image">The image.</param>
+    /// <param name="language">The language code (default <c>en</c>).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The result, or an error result.</returns>
+    public Task<TextToolResult> CaptionAsync(DataContent image, string? language, CancellationToken cancellationToken = default) =>
+        RunTextAsync(() => ValueTask.FromResult(image), cancellationToken, content => _vision.CaptionAsync(content, Language(language), cancellationToken));
+
+    /// <summary>Reads the text in an image the host already has (no reference resolution).</summary>
+    /// <param name="image">The image.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The result, or an error result.</returns>
+    public Task<TextToolResult> OcrAsync(DataContent image, CancellationToken cancellationToken) =>
+        RunTextAsync(() => ValueTask.FromResult(image), cancellationToken, content => _vision.OcrAsync(content, cancellationToken));
+
+    /// <summary>Answers a question about an image the host already has (no reference resolution).</summary>
+    /// <param name="image">The image.</param>
+    /// <param name="question">The question, on one line.</param>
+    /// <param name="language">The language code (default <c>en</c>).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The result, or an error result.</returns>
+    public Task<TextToolResult> AnswerAsync(DataContent image, string question, string? language, CancellationToken cancellationToken = default) =>
+        RunTextAsync(() => ValueTask.FromResult(image), cancellationToken, content => _vision.AnswerAsync(content, question, Language(language), cancellationToken));
+
     /// <summary>Resolves an image reference the way the tools do.</summary>
     /// <param name="image">The reference, or null for the conversation's latest image.</param>
     /// <param name="cancellationToken">Cancels the resolution.</param>
@@ -163,7 +187,10 @@ public sealed class PaliGemmaVisionTools
     }
 
     private Task<TextToolResult> RunTextAsync(string? image, CancellationToken cancellationToken, Func<DataContent, Task<TextResult>> run) =>
-        RunAsync(() => _resolver.ResolveAsync(image, cancellationToken), async content =>
+        RunTextAsync(() => _resolver.ResolveAsync(image, cancellationToken), cancellationToken, run);
+
+    private Task<TextToolResult> RunTextAsync(Func<ValueTask<DataContent>> resolve, CancellationToken cancellationToken, Func<DataContent, Task<TextResult>> run) =>
+        RunAsync(resolve, async content =>
         {
             TextResult r = await run(content).ConfigureAwait(false);
             var info = PaliGemmaImageProcessor.Identify(content.Data.Span, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using PaliGemma.AI;
-using PaliGemma.Cli.Mcp;
+using PaliGemma.AspNetCore;
 using PaliGemma.SemanticKernel.Tests.Agents;
 using PaliGemma.SemanticKernel.Tests.TestModels;
 using SkiaSharp;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
-using PaliGemma.Cli.Mcp;
+using PaliGemma.AspNetCore;
 using PaliGemma.SemanticKernel;
 
 namespace PaliGemma.Cli.Commands;

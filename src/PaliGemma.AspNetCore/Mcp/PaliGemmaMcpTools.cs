@@ -7,7 +7,7 @@ using PaliGemma.AI;
 using PaliGemma.Rendering;
 using PaliGemma.SemanticKernel;
 
-namespace PaliGemma.Cli.Mcp;
+namespace PaliGemma.AspNetCore;
 
 /// <summary>
 /// The PaliGemma vision tools over MCP: the same <see cref="PaliGemmaVisionTools"/> the Semantic Kernel plugin and the
@@ -16,13 +16,20 @@ namespace PaliGemma.Cli.Mcp;
 /// idempotent; failures come back as tool errors (<c>isError</c>) with <c>{"error", "code"}</c>.
 /// </summary>
 [McpServerToolType]
-internal sealed class PaliGemmaMcpTools
+public sealed class PaliGemmaMcpTools
 {
     private const string ImageDescription = "A data:image/...;base64 URI, or a path of an image file inside the server's allowed folders.";
     private readonly PaliGemmaVisionTools _tools;
 
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="tools">The vision tools every host uses.</param>
     public PaliGemmaMcpTools(PaliGemmaVisionTools tools) => _tools = tools;
 
+    /// <summary>The <c>detect</c> tool.</summary>
+    /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
+    /// <param name="labels">Object names separated by commas.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tool result (JSON, structured content, and the annotated PNG when objects were found).</returns>
     [McpServerTool(Name = "detect", Title = "Detect objects", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(DetectToolResult))]
     [Description("Find objects in an image. Returns each object's label and bounding box in pixels and as 0..1 fractions.")]
     public async Task<CallToolResult> DetectAsync(
@@ -42,6 +49,11 @@ internal sealed class PaliGemmaMcpTools
             : null);
     }
 
+    /// <summary>The <c>segment</c> tool.</summary>
+    /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
+    /// <param name="labels">Object names separated by commas.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tool result (JSON with RLE masks, structured content, and the annotated PNG when objects were found).</returns>
     [McpServerTool(Name = "segment", Title = "Segment objects", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(SegmentToolResult))]
     [Description("Segment objects in an image. Returns each object's label, box, and mask as COCO RLE with its pixel area.")]
     public async Task<CallToolResult> SegmentAsync(
@@ -61,6 +73,11 @@ internal sealed class PaliGemmaMcpTools
             : null);
     }
 
+    /// <summary>The <c>caption</c> tool.</summary>
+    /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
+    /// <param name="language">The language code, or null for <c>en</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tool result.</returns>
     [McpServerTool(Name = "caption", Title = "Caption an image", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Describe an image in one short sentence.")]
     public async Task<CallToolResult> CaptionAsync(
@@ -69,6 +86,10 @@ internal sealed class PaliGemmaMcpTools
         CancellationToken cancellationToken = default) =>
         ToResult(await _tools.CaptionAsync(image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
 
+    /// <summary>The <c>ocr</c> tool.</summary>
+    /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tool result.</returns>
     [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Read the text written in an image.")]
     public async Task<CallToolResult> OcrAsync(
@@ -76,6 +97,12 @@ internal sealed class PaliGemmaMcpTools
         CancellationToken cancellationToken = default) =>
         ToResult(await _tools.OcrAsync(image, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
 
+    /// <summary>The <c>answer</c> tool.</summary>
+    /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
+    /// <param name="question">The question, on one line.</param>
+    /// <param name="language">The language code, or null for <c>en</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tool result.</returns>
     [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Answer a short question about an image.")]
     public async Task<CallToolResult> AnswerAsync(

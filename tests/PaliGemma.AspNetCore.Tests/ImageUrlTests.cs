@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace PaliGemma.AspNetCore.Tests;
+
+/// <summary>
+/// With <c>AllowedUrlHosts</c> set, http(s) images of those hosts are fetched (the vision tools' reader: no redirects,
+/// size cap); other hosts and redirects are refused with 400 naming the field.
+/// </summary>
+public sealed class ImageUrlTests
+{
+    [Fact]
+    public async Task Images_of_an_allowed_host_are_fetched_and_redirects_are_refused()
+    {
+        await using SceneServer server = await SceneServer.StartAsync(
+            server: o => o.AllowedUrlHosts.Add("127.0.0.1"),
+            map: app =>
+            {
+                app.MapGet("/img/shapes.png", () => Results.Bytes(SceneServer.ScenePng, "image/png"));
+                app.MapGet("/img/moved.png", () => Results.Redirect("/img/shapes.png"));
+            });
+        string url = new Uri(server.BaseAddress, "img/shapes.png").AbsoluteUri;
+        string moved = new Uri(server.BaseAddress, "img/moved.png").AbsoluteUri;
+        string other = url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+
+        using HttpResponseMessage byData = await server.PostJsonAsync("v1/chat/completions", SceneServer.ChatBody("caption en", maxTokens: 16));
+        using HttpResponseMessage byUrl = await server.PostJsonAsync("v1/chat/completions", SceneServer.ChatBody("caption en", maxTokens: 16).Replace(SceneServer.SceneDataUri, url, StringComparison.Ordinal));
+        using HttpResponseMessage redirected = await server.PostJsonAsync("v1/chat/completions", SceneServer.ChatBody("caption en").Replace(SceneServer.SceneDataUri, moved, StringComparison.Ordinal));
+        using HttpResponseMessage otherHost = await server.PostJsonAsync("v1/chat/completions", SceneServer.ChatBody("caption en").Replace(SceneServer.SceneDataUri, other, StringComparison.Ordinal));
+        using HttpResponseMessage vision = await server.PostJsonAsync("v1/vision/ocr", $"{{\"image\":\"{url}\"}}");
+
+        Assert.Equal(HttpStatusCode.OK, byUrl.StatusCode);
+        Assert.Equal(Text(await byData.Content.ReadAsStringAsync()), Text(await byUrl.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.BadRequest, redirected.StatusCode);
+        Assert.Equal(("messages[0].content[1].image_url.url", "url_not_allowed"), await Error(redirected));
+        Assert.Equal(HttpStatusCode.BadRequest, otherHost.StatusCode);
+        Assert.Equal(("messages[0].content[1].image_url.url", "url_not_allowed"), await Error(otherHost));
+        Assert.Equal(HttpStatusCode.OK, vision.StatusCode);
+    }
+
+    private static string Text(string json)
+    {
+        using JsonDocument doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+    }
+
+    private static async Task<(string?, string?)> Error(HttpResponseMessage response)
+    {
+        using JsonDocument doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        JsonElement error = doc.RootElement.GetProperty("error");
+        return (error.GetProperty("param").GetString(), error.GetProperty("code").GetString());
+    }
+}
