@@ -79,3 +79,64 @@ buffer = io.BytesIO()
 with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
     z.writestr("x.npy", npy((2, 2), [1, 2, 3, 4]))
 put("npz", "stored.npz", buffer.getvalue())
+
+
+# onnx: ONNX ModelProto bytes (protobuf wire format); the reader lists graph.input (name, tensor elem_type).
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def field(number, wire, body):
+    tag = varint((number << 3) | wire)
+    return tag + (varint(len(body)) + body if wire == 2 else body)
+
+
+def value_info(name, elem_type, dims):
+    shape = b"".join(field(1, 2, field(1, 0, varint(d)) if d >= 0 else field(2, 2, b"batch")) for d in dims)
+    tensor = field(1, 0, varint(elem_type)) + field(2, 2, shape)
+    return field(1, 2, name.encode()) + field(2, 2, field(1, 2, tensor))
+
+
+def onnx_model(inputs, extra_graph=b""):
+    graph = field(1, 2, field(1, 2, b"input_ids") + field(2, 2, b"logits") + field(4, 2, b"Identity")) + field(2, 2, b"main")
+    graph += b"".join(field(11, 2, value_info(n, t, d)) for n, t, d in inputs) + extra_graph
+    graph += field(12, 2, value_info("logits", 1, [-1, -1, 1300]))
+    return field(1, 0, varint(8)) + field(2, 2, b"pg") + field(7, 2, graph) + field(8, 2, field(2, 0, varint(17)))
+
+
+put("onnx", "decoder.onnx", onnx_model([("input_ids", 7, [-1, -1]), ("attention_mask", 7, [-1, -1]), ("image_features", 1, [-1, 8])]))
+put("onnx", "decoder-fp16.onnx", onnx_model([("input_ids", 7, [-1, -1]), ("image_features", 10, [-1, 8]), ("past_key_values.0.key", 1, [-1, 1, -1, 8])]))
+put("onnx", "initializer.onnx", onnx_model([("input_ids", 7, [-1])], field(5, 2, field(1, 0, varint(4)) + field(2, 0, varint(1)) + field(8, 2, b"w") + field(9, 2, bytes(16)))
+    + field(1, 5, bytes(4)) + field(1, 1, bytes(8))))
+put("onnx", "no-graph.onnx", field(1, 0, varint(8)) + field(2, 2, b"pg"))
+
+# modelconfig: paligemma.json, a NUL byte, genai_config.json (without the NUL: only genai_config.json, for a fixed
+# manifest matching the one below: vocab 1300, hidden 8, bos 2, eos 1 + extra stop 107, pad 0, 64 tokens).
+manifest = {"format_version": 1, "model_id": "fuzz", "architecture": "paligemma2", "image_size": 28, "patch_size": 14,
+            "num_image_tokens": 4, "text_hidden_size": 8, "vocab_size": 1300, "max_sequence_length": 64,
+            "precision": "fp32", "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
+            "token_ids": {"pad": 0, "eos": 1, "bos": 2, "image": 1200, "newline": 5, "loc_start": 10, "seg_start": 1034, "extra_stop": [107]},
+            "files": {"vision": "vision.onnx", "decoder": "decoder.onnx", "tokenizer": "tokenizer.json"}}
+genai = {  # what PaliGemma.Onnx's GenAiConfigWriter writes
+    "model": {"type": "decoder", "bos_token_id": 2, "eos_token_id": [1, 107], "pad_token_id": 0, "vocab_size": 1300, "context_length": 64,
+              "decoder": {"session_options": {"log_id": "onnxruntime-genai", "provider_options": []}, "filename": "decoder.onnx",
+                          "head_size": 4, "hidden_size": 8, "num_attention_heads": 2, "num_key_value_heads": 1, "num_hidden_layers": 2,
+                          "inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask", "position_ids": "position_ids",
+                                     "past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"},
+                          "outputs": {"logits": "logits", "present_key_names": "present.%d.key", "present_value_names": "present.%d.value"}}},
+    "search": {"max_length": 64, "min_length": 0, "do_sample": False, "num_beams": 1, "num_return_sequences": 1, "top_k": 1, "top_p": 1.0,
+               "temperature": 1.0, "repetition_penalty": 1.0, "past_present_share_buffer": False, "early_stopping": True}}
+put("modelconfig", "genai.json", json.dumps(genai, indent=2).encode())
+put("modelconfig", "pair.json", json.dumps(manifest).encode() + b"\0" + json.dumps(genai).encode())
+hostile = json.loads(json.dumps(genai))
+hostile["model"]["decoder"]["session_options"]["custom_ops_library"] = "libevil.so"
+hostile["model"]["decoder"]["session_options"]["provider_options"] = [{"cuda": {"device_id": "0"}}]
+put("modelconfig", "hostile.json", json.dumps(hostile).encode())
+sparse = {"model": {"type": "decoder", "vocab_size": 1300, "eos_token_id": 1, "decoder": {"filename": "decoder.onnx", "hidden_size": 8}}}
+put("modelconfig", "sparse.json", json.dumps(sparse).encode())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
-#   TARGET: image | parser | prompt | safetensors | config | npz | resolver
+#   TARGET: image | parser | prompt | safetensors | config | npz | resolver | onnx | modelconfig
 # Builds the libFuzzer driver (fuzz/driver/libfuzzer-dotnet.c), publishes fuzz/PaliGemma.Fuzz, instruments the
 # PaliGemma assemblies (and ImageSharp for the image target) with SharpFuzz, then fuzzes TARGET for SECONDS.
 # New inputs go to fuzz/out/corpus/TARGET (the committed seeds in fuzz/corpus/TARGET are read only), crashes to

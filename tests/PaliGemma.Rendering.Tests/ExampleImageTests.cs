@@ -47,6 +47,8 @@ public sealed class ExampleImageTests
         return logits;
     }
 
+    private static int Distance(SKColor a, SKColor b) => Math.Abs(a.Red - b.Red) + Math.Abs(a.Green - b.Green) + Math.Abs(a.Blue - b.Blue);
+
     [Fact]
     public void Renders_the_documentation_example()
     {
@@ -59,11 +61,36 @@ public sealed class ExampleImageTests
             new("cat", catBox, new int[16]) { Mask = SegmentationMask.FromLogits(Ellipse(0.45f, 0.6f, 0.45f, 0.4f), catBox, w, h) },
         ];
 
-        byte[] png = AnnotatedImageRenderer.Render(Scene(w, h), objects, new AnnotationOptions { FontSize = 15 });
+        byte[] scene = Scene(w, h);
+        byte[] png = AnnotatedImageRenderer.Render(scene, objects, new AnnotationOptions { FontSize = 15 });
         using SKBitmap result = RenderingTestImages.DecodePng(png);
+        using SKBitmap original = RenderingTestImages.DecodePng(scene);
         Assert.Equal(w, result.Width);
         Assert.Equal(h, result.Height);
         Assert.True(objects.All(o => o.Mask!.Area > 0));
+
+        // Far from every box and label the scene is untouched: sky top-left, grass bottom-right.
+        RenderingTestImages.AssertNear(new SKColor(150, 200, 240), result.GetPixel(5, 5));
+        RenderingTestImages.AssertNear(new SKColor(90, 160, 80), result.GetPixel(w - 5, h - 5));
+
+        // Inside each mask the colour is tinted; inside a box but outside its mask it is not.
+        foreach (SegmentedObject o in objects)
+        {
+            var (x, y) = ((int)((o.Box.Left + o.Box.Right) / 2), (int)((o.Box.Top + o.Box.Bottom) / 2));
+            Assert.True(o.Mask!.Contains(x, y), $"{o.Label}: ({x}, {y}) should lie in the mask");
+            Assert.True(Distance(original.GetPixel(x, y), result.GetPixel(x, y)) > 30, $"{o.Label}: the mask at ({x}, {y}) was not drawn: {result.GetPixel(x, y)}");
+        }
+
+        var corner = ((int)catBox.Right - 6, (int)catBox.Bottom - 6);
+        Assert.False(objects[1].Mask!.Contains(corner.Item1, corner.Item2));
+        RenderingTestImages.AssertNear(original.GetPixel(corner.Item1, corner.Item2), result.GetPixel(corner.Item1, corner.Item2));
+
+        // The box outline: the middle of each box's left edge changed.
+        foreach (SegmentedObject o in objects)
+        {
+            var (x, y) = ((int)Math.Round(o.Box.Left), (int)((o.Box.Top + o.Box.Bottom) / 2));
+            Assert.True(Distance(original.GetPixel(x, y), result.GetPixel(x, y)) > 30, $"{o.Label}: no box outline at ({x}, {y})");
+        }
 
         string? target = Environment.GetEnvironmentVariable("PG_ANNOTATED_EXAMPLE");
         if (!string.IsNullOrEmpty(target))

@@ -6,7 +6,11 @@ namespace PaliGemma.Tests.Shared;
 /// <summary>Runs a child process to completion and collects its exit code and output (linked into every test project that starts processes).</summary>
 internal static class ProcessRunner
 {
-    /// <summary>Runs <paramref name="file"/> with <paramref name="arguments"/>; waits at most <paramref name="timeout"/> (default two minutes).</summary>
+    /// <summary>
+    /// Runs <paramref name="file"/> with <paramref name="arguments"/>; waits at most <paramref name="timeout"/> (default two
+    /// minutes). A child still running then is killed with its whole process tree, and a <see cref="TimeoutException"/>
+    /// carries what it had printed.
+    /// </summary>
     /// <param name="file">The program.</param>
     /// <param name="arguments">Its arguments, passed without shell quoting.</param>
     /// <param name="environment">Variables to set (a null value removes the variable).</param>
@@ -47,8 +51,24 @@ internal static class ProcessRunner
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(cancel.Token);
+        TimeSpan limit = timeout ?? TimeSpan.FromMinutes(2);
+        using var cancel = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+
+            // The pipes close once every process holding them is gone; a process that left the tree could keep them open.
+            Task output = Task.WhenAll(stdout, stderr);
+            await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(10)));
+            string printed = output.IsCompletedSuccessfully ? $"\nstdout:\n{stdout.Result}\nstderr:\n{stderr.Result}" : " (its output pipes stayed open)";
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} ran longer than {limit} and was killed with its process tree.{printed}");
+        }
+
         return (process.ExitCode, await stdout, await stderr);
     }
 }

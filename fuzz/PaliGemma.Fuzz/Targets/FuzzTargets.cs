@@ -18,6 +18,8 @@ internal static class FuzzTargets
         ["config"] = ConfigTarget.Run,
         ["npz"] = NpzTarget.Run,
         ["resolver"] = ResolverTarget.Run,
+        ["onnx"] = OnnxInputsTarget.Run,
+        ["modelconfig"] = ModelConfigTarget.Run,
     };
 }
 

@@ -4,8 +4,13 @@ using System.Text.Unicode;
 namespace PaliGemma.AI.Runtime;
 
 /// <summary>
-/// Checks that <c>genai_config.json</c> parses and agrees with the manifest (decoder file, vocabulary, hidden
-/// width, special ids, context length), so a mismatched pair fails at load with the file named.
+/// Checks <c>genai_config.json</c> before ONNX Runtime GenAI sees it. A model folder is untrusted input, and ORT GenAI
+/// acts on what this file says (it <c>dlopen</c>s a <c>custom_ops_library</c>, appends the execution providers named
+/// in <c>provider_options</c>, opens the graph files named anywhere in it), so every key is checked against an
+/// allow-list (<see cref="GenAiConfigSchema"/>: exactly what <c>PaliGemma.Onnx</c>'s <c>GenAiConfigWriter</c> writes, plus
+/// harmless search options) with the kind of its value, before anything else. Then it checks that the file agrees
+/// with the manifest (decoder file, vocabulary, hidden width, special ids, context length), so a mismatched pair fails
+/// at load with the file named.
 /// </summary>
 internal static class GenAiConfigValidator
 {
@@ -39,6 +44,15 @@ internal static class GenAiConfigValidator
         using (document)
         {
             void Fail(string message) => throw new PaliGemmaModelException(path, message, null);
+
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("search", out var search)
+                && search.ValueKind == JsonValueKind.Object && search.TryGetProperty("chunk_size", out _))
+            {
+                Fail("search.chunk_size is set; PaliGemma's prefix attention needs the whole prompt in one prefill, remove it.");
+            }
+
+            // Then the allow-list: after it, every value read below has the kind the reads expect.
+            GenAiConfigSchema.Check(document.RootElement, Fail);
 
             JsonElement model = Child(document.RootElement, "model", path);
             JsonElement decoder = Child(model, "decoder", path);
@@ -89,12 +103,6 @@ internal static class GenAiConfigValidator
                 && context.GetInt64() < manifest.MaxSequenceLength)
             {
                 Fail($"model.context_length is {context.GetInt64()}, smaller than the manifest's max_sequence_length {manifest.MaxSequenceLength}.");
-            }
-
-            if (document.RootElement.TryGetProperty("search", out var search) && search.ValueKind == JsonValueKind.Object
-                && search.TryGetProperty("chunk_size", out _))
-            {
-                Fail("search.chunk_size is set; PaliGemma's prefix attention needs the whole prompt in one prefill, remove it.");
             }
         }
     }

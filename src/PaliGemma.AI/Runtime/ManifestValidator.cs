@@ -65,7 +65,14 @@ internal static class ManifestValidator
 
         ValidateTokenIds(manifest.TokenIds, manifest.VocabSize, Fail);
 
-        if (manifest.ImageMean.Count != 3 || manifest.ImageStd.Count != 3 || manifest.ImageStd.Any(s => !(s > 0f)))
+        // The serializer leaves a reference-typed key that is absent or JSON null as null (found by fuzzing: a
+        // NullReferenceException escaped from here); every such key is refused by name.
+        if (manifest.Files is null)
+        {
+            Fail("files is missing or null; it names the model's files (see docs/model-format.md).");
+        }
+
+        if (manifest.ImageMean is null || manifest.ImageStd is null || manifest.ImageMean.Count != 3 || manifest.ImageStd.Count != 3 || manifest.ImageStd.Any(s => !(s > 0f)))
         {
             Fail("image_mean and image_std must have 3 values each, and every std must be positive.");
         }
@@ -96,7 +103,13 @@ internal static class ManifestValidator
         InVocab("newline", ids.Newline);
         InVocab("loc_start", ids.LocStart, LocTokenCount);
         InVocab("seg_start", ids.SegStart, SegTokenCount);
-        foreach (int stop in ids.ExtraStop ?? [])
+        if (ids.ExtraStop is null)
+        {
+            fail("token_ids.extra_stop is missing or null; write [] when the model has no extra stop tokens.");
+            return;
+        }
+
+        foreach (int stop in ids.ExtraStop)
         {
             InVocab("extra_stop", stop);
         }

@@ -33,18 +33,23 @@ public sealed class ModelFolderAfterLoadTests : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Generation_goes_on_after_the_folder_turns_read_only()
     {
         using PaliGemmaChatClient client = PaliGemmaChatClient.Load(_folder);
         string before = (await client.GetResponseAsync(Ask("caption en", Image), Twelve)).Text;
 
-        MakeReadOnly();
-        if (_mounted || !Environment.IsPrivilegedProcess)
+        string? how = MakeReadOnly();
+        if (how is null)
         {
-            // (Root without mount rights ignores mode bits; the run below then proves less but still runs.)
-            Assert.True(IsReadOnly(), "the folder could not be made read-only");
+            // Root without mount rights ignores mode bits: nothing here can make the folder read-only, and running on
+            // would prove nothing. CI runs as root with mount rights, so there this is a failure, never a skip.
+            string reason = "the folder could not be made read-only (no read-only bind mount: not root or no mount rights; mode bits: ignored by root), so the test would prove nothing";
+            Assert.True(Environment.GetEnvironmentVariable("CI") is not { Length: > 0 }, $"CI must run this test, but {reason}.");
+            Skip.If(true, reason);
         }
+
+        Assert.True(IsReadOnly(), $"the folder is writable after {how}");
 
         client.ClearImageFeatureCache();
         ChatResponse after = await client.GetResponseAsync(Ask("caption en", Image), Twelve);
@@ -110,15 +115,18 @@ public sealed class ModelFolderAfterLoadTests : IDisposable
         Assert.Equal(promptBefore, model.BuildPromptIds("answer en what is this?"));
     }
 
-    /// <summary>Makes the copy read-only: a read-only bind mount where this process may mount (root), else mode bits.</summary>
-    private void MakeReadOnly()
+    /// <summary>
+    /// Makes the copy read-only — a read-only bind mount where this process may mount (root), else mode bits — and
+    /// proves it with writes that must fail. Returns how, or null when neither way made it read-only.
+    /// </summary>
+    private string? MakeReadOnly()
     {
         if (Environment.IsPrivilegedProcess && RunTool("mount", "--bind", _folder, _folder))
         {
             _mounted = true;
-            if (RunTool("mount", "-o", "remount,bind,ro", _folder))
+            if (RunTool("mount", "-o", "remount,bind,ro", _folder) && IsReadOnly())
             {
-                return;
+                return "a read-only bind mount";
             }
         }
 
@@ -127,19 +135,31 @@ public sealed class ModelFolderAfterLoadTests : IDisposable
             File.SetAttributes(file, FileAttributes.ReadOnly);
         }
 
-        if (OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
-            return;
+            File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         }
 
-        File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        return IsReadOnly() ? "read-only mode bits" : null;
     }
 
+    /// <summary>True when both a new file and an append to the manifest fail (each write that succeeds is harmless).</summary>
     private bool IsReadOnly()
     {
         try
         {
             File.WriteAllText(Path.Combine(_folder, "probe.txt"), "x");
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+
+        try
+        {
             File.AppendAllText(Path.Combine(_folder, "paligemma.json"), " ");
             return false;
         }

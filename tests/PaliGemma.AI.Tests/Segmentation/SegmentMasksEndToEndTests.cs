@@ -103,31 +103,46 @@ public sealed class SegmentMasksEndToEndTests(MaskedModelFolder masked) : IClass
             PaliGemmaModel model = PaliGemmaModel.Load(folder);
             MaskDecoder decoder = model.MaskDecoder!;
             int[] codes = SegmentationFixtures.Codes()[1];
-            using var started = new SemaphoreSlim(0);
-            Task<int>[] decodes = [.. Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+
+            // Eight threads decode in a loop until the model is disposed under them; each must stop with
+            // ObjectDisposedException (never a crash, another exception or a wrong result), and no decode that starts
+            // after Dispose returned may succeed.
+            const int Threads = 8, Cap = 100_000;
+            using var running = new CountdownEvent(Threads);
+            bool disposed = false;
+            Task<(int Done, bool StoppedByDispose, bool SucceededAfterDispose)>[] decodes = [.. Enumerable.Range(0, Threads).Select(_ => Task.Factory.StartNew(() =>
             {
-                started.Release();
                 int done = 0;
+                bool succeededAfterDispose = false;
                 try
                 {
-                    for (int i = 0; i < 20; i++)
+                    for (; done < Cap; done++)
                     {
+                        bool after = Volatile.Read(ref disposed);
                         Assert.Equal(4096, decoder.DecodeLogits(codes).Length);
-                        done++;
+                        succeededAfterDispose |= after;
+                        if (done == 0)
+                        {
+                            running.Signal();
+                        }
                     }
                 }
                 catch (ObjectDisposedException)
                 {
+                    return (done, true, succeededAfterDispose);
                 }
 
-                return done;
-            }))];
-            await started.WaitAsync();
+                return (done, false, succeededAfterDispose);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+            Assert.True(running.Wait(TimeSpan.FromMinutes(2)), "the decode threads did not all start");
             model.Dispose();
+            Volatile.Write(ref disposed, true);
 
-            int[] counts = await Task.WhenAll(decodes);
+            var results = await Task.WhenAll(decodes);
 
-            Assert.All(counts, c => Assert.InRange(c, 0, 20));
+            Assert.All(results, r => Assert.True(r.StoppedByDispose, $"a thread decoded all {Cap} times without seeing the dispose"));
+            Assert.All(results, r => Assert.InRange(r.Done, 1, Cap - 1));
+            Assert.All(results, r => Assert.False(r.SucceededAfterDispose, "a decode that started after Dispose returned succeeded"));
             Assert.Throws<ObjectDisposedException>(() => decoder.DecodeLogits(codes));
         }
         finally

@@ -15,13 +15,12 @@ namespace PaliGemma.Onnx.Tests.Training;
 /// </summary>
 public sealed class TrainingSmokeTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly string _work = Directory.CreateTempSubdirectory("pg-train-smoke-").FullName;
 
     [SkippableFact]
     public async Task A_few_training_steps_export_a_checkpoint_that_converts_and_runs()
     {
-        await RequirePythonAsync();
+        await DebianPython.RequireAsync("the training smoke test");
         string tokenizerDir = Path.Combine(_work, "tiny");
         TinyModelGenerator.Generate(tokenizerDir, new TinyModelOptions { Variant = TinyModelVariant.PaliGemma2, ImageSize = 112 });
         string vae = Path.Combine(_work, "vae.npz");
@@ -61,41 +60,9 @@ public sealed class TrainingSmokeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private static async Task RequirePythonAsync()
+    private static async Task RunPythonAsync(params string[] args)
     {
-        string? problem = null;
-        if (!File.Exists(Python))
-        {
-            problem = $"{Python} does not exist";
-        }
-        else
-        {
-            (int exit, string output) = await RunAsync(Python, ["-c", "import torch, numpy, PIL"]);
-            if (exit != 0)
-            {
-                problem = $"{Python} cannot import torch, numpy and PIL: {output.Trim()}";
-            }
-        }
-
-        if (problem is null)
-        {
-            return;
-        }
-
-        const string Install = "apt-get install -y --no-install-recommends python3-torch python3-numpy python3-pil fonts-dejavu-core";
-        Assert.True(Environment.GetEnvironmentVariable("CI") is not { Length: > 0 }, $"CI must run the training smoke test, but {problem}; .ci/run installs it with `{Install}`.");
-        Skip.If(true, $"{problem}. The training smoke test needs Debian's Python: {Install}");
-    }
-
-    private async Task RunPythonAsync(params string[] args)
-    {
-        (int exit, string output) = await RunAsync(Python, args);
+        (int exit, string output) = await DebianPython.RunAsync(args, TimeSpan.FromMinutes(5));
         Assert.True(exit == 0, $"python {string.Join(' ', args)} exited {exit}:\n{output}");
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(string file, string[] args)
-    {
-        (int exit, string stdout, string stderr) = await ProcessRunner.RunAsync(file, args, timeout: TimeSpan.FromMinutes(5));
-        return (exit, stdout + stderr);
     }
 }

@@ -25,9 +25,24 @@ public sealed class SegmentMaskDefaultTests(AgentModelFixture fixture) : IClassF
         Assert.Equal([240, 320], mask.Size);
         Assert.Equal(240 * 320, mask.Counts.Sum());
 
-        // Foreground runs are the odd-indexed counts; their sum is the area, and it lies inside the box (20, 120)–(125, 180).
+        // Foreground runs are the odd-indexed counts; their sum is the area: not empty, and no larger than the box
+        // (20, 120)–(125, 180).
         Assert.Equal(mask.Area, mask.Counts.Where((_, i) => i % 2 == 1).Sum());
-        Assert.InRange(mask.Area, 0, (125 - 20) * (180 - 120));
+        Assert.InRange(mask.Area, 1, (125 - 20) * (180 - 120));
+
+        // Every foreground pixel (COCO RLE runs over a column-major 240 × 320 grid) lies inside the object's box.
+        int index = 0;
+        for (int run = 0; run < mask.Counts.Count; run++)
+        {
+            for (int k = 0; run % 2 == 1 && k < mask.Counts[run]; k++)
+            {
+                int x = (index + k) / 240, y = (index + k) % 240;
+                Assert.True(x >= Math.Floor(car.Box.Left) && x <= Math.Ceiling(car.Box.Right) && y >= Math.Floor(car.Box.Top) && y <= Math.Ceiling(car.Box.Bottom),
+                    $"mask pixel ({x}, {y}) lies outside the box {car.Box.Left}, {car.Box.Top}, {car.Box.Right}, {car.Box.Bottom}");
+            }
+
+            index += mask.Counts[run];
+        }
     }
 
     [Fact]

@@ -28,8 +28,39 @@ public sealed class AgentDemoTests : IDisposable
             Assert.Equal(224, json.RootElement.GetProperty("imageHeight").GetInt32());
         }
 
+        // The bundled model finds every shape of the demo scene (ground truth: assets/shapes.json) with IoU >= 0.5 ...
+        using JsonDocument detect = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "detect.json")));
+        var found = detect.RootElement.GetProperty("objects").EnumerateArray()
+            .Select(o => (Label: o.GetProperty("label").GetString()!, Box: Box(o.GetProperty("box")))).ToList();
+        using JsonDocument truth = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("samples", "AgentDemo", "assets", "shapes.json")));
+        var shapes = truth.RootElement.GetProperty("objects").EnumerateArray().ToList();
+        Assert.NotEmpty(shapes);
+        foreach (JsonElement shape in shapes)
+        {
+            string label = shape.GetProperty("shape").GetString()!;
+            double[] b = [.. shape.GetProperty("box_xyxy").EnumerateArray().Select(v => v.GetDouble())];
+            double best = found.Where(f => f.Label == label).Select(f => IoU(f.Box, (b[0], b[1], b[2], b[3]))).DefaultIfEmpty(0).Max();
+            Assert.True(best >= 0.5, $"the {label} at [{string.Join(", ", b)}] was detected with IoU {best:F2} at best; detect.json: {detect.RootElement.GetRawText()}");
+        }
+
+        // ... segments each class it detected, with a non-empty mask ...
+        Assert.Equal(found.Select(f => f.Label).Distinct().Count(), segments.Length);
+        foreach (string path in segments)
+        {
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(path));
+            Assert.Contains(json.RootElement.GetProperty("objects").EnumerateArray(), o => o.TryGetProperty("mask", out JsonElement mask) && mask.GetProperty("area").GetInt32() > 0);
+        }
+
+        // ... captions it, and draws the result at the scene's size.
+        using (JsonDocument caption = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "caption.json"))))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(caption.RootElement.GetProperty("text").GetString()));
+        }
+
         byte[] png = File.ReadAllBytes(Path.Combine(output, "annotated.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        Assert.Equal(224, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4))); // IHDR width
+        Assert.Equal(224, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4))); // IHDR height
         string converted = Assert.Single(Directory.GetDirectories(Path.Combine(_work, "cache", "paligemma", "models"), "paligemma2-tiny-scenes-*"));
         Assert.True(File.Exists(Path.Combine(converted, "mask_decoder.onnx")));
     }
@@ -46,6 +77,17 @@ public sealed class AgentDemoTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private static (double Left, double Top, double Right, double Bottom) Box(JsonElement box)
+        => (box.GetProperty("left").GetDouble(), box.GetProperty("top").GetDouble(), box.GetProperty("right").GetDouble(), box.GetProperty("bottom").GetDouble());
+
+    private static double IoU((double Left, double Top, double Right, double Bottom) a, (double Left, double Top, double Right, double Bottom) b)
+    {
+        double w = Math.Min(a.Right, b.Right) - Math.Max(a.Left, b.Left), h = Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Top, b.Top);
+        double inter = w > 0 && h > 0 ? w * h : 0;
+        double union = ((a.Right - a.Left) * (a.Bottom - a.Top)) + ((b.Right - b.Left) * (b.Bottom - b.Top)) - inter;
+        return union > 0 ? inter / union : 0;
+    }
 
     private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {

@@ -103,30 +103,6 @@ public class OtherReferenceTests
     }
 
     [Fact]
-    public async Task A_one_gigabyte_data_uri_is_a_tool_error_and_never_reaches_the_model()
-    {
-        // 10^9 characters of valid base64 — a 1 GB URI as JSON text (2 GB as a .NET string): what a hostile LLM could send.
-        const int length = 1_000_000_000;
-        string prefix = "data:image/png;base64,";
-        string uri = string.Create(length, prefix, (span, p) =>
-        {
-            p.AsSpan().CopyTo(span);
-            span[p.Length..].Fill('A');
-        });
-        var server = new FakePaliGemmaServer();
-        var tools = new PaliGemmaVisionTools(new PaliGemmaVision(server), new ImageReferenceResolver());
-        long before = GC.GetAllocatedBytesForCurrentThread();
-
-        DetectToolResult result = await tools.DetectAsync("car", uri);
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(PaliGemmaToolErrorCodes.ImageTooLarge, result.Code);
-        Assert.False(string.IsNullOrEmpty(result.Error));
-        Assert.Empty(server.Prompts);
-        Assert.True(allocated < 1 << 20, $"refusing the URI allocated {allocated:N0} bytes; it must not decode it");
-    }
-
-    [Fact]
     public async Task A_data_uri_over_a_small_cap_is_refused_and_one_at_the_cap_is_not_too_large()
     {
         var options = new PaliGemmaToolOptions { MaxImageBytes = 1000 };
