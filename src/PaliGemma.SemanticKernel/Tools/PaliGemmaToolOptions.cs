@@ -7,7 +7,9 @@ public sealed class PaliGemmaToolOptions
 {
     /// <summary>
     /// Gets the folders whose files the LLM may name by path. Empty (the default) means file paths are refused.
-    /// Relative paths are looked up under each root in order; absolute paths must lie under one.
+    /// Relative paths are looked up under each root in order; absolute paths must lie under one. Only regular files
+    /// with a single link are read, never through <c>..</c> or a link leading outside; every refusal reads like a
+    /// missing file (<see cref="PaliGemmaToolErrorCodes.ImageNotFound"/>). The rules are <see cref="ImageSourceOptions"/>'s.
     /// </summary>
     public IList<string> AllowedRoots { get; } = [];
 
