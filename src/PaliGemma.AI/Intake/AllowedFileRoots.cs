@@ -75,11 +75,11 @@ internal sealed partial class AllowedFileRoots
         }
 
         SafeFileHandle? handle = OperatingSystem.IsLinux()
-            ? LinuxFile.OpenRegular(full, followLinks: true, requireSingleLink: false)
+            ? LinuxFile.OpenRegular(full, followLinks: true, requestPath: false)
             : File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
         if (handle is null)
         {
-            throw new PaliGemmaImageException(ImageErrorReason.InvalidSource, $"InvalidSource: {subject} is empty or not a regular file.");
+            throw new PaliGemmaImageException(ImageErrorReason.InvalidSource, $"InvalidSource: {subject} is not a regular file.");
         }
 
         using (handle)
@@ -187,7 +187,7 @@ internal sealed partial class AllowedFileRoots
     {
         if (OperatingSystem.IsLinux())
         {
-            return LinuxFile.OpenRegular(path, followLinks: false, requireSingleLink: true) ?? throw NotAllowedOrNotFound();
+            return LinuxFile.OpenRegular(path, followLinks: false, requestPath: true) ?? throw NotAllowedOrNotFound();
         }
 
         try
@@ -266,8 +266,11 @@ internal sealed partial class AllowedFileRoots
         // O_NOFOLLOW is 0400000 on x86/x64 and 0100000 on the generic (arm64, riscv64, …) ABI.
         private static int ONoFollow => RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 0x20000 : 0x8000;
 
-        /// <summary>Opens a regular file with some bytes (and one link when asked), or returns null (FIFOs never block).</summary>
-        public static SafeFileHandle? OpenRegular(string path, bool followLinks, bool requireSingleLink)
+        /// <summary>
+        /// Opens a regular file, or returns null (FIFOs never block). A request path must also have one link and some
+        /// bytes; an application's own file may be empty (the decoder then reports <see cref="ImageErrorReason.Empty"/>).
+        /// </summary>
+        public static SafeFileHandle? OpenRegular(string path, bool followLinks, bool requestPath)
         {
             int fd = Open(path, ORdOnly | ONonBlock | OCloExec | (followLinks ? 0 : ONoFollow));
             if (fd < 0)
@@ -291,7 +294,7 @@ internal sealed partial class AllowedFileRoots
                 uint nlink = BitConverter.ToUInt32(buffer[16..]);
                 int mode = BitConverter.ToUInt16(buffer[28..]);
                 long size = BitConverter.ToInt64(buffer[40..]);
-                if (rc != 0 || (mode & SIfMt) != SIfReg || (requireSingleLink && nlink != 1) || size <= 0)
+                if (rc != 0 || (mode & SIfMt) != SIfReg || (requestPath && (nlink != 1 || size <= 0)))
                 {
                     handle.Dispose();
                     return null;

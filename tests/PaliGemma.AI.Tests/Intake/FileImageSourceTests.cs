@@ -140,6 +140,25 @@ public sealed class FileImageSourceTests(ChatTestModels models) : IDisposable
     }
 
     [Fact]
+    public async Task Application_file_helpers_refuse_a_fifo_without_blocking()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "FIFOs are made with mkfifo(1) on Linux (CI).");
+        string fifo = Path.Combine(_dirs.Root, "app-pipe.png");
+        await RunAsync("mkfifo", fifo);
+
+        var preprocess = Task.Run(() => PaliGemmaImageProcessor.PreprocessFile(fifo, 32));
+        Assert.Same(preprocess, await Task.WhenAny(preprocess, Task.Delay(Bound)));
+        Assert.Equal(ImageErrorReason.InvalidSource, (await Assert.ThrowsAsync<PaliGemmaImageException>(() => preprocess)).Reason);
+
+        var content = PaliGemmaImageContent.FromFileAsync(fifo);
+        Assert.Same(content, await Task.WhenAny(content, Task.Delay(Bound)));
+        Assert.Equal(ImageErrorReason.InvalidSource, (await Assert.ThrowsAsync<PaliGemmaImageException>(() => content)).Reason);
+
+        var image = await PaliGemmaImageContent.FromFileAsync(Path.Combine(_dirs.Outside, "secret.png"));
+        Assert.Equal("image/png", image.MediaType); // the application's own paths are not limited to request roots
+    }
+
+    [Fact]
     public async Task Devices_folders_and_empty_files_are_refused()
     {
         File.WriteAllBytes(Path.Combine(_dirs.Root, "empty.png"), []);
