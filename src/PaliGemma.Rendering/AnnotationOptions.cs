@@ -44,11 +44,11 @@ public sealed class AnnotationOptions
         new SKColor(145, 30, 180), new SKColor(70, 240, 240), new SKColor(240, 50, 230), new SKColor(210, 245, 60),
     ];
 
-    /// <summary>Gets or sets the largest encoded image accepted, in bytes. Default 32 MiB.</summary>
-    public long MaxEncodedBytes { get; set; } = 32L * 1024 * 1024;
+    /// <summary>Gets or sets the largest encoded image accepted, in bytes. Default <see cref="PaliGemma.AI.ImageLoadOptions.DefaultMaxEncodedBytes"/> (32 MiB).</summary>
+    public long MaxEncodedBytes { get; set; } = PaliGemma.AI.ImageLoadOptions.DefaultMaxEncodedBytes;
 
-    /// <summary>Gets or sets the largest decoded image accepted, in pixels. Default 40 megapixels.</summary>
-    public long MaxPixels { get; set; } = 40_000_000;
+    /// <summary>Gets or sets the largest decoded image accepted, in pixels. Default <see cref="PaliGemma.AI.ImageLoadOptions.DefaultMaxPixels"/> (40 megapixels).</summary>
+    public long MaxPixels { get; set; } = PaliGemma.AI.ImageLoadOptions.DefaultMaxPixels;
 
     /// <summary>Gets or sets where warnings (no usable font, mask of another image size) go. Default: nowhere.</summary>
     public ILogger? Logger { get; set; }

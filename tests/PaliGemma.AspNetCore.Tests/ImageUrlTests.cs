@@ -15,7 +15,13 @@ public sealed class ImageUrlTests
     public async Task Images_of_an_allowed_host_are_fetched_and_redirects_are_refused()
     {
         await using SceneServer server = await SceneServer.StartAsync(
-            server: o => o.AllowedUrlHosts.Add("127.0.0.1"),
+            server: o =>
+            {
+                // The test server is plain http on loopback: both need the explicit opt-ins.
+                o.AllowedUrlHosts.Add("127.0.0.1");
+                o.AllowInsecureUrls = true;
+                o.AllowPrivateNetworkUrls = true;
+            },
             map: app =>
             {
                 app.MapGet("/img/shapes.png", () => Results.Bytes(SceneServer.ScenePng, "image/png"));
@@ -38,6 +44,20 @@ public sealed class ImageUrlTests
         Assert.Equal(HttpStatusCode.BadRequest, otherHost.StatusCode);
         Assert.Equal(("messages[0].content[1].image_url.url", "url_not_allowed"), await Error(otherHost));
         Assert.Equal(HttpStatusCode.OK, vision.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_allowed_host_on_loopback_over_http_is_refused_without_the_opt_ins()
+    {
+        await using SceneServer server = await SceneServer.StartAsync(
+            server: o => o.AllowedUrlHosts.Add("127.0.0.1"),
+            map: app => app.MapGet("/img/shapes.png", () => Results.Bytes(SceneServer.ScenePng, "image/png")));
+        string url = new Uri(server.BaseAddress, "img/shapes.png").AbsoluteUri;
+
+        using HttpResponseMessage byUrl = await server.PostJsonAsync("v1/chat/completions", SceneServer.ChatBody("caption en", maxTokens: 16).Replace(SceneServer.SceneDataUri, url, StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.BadRequest, byUrl.StatusCode);
+        Assert.Equal("messages[0].content[1].image_url.url", (await Error(byUrl)).Item1);
     }
 
     private static string Text(string json)

@@ -13,12 +13,10 @@ internal static class ChatRequestReader
     /// <summary>Reads and validates a request.</summary>
     /// <param name="messages">The conversation; only the last user message is used.</param>
     /// <param name="options">The chat options, or null.</param>
-    /// <param name="allowRemoteImages">Whether http(s) image URIs are acceptable.</param>
-    /// <param name="allowFileImages">Whether file: image URIs are acceptable.</param>
-    /// <returns>The request.</returns>
+    /// <returns>The request; its image is read later, by the <see cref="ImageIntake"/> stage, which applies the source policy.</returns>
     /// <exception cref="ArgumentException">No user message, no image, several images, non-image media or bad prompt text.</exception>
-    /// <exception cref="NotSupportedException">Tools, a JSON response format, a remote or unknown URI scheme, or unsupported content.</exception>
-    public static PaliGemmaChatRequest Read(IEnumerable<ChatMessage> messages, ChatOptions? options, bool allowRemoteImages, bool allowFileImages = true)
+    /// <exception cref="NotSupportedException">Tools, a JSON response format, an unknown URI scheme, or unsupported content.</exception>
+    public static PaliGemmaChatRequest Read(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         CheckOptions(options);
@@ -41,7 +39,7 @@ internal static class ChatRequestReader
                     images.Add(d);
                     break;
                 case UriContent u:
-                    images.Add(CheckUriContent(u, allowRemoteImages, allowFileImages));
+                    images.Add(CheckUriContent(u));
                     break;
                 case null:
                     break;
@@ -104,7 +102,7 @@ internal static class ChatRequestReader
         }
     }
 
-    private static AIContent CheckUriContent(UriContent content, bool allowRemoteImages, bool allowFileImages)
+    private static AIContent CheckUriContent(UriContent content)
     {
         var uri = content.Uri;
         if (!uri.IsAbsoluteUri)
@@ -115,24 +113,10 @@ internal static class ChatRequestReader
         switch (uri.Scheme)
         {
             case "data":
-                var data = new DataContent(uri);
-                CheckDataContent(data);
-                return data;
-            case "file" when !allowFileImages:
-                throw new NotSupportedException(
-                    $"The image URI '{uri}' names a local file, and this client does not read files (PaliGemmaChatClientOptions.AllowFileImages is false). Pass the image bytes as DataContent instead.");
-            case "file" when uri.IsUnc || !(uri.Host.Length == 0 || uri.IsLoopback):
-                throw new NotSupportedException(
-                    $"The image URI '{uri}' names a file on another host ('{uri.Host}'); only local file: URIs are read.");
-            case "file":
+                return content; // decoded (media type and size checked) by the intake stage
+            case "file" or "http" or "https":
                 CheckUriMediaType(content);
-                return content;
-            case "http" or "https" when allowRemoteImages:
-                CheckUriMediaType(content);
-                return content;
-            case "http" or "https":
-                throw new NotSupportedException(
-                    $"The image URI '{uri}' is remote. Remote images are not downloaded unless the host sets PaliGemmaChatClientOptions.AllowRemoteImages; pass the image bytes as DataContent instead.");
+                return content; // whether files and URLs may be read is the intake stage's policy (ImageSourceOptions)
             default:
                 throw new NotSupportedException(
                     $"The image URI scheme '{uri.Scheme}' is not supported; use DataContent, or a UriContent with a data: or file: URI.");

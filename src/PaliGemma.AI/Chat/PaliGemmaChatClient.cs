@@ -14,8 +14,10 @@ namespace PaliGemma.AI;
 /// <b>Input.</b> PaliGemma is not a multi-turn chat model: only the <em>last user message</em> is used; earlier
 /// messages, system messages and <see cref="ChatOptions.Instructions"/> are ignored. That message must hold
 /// exactly one image — a <see cref="DataContent"/> with an <c>image/*</c> media type (a <c>data:</c> URI works
-/// too), or a <see cref="UriContent"/> with a <c>file:</c> URI (read up to the encoded-size limit). <c>http(s):</c>
-/// URIs are refused unless <see cref="PaliGemmaChatClientOptions.AllowRemoteImages"/> is set. The text is the
+/// too), or a <see cref="UriContent"/> with a <c>file:</c> URI (only with
+/// <see cref="PaliGemmaChatClientOptions.AllowFileImages"/>, under <see cref="PaliGemmaChatClientOptions.AllowedImageRoots"/>)
+/// or an <c>https:</c> URI (only with <see cref="PaliGemmaChatClientOptions.AllowRemoteImages"/>, from
+/// <see cref="PaliGemmaChatClientOptions.AllowedImageHosts"/>); every source is read by <see cref="ImageIntake"/>. The text is the
 /// PaliGemma prefix (<c>"caption en"</c>, <c>"detect cat ; dog"</c>, …) on one line without <c>&lt;</c>/<c>&gt;</c>;
 /// alternatively choose the task with <see cref="PaliGemmaChatOptionsExtensions.WithPaliGemmaTask"/> and leave the
 /// text empty. Invalid requests throw <see cref="ArgumentException"/> or <see cref="NotSupportedException"/>
@@ -97,7 +99,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         _imageLoadOptions = _options.ImageLoadOptions ?? new ImageLoadOptions();
         _gate = new ConcurrencyGate(_options.MaxConcurrency, _options.MaxQueueLength);
         _logger = logger ?? NullLogger.Instance;
-        _features = new ImageFeatureProvider(model, _imageLoadOptions, _options.ImageFeatureCacheCapacity, _logger);
+        _features = new ImageFeatureProvider(model, new ImageIntake(_options.ToImageSourceOptions(), _imageLoadOptions), _options.ImageFeatureCacheCapacity, _logger);
         _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(model.ModelPath)), model.ModelId);
     }
 
@@ -227,18 +229,18 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = ChatRequestReader.Read(messages, options, _options.AllowRemoteImages, _options.AllowFileImages);
+        var request = ChatRequestReader.Read(messages, options);
         var settings = GenerationSettingsMapper.Map(options);
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
         var promptIds = _model.BuildPromptIds(request.Prefix);
-        var image = await ImageSourceReader.ReadAsync(request.Image, _imageLoadOptions.MaxEncodedBytes, _options.HttpClient, cancellationToken).ConfigureAwait(false);
 
         using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _inputTokens, promptIds.Length);
 
-        var features = await _features.GetAsync(image, cancellationToken).ConfigureAwait(false);
+        // The intake stage, once: read the source (inside the gate, so downloads are bounded by it), decode, encode, cache.
+        var features = await _features.GetAsync(request.Image, cancellationToken).ConfigureAwait(false);
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher);
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -36,27 +36,86 @@ public sealed class PaliGemmaChatClientOptions
     public ImageLoadOptions? ImageLoadOptions { get; set; }
 
     /// <summary>
-    /// Gets or sets whether images given as <c>http:</c>/<c>https:</c> <see cref="Microsoft.Extensions.AI.UriContent"/>
-    /// are downloaded. The default is <see langword="false"/>: remote URIs are refused, so that a prompt cannot
-    /// make the host fetch arbitrary addresses.
+    /// Gets or sets whether images given as <c>https:</c> <see cref="Microsoft.Extensions.AI.UriContent"/> are
+    /// downloaded. The default is <see langword="false"/>: remote URIs are refused, so that a prompt cannot make the
+    /// host fetch arbitrary addresses. When set, only hosts on <see cref="AllowedImageHosts"/> are fetched, over https
+    /// (unless <see cref="AllowInsecureHttpImages"/>), never from loopback, private, link-local or metadata addresses
+    /// (unless <see cref="AllowPrivateNetworkImages"/>), without redirects, within <see cref="RemoteImageTimeout"/> and
+    /// the encoded-size limit; see <see cref="ImageSourceOptions"/>.
     /// </summary>
     public bool AllowRemoteImages { get; set; }
 
     /// <summary>
-    /// Gets or sets whether images given as local <c>file:</c> <see cref="Microsoft.Extensions.AI.UriContent"/> are read
-    /// (default <see langword="true"/>; at most <see cref="ImageLoadOptions.MaxEncodedBytes"/> bytes). Set it to
-    /// <see langword="false"/> when messages come from untrusted callers, who could otherwise name any image file
-    /// the process can read.
+    /// Gets the hosts whose image URLs may be fetched when <see cref="AllowRemoteImages"/> is set: <c>host</c> (default
+    /// port), <c>host:port</c>, or <c>*</c> for any host (the address rules still apply). Empty means none.
     /// </summary>
-    public bool AllowFileImages { get; set; } = true;
+    public IList<string> AllowedImageHosts { get; private set; } = [];
+
+    /// <summary>Gets or sets whether plain <c>http:</c> image URLs are fetched too (default <see langword="false"/>).</summary>
+    public bool AllowInsecureHttpImages { get; set; }
 
     /// <summary>
-    /// Gets or sets the client used to download remote images when <see cref="AllowRemoteImages"/> is set, or
-    /// <see langword="null"/> to use a shared client created on first use.
+    /// Gets or sets whether image hosts may resolve to loopback, private, link-local or metadata addresses
+    /// (default <see langword="false"/>).
+    /// </summary>
+    public bool AllowPrivateNetworkImages { get; set; }
+
+    /// <summary>Gets or sets how long one image download may take (default 30 s).</summary>
+    public TimeSpan RemoteImageTimeout { get; set; } = ImageSourceOptions.DefaultRemoteTimeout;
+
+    /// <summary>
+    /// Gets or sets whether images given as local <c>file:</c> <see cref="Microsoft.Extensions.AI.UriContent"/> are read.
+    /// The default is <see langword="false"/>: whoever writes a message could otherwise name any image file the process
+    /// can read. When set, only regular files under <see cref="AllowedImageRoots"/> are read (no <c>..</c>, no link
+    /// leading outside, no hard link, FIFO or device), and every refusal or missing file is one
+    /// <see cref="ImageErrorReason.FileNotAllowedOrNotFound"/> error.
+    /// </summary>
+    public bool AllowFileImages { get; set; }
+
+    /// <summary>Gets the folders whose image files may be read when <see cref="AllowFileImages"/> is set (at least one is then required).</summary>
+    public IList<string> AllowedImageRoots { get; private set; } = [];
+
+    /// <summary>
+    /// Gets or sets the client used to download remote images, or <see langword="null"/> for a shared one that
+    /// enforces the address rules. A client you pass should be built on
+    /// <see cref="ImageIntake.CreateRemoteHandler(ImageSourceOptions)"/> (or be the <see cref="ImageSourceOptions.HttpClientName"/>
+    /// client of <c>IHttpClientFactory</c> registered by <c>AddPaliGemma</c>), or the address rules are not enforced.
     /// </summary>
     public HttpClient? HttpClient { get; set; }
 
+    /// <summary>Creates the image-source policy these options describe.</summary>
+    /// <returns>A new <see cref="ImageSourceOptions"/>.</returns>
+    public ImageSourceOptions ToImageSourceOptions()
+    {
+        var sources = new ImageSourceOptions
+        {
+            AllowFileImages = AllowFileImages,
+            AllowRemoteImages = AllowRemoteImages,
+            AllowInsecureHttp = AllowInsecureHttpImages,
+            AllowPrivateNetworks = AllowPrivateNetworkImages,
+            RemoteTimeout = RemoteImageTimeout,
+            HttpClient = HttpClient,
+        };
+        foreach (string root in AllowedImageRoots)
+        {
+            sources.AllowedFileRoots.Add(root);
+        }
+
+        foreach (string host in AllowedImageHosts)
+        {
+            sources.AllowedHosts.Add(host);
+        }
+
+        return sources;
+    }
+
     /// <summary>Creates a copy of these options.</summary>
     /// <returns>A new instance with the same values.</returns>
-    public PaliGemmaChatClientOptions Clone() => (PaliGemmaChatClientOptions)MemberwiseClone();
+    public PaliGemmaChatClientOptions Clone()
+    {
+        var copy = (PaliGemmaChatClientOptions)MemberwiseClone();
+        copy.AllowedImageRoots = [.. AllowedImageRoots];
+        copy.AllowedImageHosts = [.. AllowedImageHosts];
+        return copy;
+    }
 }

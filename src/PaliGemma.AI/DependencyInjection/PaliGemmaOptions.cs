@@ -36,11 +36,33 @@ public sealed class PaliGemmaOptions
     /// <summary>Gets or sets the most decoded pixels (width × height) accepted, or null for the image processor's default.</summary>
     public long? MaxImagePixels { get; set; }
 
-    /// <summary>Gets or sets whether <c>http(s):</c> image URIs are downloaded (default false).</summary>
+    /// <summary>
+    /// Gets or sets whether <c>https:</c> image URIs are downloaded (default false), from <see cref="AllowedImageHosts"/>
+    /// only; see <see cref="PaliGemmaChatClientOptions.AllowRemoteImages"/>. Downloads use the
+    /// <see cref="ImageSourceOptions.HttpClientName"/> client of <c>IHttpClientFactory</c>.
+    /// </summary>
     public bool AllowRemoteImages { get; set; }
 
-    /// <summary>Gets or sets whether local <c>file:</c> image URIs are read (default true); see <see cref="PaliGemmaChatClientOptions.AllowFileImages"/>.</summary>
-    public bool AllowFileImages { get; set; } = true;
+    /// <summary>Gets the hosts whose image URLs may be fetched (<c>host</c>, <c>host:port</c> or <c>*</c>); see <see cref="PaliGemmaChatClientOptions.AllowedImageHosts"/>.</summary>
+    public IList<string> AllowedImageHosts { get; } = [];
+
+    /// <summary>Gets or sets whether plain <c>http:</c> image URLs are fetched too (default false).</summary>
+    public bool AllowInsecureHttpImages { get; set; }
+
+    /// <summary>Gets or sets whether image hosts may resolve to loopback, private, link-local or metadata addresses (default false).</summary>
+    public bool AllowPrivateNetworkImages { get; set; }
+
+    /// <summary>Gets or sets how long one image download may take (default 30 s).</summary>
+    public TimeSpan RemoteImageTimeout { get; set; } = ImageSourceOptions.DefaultRemoteTimeout;
+
+    /// <summary>
+    /// Gets or sets whether local <c>file:</c> image URIs are read (default false), from regular files under
+    /// <see cref="AllowedImageRoots"/> only; see <see cref="PaliGemmaChatClientOptions.AllowFileImages"/>.
+    /// </summary>
+    public bool AllowFileImages { get; set; }
+
+    /// <summary>Gets the folders whose image files may be read when <see cref="AllowFileImages"/> is set.</summary>
+    public IList<string> AllowedImageRoots { get; } = [];
 
     /// <summary>Gets or sets the token limit of <see cref="IPaliGemmaVision"/> requests (default 256).</summary>
     public int VisionMaxOutputTokens { get; set; } = 256;

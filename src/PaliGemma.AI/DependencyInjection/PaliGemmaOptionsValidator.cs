@@ -59,6 +59,15 @@ internal sealed class PaliGemmaOptionsValidator : IValidateOptions<PaliGemmaOpti
             failures.Add($"PaliGemma:MaxImagePixels must be at least 1 (or unset), not {options.MaxImagePixels}.");
         }
 
+        try
+        {
+            Microsoft.Extensions.DependencyInjection.PaliGemmaServiceCollectionExtensions.CreateImageSourceOptions(options).Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add($"PaliGemma image sources (AllowFileImages, AllowedImageRoots, AllowedImageHosts, RemoteImageTimeout): {ex.Message}");
+        }
+
         if (options.VisionMaxOutputTokens < 1)
         {
             failures.Add($"PaliGemma:VisionMaxOutputTokens must be at least 1, not {options.VisionMaxOutputTokens}.");

@@ -17,6 +17,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// that already has another default chat client keeps it and asks for the keyed one). The innermost client is a
 /// <see cref="PaliGemmaChatClient"/>; reach it through <c>chatClient.GetService&lt;PaliGemmaChatClient&gt;()</c>.</item>
 /// <item><see cref="IPaliGemmaVision"/> over the keyed chat pipeline.</item>
+/// <item>The named <see cref="HttpClient"/> <see cref="ImageSourceOptions.HttpClientName"/> (<c>IHttpClientFactory</c>) for
+/// remote images, whose primary handler is <see cref="ImageIntake.CreateRemoteHandler(ImageSourceOptions)"/>.</item>
 /// </list>
 /// <para>
 /// <see cref="PaliGemmaOptions"/> are validated when first read (and at host start-up when a generic host runs
@@ -58,6 +60,9 @@ public static class PaliGemmaServiceCollectionExtensions
         services.AddOptions<PaliGemmaOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaliGemmaOptions>, PaliGemmaOptionsValidator>());
         services.TryAddSingleton(LoadModel);
+        services.AddHttpClient(ImageSourceOptions.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => ImageIntake.CreateRemoteHandler(CreateImageSourceOptions(sp.GetRequiredService<IOptions<PaliGemmaOptions>>().Value)))
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the intake applies RemoteImageTimeout
 
         var hadDefaultChatClient = services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService);
         var builder = services.AddKeyedChatClient(ServiceKey, CreateChatClient);
@@ -94,17 +99,46 @@ public static class PaliGemmaServiceCollectionExtensions
     private static PaliGemmaChatClient CreateChatClient(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<PaliGemmaOptions>>().Value;
+        var clientOptions = CreateClientOptions(options);
+        if (options.AllowRemoteImages)
+        {
+            clientOptions.HttpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(ImageSourceOptions.HttpClientName);
+        }
+
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger<PaliGemmaChatClient>();
+        return new PaliGemmaChatClient(services.GetRequiredService<PaliGemmaModel>(), clientOptions, logger);
+    }
+
+    /// <summary>The image-source policy of the hosting options (the same mapping the chat client gets).</summary>
+    internal static ImageSourceOptions CreateImageSourceOptions(PaliGemmaOptions options) => CreateClientOptions(options, imageLoadOptions: null).ToImageSourceOptions();
+
+    private static PaliGemmaChatClientOptions CreateClientOptions(PaliGemmaOptions options) => CreateClientOptions(options, CreateImageLoadOptions(options));
+
+    private static PaliGemmaChatClientOptions CreateClientOptions(PaliGemmaOptions options, ImageLoadOptions? imageLoadOptions)
+    {
         var clientOptions = new PaliGemmaChatClientOptions
         {
             MaxConcurrency = options.MaxConcurrency,
             MaxQueueLength = options.MaxQueueLength,
             ImageFeatureCacheCapacity = options.ImageFeatureCacheCapacity,
-            ImageLoadOptions = CreateImageLoadOptions(options),
+            ImageLoadOptions = imageLoadOptions,
             AllowRemoteImages = options.AllowRemoteImages,
+            AllowInsecureHttpImages = options.AllowInsecureHttpImages,
+            AllowPrivateNetworkImages = options.AllowPrivateNetworkImages,
+            RemoteImageTimeout = options.RemoteImageTimeout,
             AllowFileImages = options.AllowFileImages,
         };
-        var logger = services.GetService<ILoggerFactory>()?.CreateLogger<PaliGemmaChatClient>();
-        return new PaliGemmaChatClient(services.GetRequiredService<PaliGemmaModel>(), clientOptions, logger);
+        foreach (string host in options.AllowedImageHosts)
+        {
+            clientOptions.AllowedImageHosts.Add(host);
+        }
+
+        foreach (string root in options.AllowedImageRoots)
+        {
+            clientOptions.AllowedImageRoots.Add(root);
+        }
+
+        return clientOptions;
     }
 
     private static ImageLoadOptions CreateImageLoadOptions(PaliGemmaOptions options)

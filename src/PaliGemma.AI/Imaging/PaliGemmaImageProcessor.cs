@@ -179,14 +179,6 @@ public static class PaliGemmaImageProcessor
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         subject = $"the image file '{path}'";
-        var file = new FileInfo(path);
-        if (!file.Exists)
-        {
-            throw new FileNotFoundException($"The image file '{path}' does not exist.", path);
-        }
-
-        SafeImageDecoder.CheckEncodedLength(file.Length, options, subject);
-        using FileStream stream = file.OpenRead();
-        return BoundedReader.ReadAll(stream, options.MaxEncodedBytes, subject);
+        return AllowedFileRoots.ReadApplicationFile(path, options.MaxEncodedBytes, subject);
     }
 }

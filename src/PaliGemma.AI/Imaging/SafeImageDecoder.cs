@@ -86,10 +86,7 @@ internal static class SafeImageDecoder
             throw new PaliGemmaImageException(ImageErrorReason.Empty, $"Empty: {subject} has no bytes.");
         }
 
-        if (length > options.MaxEncodedBytes)
-        {
-            throw BoundedReader.TooLarge(subject, length.ToString("N0", CultureInfo.InvariantCulture), options.MaxEncodedBytes);
-        }
+        BoundedReader.CheckLength(length, options.MaxEncodedBytes, subject);
     }
 
     private static SKCodec OpenCodec(SKData data, ReadOnlySpan<byte> encoded, string subject)

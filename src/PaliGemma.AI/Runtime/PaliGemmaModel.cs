@@ -79,11 +79,12 @@ public sealed class PaliGemmaModel : IDisposable
             throw new ArgumentOutOfRangeException("options.BatchWindow", options.BatchWindow, "BatchWindow must be between zero and one second.");
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ConcurrentGenerations, 1, "options.ConcurrentGenerations");
-        ThreadSettings threads = ThreadSettings.Resolve(options.IntraOpNumThreads, options.ConcurrentGenerations, options.AllowSpinning, Environment.ProcessorCount);
 
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
-        LoadLog.Threads(logger, folder.Manifest.ModelId, threads, options.ConcurrentGenerations);
+        int generators = ConcurrentGenerators(options, folder.Manifest);
+        ThreadSettings threads = ThreadSettings.Resolve(options.IntraOpNumThreads, generators, options.AllowSpinning, Environment.ProcessorCount);
+        LoadLog.Threads(logger, folder.Manifest.ModelId, threads, generators);
         if (provider == ExecutionProvider.Cpu && IsFloat16(folder.Manifest.Precision))
         {
             LoadLog.Float16OnCpu(logger, folder.Root, LoadLog.FolderBytes(folder.Root));
@@ -351,6 +352,16 @@ public sealed class PaliGemmaModel : IDisposable
     }
 
     private static bool IsFloat16(string precision) => string.Equals(precision, "fp16", StringComparison.Ordinal);
+
+    /// <summary>
+    /// How many generators run at once: the concurrent generations, except that batched greedy requests share one
+    /// generator per batch of up to <see cref="PaliGemmaModelOptions.MaxBatchSize"/>, so the cores are split between
+    /// batches rather than between requests.
+    /// </summary>
+    private static int ConcurrentGenerators(PaliGemmaModelOptions options, PaliGemmaManifest manifest) =>
+        options.MaxBatchSize > 1 && manifest.FormatVersion >= PaliGemmaManifest.BatchingFormatVersion
+            ? (options.ConcurrentGenerations + options.MaxBatchSize - 1) / options.MaxBatchSize
+            : options.ConcurrentGenerations;
 
     private static MaskDecoder LoadMaskDecoder(string path)
     {

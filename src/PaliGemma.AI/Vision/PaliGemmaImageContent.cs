@@ -4,8 +4,11 @@ namespace PaliGemma.AI;
 
 /// <summary>Wraps encoded image bytes, streams and files as <see cref="DataContent"/> with the right media type.</summary>
 /// <remarks>
-/// Only the image header is read (<see cref="PaliGemmaImageProcessor.Identify(byte[], ImageLoadOptions?)"/>), so
-/// unknown formats and oversized inputs fail here, with <see cref="PaliGemmaImageException"/>, before any request.
+/// The bytes are read by <see cref="ImageIntake"/> under the encoded-size limit, and only the image header is read
+/// (<see cref="PaliGemmaImageProcessor.Identify(byte[], ImageLoadOptions?)"/>), so unknown formats and oversized inputs
+/// fail here, with <see cref="PaliGemmaImageException"/>, before any request. These helpers are for images the
+/// application itself names; paths and URLs from requests go through <see cref="ImageIntake"/> with an
+/// <see cref="ImageSourceOptions"/> policy.
 /// </remarks>
 public static class PaliGemmaImageContent
 {
@@ -17,8 +20,7 @@ public static class PaliGemmaImageContent
     public static DataContent FromBytes(byte[] encodedImage, ImageLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
-        var info = PaliGemmaImageProcessor.Identify(encodedImage, options);
-        return new DataContent(encodedImage, info.MediaType);
+        return Wrap(new ImageIntake(null, options), new EncodedImage(encodedImage));
     }
 
     /// <summary>Reads an image stream to its end (at most the encoded-size limit) and wraps it.</summary>
@@ -30,25 +32,25 @@ public static class PaliGemmaImageContent
     public static async Task<DataContent> FromStreamAsync(Stream stream, ImageLoadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var maxBytes = (options ?? ImageLoadOptions.Default).MaxEncodedBytes;
-        var bytes = await ImageSourceReader.ReadCappedAsync(stream, maxBytes, "the image stream", cancellationToken).ConfigureAwait(false);
-        return FromBytes(bytes.ToArray(), options);
+        var intake = new ImageIntake(null, options);
+        return Wrap(intake, await intake.ReadStreamAsync(stream, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>Reads an image file (at most the encoded-size limit) and wraps it, named after the file.</summary>
-    /// <param name="path">The file path.</param>
+    /// <summary>Reads an image file the application names (at most the encoded-size limit) and wraps it, named after the file.</summary>
+    /// <param name="path">The file path; it must be a regular file (a FIFO or device is refused without blocking).</param>
     /// <param name="options">The limits to apply; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The content.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="PaliGemmaImageException">The file is larger than the limit, empty, or not an image.</exception>
+    /// <exception cref="PaliGemmaImageException">The file is larger than the limit, empty, not a regular file, or not an image.</exception>
     public static async Task<DataContent> FromFileAsync(string path, ImageLoadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var maxBytes = (options ?? ImageLoadOptions.Default).MaxEncodedBytes;
-        var bytes = await ImageSourceReader.ReadFileAsync(Path.GetFullPath(path), maxBytes, cancellationToken).ConfigureAwait(false);
-        var content = FromBytes(bytes.ToArray(), options);
-        content.Name = Path.GetFileName(path);
-        return content;
+        var intake = new ImageIntake(null, options);
+        byte[] bytes = await Task.Run(() => AllowedFileRoots.ReadApplicationFile(path, intake.Limits.MaxEncodedBytes, $"the image file '{path}'"), cancellationToken).ConfigureAwait(false);
+        return Wrap(intake, new EncodedImage(bytes, null, Path.GetFileName(path)));
     }
+
+    private static DataContent Wrap(ImageIntake intake, EncodedImage image) =>
+        image.ToDataContent(intake.Identify(image).MediaType);
 }

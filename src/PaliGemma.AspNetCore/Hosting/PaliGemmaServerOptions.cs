@@ -26,6 +26,15 @@ public sealed class PaliGemmaServerOptions
     /// </summary>
     public ISet<string> AllowedUrlHosts { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Gets or sets whether plain <c>http:</c> image URLs of allowed hosts are fetched too (default false: https only).</summary>
+    public bool AllowInsecureUrls { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether allowed URL hosts may resolve to loopback, private, link-local or cloud-metadata addresses
+    /// (default false: such addresses are refused after DNS resolution, so an allowed name cannot point inside the network).
+    /// </summary>
+    public bool AllowPrivateNetworkUrls { get; set; }
+
     /// <summary>Gets or sets the model id <c>/v1/models</c> lists and responses carry, or null for the model's own id.</summary>
     public string? ModelId { get; set; }
 

@@ -1,3 +1,4 @@
+using ModelContextProtocol.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -31,19 +32,20 @@ public static class PaliGemmaServerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaliGemmaServerOptions>, ServerOptionsValidator>());
         services.AddOptions<HostOptions>().Configure<IOptions<PaliGemmaServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.ShutdownTimeout);
 
-        // ---- Image-URL wiring (the single place): the server's allowed URL hosts reach the image reader here. ----
-        // Every endpoint (OpenAI, typed vision, MCP) fetches http(s) images through the vision tools' reader
-        // (PaliGemmaToolOptions.AllowedUrlHosts: exact hosts, no redirects, size cap); the chat client only ever gets
-        // bytes from the server, so PaliGemmaOptions.AllowRemoteImages stays off. MERGE (intake, issue 22): when the
-        // intake stage owns URL policy (PaliGemmaChatClientOptions.AllowedImageHosts), copy
-        // server.AllowedUrlHosts into it here, and let ImageUrls / ChatCompletionsEndpoint.FetchAllowedUrlAsync
-        // hand the URL to the chat client instead of fetching it.
+        // ---- Image-URL wiring (the single place): the server's allowed URL hosts reach the image intake here. ----
+        // Every endpoint (OpenAI, typed vision, MCP) fetches http(s) images through the vision tools' reader, which is the
+        // intake stage's remote fetcher (ImageSourceOptions: listed hosts only, https, no redirects, no private
+        // addresses after DNS, size cap, timeout); the chat client only ever gets bytes from the server, so
+        // PaliGemmaOptions.AllowRemoteImages stays off and there is one URL policy.
         services.AddOptions<PaliGemmaToolOptions>().Configure<IOptions<PaliGemmaServerOptions>>((tools, server) =>
         {
             foreach (string host in server.Value.AllowedUrlHosts)
             {
                 tools.AllowedUrlHosts.Add(host);
             }
+
+            tools.AllowInsecureUrls = server.Value.AllowInsecureUrls;
+            tools.AllowPrivateNetworkUrls = server.Value.AllowPrivateNetworkUrls;
         });
 
         // ---- end of the image-URL wiring ----
@@ -54,6 +56,8 @@ public static class PaliGemmaServerServiceCollectionExtensions
         services.AddMcpServer(o => o.ServerInfo = new() { Name = "paligemma", Version = typeof(PaliGemmaServerOptions).Assembly.GetName().Version?.ToString() ?? "1.0" })
             .WithHttpTransport(o => o.Stateless = true)
             .WithTools<PaliGemmaMcpTools>(PaliGemmaToolJsonContext.ToolSerializerOptions);
+        services.AddOptions<McpServerOptions>().PostConfigure<IOptions<PaliGemmaServerOptions>>(
+            (mcp, server) => PaliGemmaMcpTools.SetOpenWorldHint(mcp, fetchesUrls: server.Value.AllowedUrlHosts.Count > 0));
         return services;
     }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using PaliGemma.AI;
@@ -12,25 +13,66 @@ namespace PaliGemma.AspNetCore;
 /// <summary>
 /// The PaliGemma vision tools over MCP: the same <see cref="PaliGemmaVisionTools"/> the Semantic Kernel plugin and the
 /// AI functions use, returned as structured content (with an output schema), the same JSON as text, and, for
-/// detections and segmentations with objects, the annotated image as a PNG image block. All tools are read-only and
-/// idempotent; failures come back as tool errors (<c>isError</c>) with <c>{"error", "code"}</c>.
+/// detections and segmentations with objects, the annotated image as a PNG image block (only for images of at most
+/// <see cref="MaxAnnotatedImagePixels"/>). All tools are read-only and idempotent; whether they reach the open world
+/// (fetch URLs) is set at registration (<see cref="AddPaliGemmaTools"/>). Failures come back as tool errors
+/// (<c>isError</c>) with <c>{"error", "code"}</c> whose texts hold no absolute paths; a full request queue is the
+/// <c>busy</c> code.
 /// </summary>
 [McpServerToolType]
 public sealed class PaliGemmaMcpTools
 {
-    private const string ImageDescription = "A data:image/...;base64 URI, or a path of an image file inside the server's allowed folders.";
+    /// <summary>The largest image, in pixels (width × height), drawn as an annotated PNG: 2048 × 2048. Larger images get the JSON only.</summary>
+    public const long MaxAnnotatedImagePixels = 2048L * 2048;
+
+    private const string ImageDescription = "A data:image/...;base64 URI, a path of an image file inside the server's allowed folders, or (where the server allows hosts) an https URL.";
     private readonly PaliGemmaVisionTools _tools;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="tools">The vision tools every host uses.</param>
     public PaliGemmaMcpTools(PaliGemmaVisionTools tools) => _tools = tools;
 
+    /// <summary>
+    /// Adds the tools to an MCP server and sets their <c>openWorldHint</c>: true when the server fetches URLs
+    /// (<paramref name="fetchesUrls"/>), false when every image comes from the request or the allowed folders.
+    /// </summary>
+    /// <param name="builder">The MCP server builder.</param>
+    /// <param name="fetchesUrls">Whether any URL host is allowed.</param>
+    /// <returns>The builder.</returns>
+    public static IMcpServerBuilder AddPaliGemmaTools(IMcpServerBuilder builder, bool fetchesUrls)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.WithTools<PaliGemmaMcpTools>(PaliGemmaToolJsonContext.ToolSerializerOptions);
+        builder.Services.PostConfigure<McpServerOptions>(options => SetOpenWorldHint(options, fetchesUrls));
+        return builder;
+    }
+
+    /// <summary>Sets the <c>openWorldHint</c> of every tool registered in <paramref name="options"/>.</summary>
+    /// <param name="options">The MCP server options holding the tools.</param>
+    /// <param name="fetchesUrls">Whether the server fetches URLs (any URL host is allowed).</param>
+    public static void SetOpenWorldHint(McpServerOptions options, bool fetchesUrls)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (McpServerTool tool in options.ToolCollection ?? [])
+        {
+            if (tool.ProtocolTool.Annotations is { } annotations)
+            {
+                annotations.OpenWorldHint = fetchesUrls;
+            }
+            else
+            {
+                tool.ProtocolTool.Annotations = new ToolAnnotations { OpenWorldHint = fetchesUrls };
+            }
+        }
+    }
+
+
     /// <summary>The <c>detect</c> tool.</summary>
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="labels">Object names separated by commas.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The tool result (JSON, structured content, and the annotated PNG when objects were found).</returns>
-    [McpServerTool(Name = "detect", Title = "Detect objects", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(DetectToolResult))]
+    [McpServerTool(Name = "detect", Title = "Detect objects", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(DetectToolResult))]
     [Description("Find objects in an image. Returns each object's label and bounding box in pixels and as 0..1 fractions.")]
     public async Task<CallToolResult> DetectAsync(
         [Description(ImageDescription)] string image,
@@ -45,7 +87,7 @@ public sealed class PaliGemmaMcpTools
 
         DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
-            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
+            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
             : null);
     }
 
@@ -54,7 +96,7 @@ public sealed class PaliGemmaMcpTools
     /// <param name="labels">Object names separated by commas.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The tool result (JSON with RLE masks, structured content, and the annotated PNG when objects were found).</returns>
-    [McpServerTool(Name = "segment", Title = "Segment objects", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(SegmentToolResult))]
+    [McpServerTool(Name = "segment", Title = "Segment objects", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(SegmentToolResult))]
     [Description("Segment objects in an image. Returns each object's label, box, and mask as COCO RLE with its pixel area.")]
     public async Task<CallToolResult> SegmentAsync(
         [Description(ImageDescription)] string image,
@@ -69,7 +111,7 @@ public sealed class PaliGemmaMcpTools
 
         SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
-            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
+            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
             : null);
     }
 
@@ -78,7 +120,7 @@ public sealed class PaliGemmaMcpTools
     /// <param name="language">The language code, or null for <c>en</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The tool result.</returns>
-    [McpServerTool(Name = "caption", Title = "Caption an image", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
+    [McpServerTool(Name = "caption", Title = "Caption an image", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Describe an image in one short sentence.")]
     public async Task<CallToolResult> CaptionAsync(
         [Description(ImageDescription)] string image,
@@ -90,7 +132,7 @@ public sealed class PaliGemmaMcpTools
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The tool result.</returns>
-    [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
+    [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Read the text written in an image.")]
     public async Task<CallToolResult> OcrAsync(
         [Description(ImageDescription)] string image,
@@ -103,7 +145,7 @@ public sealed class PaliGemmaMcpTools
     /// <param name="language">The language code, or null for <c>en</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The tool result.</returns>
-    [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
+    [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Answer a short question about an image.")]
     public async Task<CallToolResult> AnswerAsync(
         [Description(ImageDescription)] string image,
@@ -111,6 +153,8 @@ public sealed class PaliGemmaMcpTools
         [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
         CancellationToken cancellationToken = default) =>
         ToResult(await _tools.AnswerAsync(question, image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+
+    private static readonly AnnotationOptions AnnotationLimits = new() { MaxPixels = MaxAnnotatedImagePixels };
 
     private async Task<(DataContent? Image, CallToolResult? Failure)> ResolveAsync(string image, CancellationToken cancellationToken)
     {
@@ -138,7 +182,7 @@ public sealed class PaliGemmaMcpTools
             }
             catch (ArgumentException)
             {
-                // The image could not be drawn (for example a format SkiaSharp cannot decode); the JSON still stands.
+                // The image could not be drawn (a format SkiaSharp cannot decode, or more than MaxAnnotatedImagePixels); the JSON still stands.
             }
         }
 

@@ -12,15 +12,22 @@ namespace PaliGemma.SemanticKernel;
 /// <item>an id in the <see cref="IImageStore"/>;</item>
 /// <item>a file path under <see cref="PaliGemmaToolOptions.AllowedRoots"/> (see the path rules there).</item>
 /// </list>
-/// Anything else is <see cref="PaliGemmaToolErrorCodes.ImageNotFound"/>. Every result is checked to be a supported
-/// image within <see cref="PaliGemmaToolOptions.MaxImageBytes"/>.
+/// Anything else is <see cref="PaliGemmaToolErrorCodes.ImageNotFound"/>. Every source is read by the library's
+/// <see cref="ImageIntake"/> stage (one policy, <see cref="ImageSourceOptions"/>, built by
+/// <see cref="PaliGemmaToolOptions.ToImageSourceOptions"/>), and every result is checked to be a supported image within
+/// <see cref="PaliGemmaToolOptions.MaxImageBytes"/>. A file that is outside the roots, reached through <c>..</c> or a
+/// link that leaves them, a hard link, not a regular file, or missing gets one and the same
+/// <see cref="PaliGemmaToolErrorCodes.ImageNotFound"/> error.
 /// </summary>
 public sealed class ImageReferenceResolver : IImageReferenceResolver
 {
+    /// <summary>The message of every refused or missing file reference.</summary>
+    internal const string FileNotFoundMessage =
+        "No registered image or allowed image file matches the reference. Use an id the host gave you, or a path of a regular image file inside the allowed folders (no '..', no links leading outside).";
+
     private readonly IImageStore? _store;
     private readonly PaliGemmaToolOptions _options;
-    private readonly AllowedFileReader _files;
-    private readonly UrlImageFetcher _urls;
+    private readonly ImageIntake _intake;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="store">The registered images, or null for none.</param>
@@ -30,22 +37,82 @@ public sealed class ImageReferenceResolver : IImageReferenceResolver
         _options = options ?? new PaliGemmaToolOptions();
         _options.Validate();
         _store = store;
-        _files = new AllowedFileReader(_options.AllowedRoots);
-        _urls = new UrlImageFetcher(_options);
+        _intake = new ImageIntake(_options.ToImageSourceOptions(), new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });
     }
 
     /// <inheritdoc />
     public async ValueTask<DataContent> ResolveAsync(string? reference, CancellationToken cancellationToken = default)
     {
         // No id, path or URL is longer than the longest acceptable data: URI; refuse huge text before touching it.
-        if (reference is not null && reference.Length > DataUriImageReader.MaxUriLength(_options.MaxImageBytes))
+        if (reference is not null && reference.Length > _intake.MaxDataUriLength)
         {
             throw new ImageReferenceException(
                 PaliGemmaToolErrorCodes.ImageTooLarge,
-                $"The image reference is {reference.Length} characters; at most {DataUriImageReader.MaxUriLength(_options.MaxImageBytes)} are accepted (images up to {_options.MaxImageBytes} bytes). Register the image with the host and pass its id instead.");
+                $"The image reference is {reference.Length} characters; at most {_intake.MaxDataUriLength} are accepted (images up to {_options.MaxImageBytes} bytes). Register the image with the host and pass its id instead.");
         }
 
-        DataContent image = await ResolveRawAsync(reference?.Trim(), cancellationToken).ConfigureAwait(false);
+        DataContent? stored = FindStored(reference?.Trim(), out string? trimmed);
+        if (stored is not null)
+        {
+            return stored;
+        }
+
+        EncodedImage image;
+        try
+        {
+            image = await ReadAsync(trimmed!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PaliGemmaImageException ex)
+        {
+            throw Map(ex);
+        }
+
+        try
+        {
+            var info = _intake.Identify(image);
+            return image.MediaType == info.MediaType ? image.ToDataContent(info.MediaType) : new DataContent(image.Bytes, info.MediaType) { Name = image.Name };
+        }
+        catch (PaliGemmaImageException ex)
+        {
+            throw new ImageReferenceException(PaliGemmaToolErrorCodes.InvalidImage, $"The image cannot be used: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The conversation image or a registered image; null when the reference names something to read.</summary>
+    private DataContent? FindStored(string? reference, out string? trimmed)
+    {
+        trimmed = reference;
+        if (string.IsNullOrEmpty(reference))
+        {
+            DataContent latest = (_options.UseConversationImage ? ConversationImages.FindLatest() : null)
+                ?? throw new ImageReferenceException(
+                    PaliGemmaToolErrorCodes.ImageMissing,
+                    "No image was given and the conversation has no image attached. Pass 'image' (an image id the host gave you).");
+            return CheckStoredSize(latest);
+        }
+
+        if (reference.StartsWith("data:", StringComparison.OrdinalIgnoreCase) || reference.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (_store is not null && _store.TryGet(reference, out DataContent? stored))
+        {
+            return CheckStoredSize(stored);
+        }
+
+        if (!_intake.AllowsFiles || reference.StartsWith(InMemoryImageStore.IdPrefix, StringComparison.Ordinal))
+        {
+            throw new ImageReferenceException(
+                PaliGemmaToolErrorCodes.ImageNotFound,
+                $"No image is registered with id '{Shorten(reference)}'. Use an id the host gave you, or omit 'image' to use the image attached to the conversation.");
+        }
+
+        return null;
+    }
+
+    private DataContent CheckStoredSize(DataContent image)
+    {
         if (image.Data.Length > _options.MaxImageBytes)
         {
             throw new ImageReferenceException(PaliGemmaToolErrorCodes.ImageTooLarge, $"The image is {image.Data.Length} bytes; at most {_options.MaxImageBytes} are accepted.");
@@ -53,7 +120,7 @@ public sealed class ImageReferenceResolver : IImageReferenceResolver
 
         try
         {
-            var info = PaliGemmaImageProcessor.Identify(image.Data.Span, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });
+            var info = _intake.Identify(new EncodedImage(image.Data));
             return image.MediaType == info.MediaType ? image : new DataContent(image.Data, info.MediaType) { Name = image.Name };
         }
         catch (PaliGemmaImageException ex)
@@ -62,61 +129,42 @@ public sealed class ImageReferenceResolver : IImageReferenceResolver
         }
     }
 
-    private async ValueTask<DataContent> ResolveRawAsync(string? reference, CancellationToken cancellationToken)
+    private async ValueTask<EncodedImage> ReadAsync(string reference, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(reference))
-        {
-            return (_options.UseConversationImage ? ConversationImages.FindLatest() : null)
-                ?? throw new ImageReferenceException(
-                    PaliGemmaToolErrorCodes.ImageMissing,
-                    "No image was given and the conversation has no image attached. Pass 'image' (an image id the host gave you).");
-        }
-
         if (reference.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {
-            return DataUriImageReader.Read(reference, _options.MaxImageBytes);
+            return _intake.ReadDataUri(reference);
         }
 
         if (reference.Contains("://", StringComparison.Ordinal))
         {
             if (!Uri.TryCreate(reference, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
             {
-                throw new ImageReferenceException(PaliGemmaToolErrorCodes.UrlNotAllowed, "Only image ids, data: URIs and (where enabled) http(s) URLs are accepted.");
+                throw new ImageReferenceException(PaliGemmaToolErrorCodes.UrlNotAllowed, "Only image ids, data: URIs and (where enabled) https URLs are accepted.");
             }
 
-            return await _urls.FetchAsync(uri, cancellationToken).ConfigureAwait(false);
+            if (!_intake.AllowsRemote)
+            {
+                throw new ImageReferenceException(
+                    PaliGemmaToolErrorCodes.UrlNotAllowed,
+                    $"URLs are not accepted here ({uri.Host}). Pass the id of an image the host registered, or omit 'image' to use the image attached to the conversation.");
+            }
+
+            return await _intake.ReadUriAsync(uri, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_store is not null && _store.TryGet(reference, out DataContent? stored))
-        {
-            return stored;
-        }
-
-        if (!_files.Enabled || reference.StartsWith(InMemoryImageStore.IdPrefix, StringComparison.Ordinal))
-        {
-            throw new ImageReferenceException(
-                PaliGemmaToolErrorCodes.ImageNotFound,
-                $"No image is registered with id '{Shorten(reference)}'. Use an id the host gave you, or omit 'image' to use the image attached to the conversation.");
-        }
-
-        string path = _files.ResolveFile(reference);
-        try
-        {
-            return await PaliGemmaImageContent.FromFileAsync(path, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PaliGemmaImageException ex)
-        {
-            throw new ImageReferenceException(PaliGemmaToolErrorCodes.InvalidImage, $"The file '{reference}' cannot be used: {ex.Message}", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new ImageReferenceException(PaliGemmaToolErrorCodes.ImageNotFound, $"The file '{reference}' cannot be read.", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new ImageReferenceException(PaliGemmaToolErrorCodes.PathNotAllowed, $"The file '{reference}' cannot be read (access denied).", ex);
-        }
+        return await _intake.ReadFileAsync(reference, cancellationToken).ConfigureAwait(false);
     }
+
+    private static ImageReferenceException Map(PaliGemmaImageException ex) => ex.Reason switch
+    {
+        ImageErrorReason.FileNotAllowedOrNotFound => new(PaliGemmaToolErrorCodes.ImageNotFound, FileNotFoundMessage),
+        ImageErrorReason.RemoteNotAllowed => new(PaliGemmaToolErrorCodes.UrlNotAllowed, ex.Message, ex),
+        ImageErrorReason.RemoteFetchFailed => new(PaliGemmaToolErrorCodes.UrlFetchFailed, ex.Message, ex),
+        ImageErrorReason.EncodedTooLarge => new(PaliGemmaToolErrorCodes.ImageTooLarge, ex.Message + " Register the image with the host and pass its id instead.", ex),
+        ImageErrorReason.InvalidSource or ImageErrorReason.Empty => new(PaliGemmaToolErrorCodes.InvalidReference, ex.Message, ex),
+        _ => new(PaliGemmaToolErrorCodes.InvalidImage, $"The image cannot be used: {ex.Message}", ex),
+    };
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -6,16 +6,19 @@ public static class PaliGemmaToolErrorCodes
     /// <summary>No image was given and the conversation has none attached.</summary>
     public const string ImageMissing = "image_missing";
 
-    /// <summary>No registered image has that id (and it is not an allowed file).</summary>
+    /// <summary>
+    /// No registered image has that id, and no allowed file matches: the same code and message for a missing file and
+    /// for a path that is refused (outside the roots, <c>..</c>, a link leading out, a hard link, not a regular file).
+    /// </summary>
     public const string ImageNotFound = "image_not_found";
 
-    /// <summary>The file path is outside the allowed roots, uses <c>..</c>, or a link leads out of the roots.</summary>
+    /// <summary>No longer returned: refused paths are <see cref="ImageNotFound"/>, so that errors do not reveal which paths exist. Kept for compatibility.</summary>
     public const string PathNotAllowed = "path_not_allowed";
 
-    /// <summary>The file is not a regular, non-empty file (a folder, device, FIFO, socket).</summary>
+    /// <summary>No longer returned: folders, devices, FIFOs and sockets are <see cref="ImageNotFound"/>. Kept for compatibility.</summary>
     public const string NotAFile = "not_a_file";
 
-    /// <summary>URLs are not allowed (no allow-list), or the host is not on it, or the fetch was redirected.</summary>
+    /// <summary>URLs are not allowed (no allow-list), the host or port is not on it, the scheme is not https, the host resolves to a non-public address, or the server redirected.</summary>
     public const string UrlNotAllowed = "url_not_allowed";
 
     /// <summary>Fetching an allowed URL failed (HTTP error, timeout).</summary>

@@ -7,19 +7,31 @@ public sealed class PaliGemmaToolOptions
 {
     /// <summary>
     /// Gets the folders whose files the LLM may name by path. Empty (the default) means file paths are refused.
-    /// Relative paths are looked up under each root in order; absolute paths must lie under one.
+    /// Relative paths are looked up under each root in order; absolute paths must lie under one. Only regular files
+    /// with a single link are read, never through <c>..</c> or a link leading outside; every refusal reads like a
+    /// missing file (<see cref="PaliGemmaToolErrorCodes.ImageNotFound"/>). The rules are <see cref="ImageSourceOptions"/>'s.
     /// </summary>
     public IList<string> AllowedRoots { get; } = [];
 
     /// <summary>
-    /// Gets the host names (exact, case-insensitive) whose <c>https:</c> or <c>http:</c> URLs the tools may fetch.
-    /// Empty (the default) means URLs are refused. Redirects are not followed.
+    /// Gets the hosts (exact, case-insensitive; <c>host:port</c> for a port other than the scheme's default, <c>*</c>
+    /// for any host) whose <c>https:</c> URLs the tools may fetch. Empty (the default) means URLs are refused.
+    /// Redirects are refused, and hosts that resolve to loopback, private, link-local or metadata addresses are
+    /// refused unless <see cref="AllowPrivateNetworkUrls"/>; see <see cref="ImageSourceOptions"/>.
     /// </summary>
     public ISet<string> AllowedUrlHosts { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Gets or sets whether plain <c>http:</c> URLs are fetched too (default false: https only).</summary>
+    public bool AllowInsecureUrls { get; set; }
+
+    /// <summary>Gets or sets whether URL hosts may resolve to loopback, private, link-local or metadata addresses (default false).</summary>
+    public bool AllowPrivateNetworkUrls { get; set; }
+
     /// <summary>
-    /// Gets or sets the client used to fetch allowed URLs, or null for a private one that does not follow redirects.
-    /// A client you pass must not follow redirects either (<c>AllowAutoRedirect = false</c>), or the allow-list can be bypassed.
+    /// Gets or sets the client used to fetch allowed URLs, or null for a shared one that enforces the address rules
+    /// and does not follow redirects. A client you pass should be built on
+    /// <see cref="ImageIntake.CreateRemoteHandler(ImageSourceOptions)"/>, or the address rules are not enforced
+    /// (redirect responses are refused either way).
     /// </summary>
     public HttpClient? HttpClient { get; set; }
 
@@ -46,6 +58,32 @@ public sealed class PaliGemmaToolOptions
     /// </summary>
     public MaskDecoder? MaskDecoder { get; set; }
 
+    /// <summary>Creates the image-source policy these settings describe (files when roots are given, URLs when hosts are).</summary>
+    /// <returns>A new <see cref="ImageSourceOptions"/>.</returns>
+    public ImageSourceOptions ToImageSourceOptions()
+    {
+        var sources = new ImageSourceOptions
+        {
+            AllowFileImages = AllowedRoots.Count > 0,
+            AllowRemoteImages = AllowedUrlHosts.Count > 0,
+            AllowInsecureHttp = AllowInsecureUrls,
+            AllowPrivateNetworks = AllowPrivateNetworkUrls,
+            RemoteTimeout = UrlTimeout,
+            HttpClient = HttpClient,
+        };
+        foreach (string root in AllowedRoots)
+        {
+            sources.AllowedFileRoots.Add(root);
+        }
+
+        foreach (string host in AllowedUrlHosts)
+        {
+            sources.AllowedHosts.Add(host);
+        }
+
+        return sources;
+    }
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is out of range, or a root is empty or does not exist.</exception>
     public void Validate()
@@ -60,17 +98,6 @@ public sealed class PaliGemmaToolOptions
             throw new ArgumentException($"PaliGemmaToolOptions.UrlTimeout must be positive, not {UrlTimeout}.");
         }
 
-        foreach (string root in AllowedRoots)
-        {
-            if (string.IsNullOrWhiteSpace(root))
-            {
-                throw new ArgumentException("PaliGemmaToolOptions.AllowedRoots contains an empty path.");
-            }
-
-            if (!Directory.Exists(root))
-            {
-                throw new ArgumentException($"The allowed root '{root}' does not exist or is not a folder.");
-            }
-        }
+        ToImageSourceOptions().Validate();
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Tests.Intake;
 
 namespace PaliGemma.AI.Tests.Chat;
 
@@ -9,7 +10,7 @@ public sealed class ChatRequestReaderTests
     private static DataContent Image() => new(Png, "image/png");
 
     private static PaliGemmaChatRequest Read(ChatOptions? options, params AIContent[] contents) =>
-        ChatRequestReader.Read([new ChatMessage(ChatRole.User, contents)], options, allowRemoteImages: false);
+        ChatRequestReader.Read([new ChatMessage(ChatRole.User, contents)], options);
 
     [Fact]
     public void Text_and_one_image_make_a_request_with_the_trimmed_prefix()
@@ -30,14 +31,14 @@ public sealed class ChatRequestReaderTests
             new(ChatRole.User, [new TextContent("caption en"), Image()]),
             new(ChatRole.Assistant, "trailing"),
         ];
-        var request = ChatRequestReader.Read(messages, null, false);
+        var request = ChatRequestReader.Read(messages, null);
         Assert.Equal("caption en", request.Prefix);
     }
 
     [Fact]
     public void No_user_message_is_refused()
     {
-        var ex = Assert.Throws<ArgumentException>(() => ChatRequestReader.Read([new ChatMessage(ChatRole.System, "x")], null, false));
+        var ex = Assert.Throws<ArgumentException>(() => ChatRequestReader.Read([new ChatMessage(ChatRole.System, "x")], null));
         Assert.Contains("no user message", ex.Message, StringComparison.Ordinal);
     }
 
@@ -63,12 +64,13 @@ public sealed class ChatRequestReaderTests
     }
 
     [Fact]
-    public void Data_uri_in_a_UriContent_is_accepted_as_image_data()
+    public async Task Data_uri_in_a_UriContent_is_accepted_and_decoded_by_the_intake()
     {
         var uri = "data:image/png;base64," + Convert.ToBase64String(Png);
         var request = Read(null, new TextContent("caption en"), new UriContent(new Uri(uri), "image/png"));
-        var data = Assert.IsType<DataContent>(request.Image);
-        Assert.Equal(Png, data.Data.ToArray());
+        var image = await new ImageIntake().ReadAsync(Assert.IsType<UriContent>(request.Image));
+        Assert.Equal(Png, image.Bytes.ToArray());
+        Assert.Equal("image/png", image.MediaType);
     }
 
     [Fact]
@@ -79,30 +81,33 @@ public sealed class ChatRequestReaderTests
     }
 
     [Fact]
-    public void File_uri_on_another_host_is_refused()
+    public async Task File_uri_on_another_host_is_refused_by_the_intake()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => Read(null, new TextContent("caption en"), new UriContent(new Uri("file://fileserver/share/cat.png"), "image/png")));
+        using var root = new TempImageRoot();
+        var intake = new ImageIntake(root.Sources());
+        var image = Read(null, new TextContent("caption en"), new UriContent(new Uri("file://fileserver/share/cat.png"), "image/png")).Image;
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(async () => await intake.ReadAsync(image));
         Assert.Contains("fileserver", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void File_uri_is_refused_when_file_images_are_disabled()
+    public async Task File_uri_is_refused_by_the_intake_when_file_images_are_disabled()
     {
-        var image = new UriContent(new Uri("file:///tmp/cat.png"), "image/png");
-        var ex = Assert.Throws<NotSupportedException>(() => ChatRequestReader.Read([new ChatMessage(ChatRole.User, [new TextContent("ocr"), image])], null, false, allowFileImages: false));
+        var image = Read(null, new TextContent("ocr"), new UriContent(new Uri("file:///tmp/cat.png"), "image/png")).Image;
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(async () => await new ImageIntake().ReadAsync(image));
         Assert.Contains("AllowFileImages", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Http_uri_is_refused_unless_remote_images_are_allowed()
+    public async Task Http_uri_passes_the_reader_and_is_refused_by_the_intake_unless_remote_images_are_allowed()
     {
         var image = new UriContent(new Uri("https://example.com/cat.png"), "image/png");
-        var ex = Assert.Throws<NotSupportedException>(() => Read(null, new TextContent("caption en"), image));
+        var request = Read(null, new TextContent("caption en"), image);
+        Assert.Same(image, request.Image);
+
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(async () => await new ImageIntake().ReadAsync(request.Image));
         Assert.Contains("AllowRemoteImages", ex.Message, StringComparison.Ordinal);
         Assert.Contains("https://example.com/cat.png", ex.Message, StringComparison.Ordinal);
-
-        var allowed = ChatRequestReader.Read([new ChatMessage(ChatRole.User, [new TextContent("caption en"), image])], null, allowRemoteImages: true);
-        Assert.Same(image, allowed.Image);
     }
 
     [Fact]

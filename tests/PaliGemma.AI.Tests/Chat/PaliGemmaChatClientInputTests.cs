@@ -68,24 +68,40 @@ public sealed class PaliGemmaChatClientInputTests(ChatTestModels models)
     [Fact]
     public async Task Oversized_file_is_not_read()
     {
-        var path = Path.Combine(Path.GetTempPath(), "pg-big-" + Guid.NewGuid().ToString("N") + ".png");
+        var folder = Directory.CreateTempSubdirectory("pg-big-").FullName;
+        var path = Path.Combine(folder, "big.png");
         await File.WriteAllBytesAsync(path, new byte[4096]);
         try
         {
             var ex = await FailsAsync<PaliGemmaImageException>(
                 Ask("caption en", new UriContent(new Uri(path), "image/png")),
-                clientOptions: new PaliGemmaChatClientOptions { ImageLoadOptions = new ImageLoadOptions { MaxEncodedBytes = 1000 } });
-            Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+                clientOptions: new PaliGemmaChatClientOptions { AllowFileImages = true, AllowedImageRoots = { folder }, ImageLoadOptions = new ImageLoadOptions { MaxEncodedBytes = 1000 } });
+            Assert.Equal(ImageErrorReason.EncodedTooLarge, ex.Reason);
+            Assert.Contains("4,096", ex.Message, StringComparison.Ordinal); // refused on the file's size, before reading it
         }
         finally
         {
-            File.Delete(path);
+            Directory.Delete(folder, recursive: true);
         }
     }
 
     [Fact]
-    public async Task Missing_file_is_named() =>
-        Assert.Contains("nope.png", (await FailsAsync<FileNotFoundException>(Ask("caption en", new UriContent(new Uri("file:///tmp/nope.png"), "image/png")))).Message, StringComparison.Ordinal);
+    public async Task Missing_file_is_not_allowed_or_not_found_without_naming_the_path()
+    {
+        var folder = Directory.CreateTempSubdirectory("pg-missing-").FullName;
+        try
+        {
+            var ex = await FailsAsync<PaliGemmaImageException>(
+                Ask("caption en", new UriContent(new Uri(Path.Combine(folder, "nope.png")), "image/png")),
+                clientOptions: new PaliGemmaChatClientOptions { AllowFileImages = true, AllowedImageRoots = { folder } });
+            Assert.Equal(ImageErrorReason.FileNotAllowedOrNotFound, ex.Reason);
+            Assert.DoesNotContain("nope.png", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task Runtime_argument_errors_surface_from_the_stream_unwrapped()

@@ -111,11 +111,13 @@ public sealed class PaliGemmaChatClientTests(ChatTestModels models)
     [Fact]
     public async Task File_and_data_uri_images_give_the_same_answer_as_bytes()
     {
-        var path = Path.Combine(Path.GetTempPath(), "pg-chat-" + Guid.NewGuid().ToString("N") + ".png");
+        var folder = Directory.CreateTempSubdirectory("pg-chat-").FullName;
+        var path = Path.Combine(folder, "image.png");
         await File.WriteAllBytesAsync(path, Image);
         try
         {
-            using var client = new PaliGemmaChatClient(models.Pg1);
+            // Files are off by default: opt in, with the folder as the allowed root.
+            using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { AllowFileImages = true, AllowedImageRoots = { folder } });
             var options = new ChatOptions { MaxOutputTokens = 6 };
             var fromBytes = await client.GetResponseAsync(Ask("ocr", Image), options);
             var fromFile = await client.GetResponseAsync(Ask("ocr", new UriContent(new Uri(path), "image/png")), options);
@@ -126,7 +128,7 @@ public sealed class PaliGemmaChatClientTests(ChatTestModels models)
         }
         finally
         {
-            File.Delete(path);
+            Directory.Delete(folder, recursive: true);
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class RemoteImageTests(ChatTestModels models)
     {
         var handler = new StubHandler(HttpStatusCode.OK, Png);
         using var http = new HttpClient(handler);
-        using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { AllowRemoteImages = true, HttpClient = http });
+        using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { AllowRemoteImages = true, AllowedImageHosts = { "images.example" }, HttpClient = http });
         var options = new ChatOptions { MaxOutputTokens = 4 };
 
         var remote = await client.GetResponseAsync(AskRemote(), options);
@@ -59,6 +59,7 @@ public sealed class RemoteImageTests(ChatTestModels models)
         using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions
         {
             AllowRemoteImages = true,
+            AllowedImageHosts = { "images.example" },
             HttpClient = http,
             ImageLoadOptions = new ImageLoadOptions { MaxEncodedBytes = 1000 },
         });
@@ -69,13 +70,26 @@ public sealed class RemoteImageTests(ChatTestModels models)
     }
 
     [Fact]
+    public async Task Remote_image_from_a_host_off_the_allow_list_is_refused_without_a_request()
+    {
+        var handler = new StubHandler(HttpStatusCode.OK, Png);
+        using var http = new HttpClient(handler);
+        using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { AllowRemoteImages = true, AllowedImageHosts = { "other.example" }, HttpClient = http });
+
+        var ex = await Assert.ThrowsAsync<PaliGemmaImageException>(() => client.GetResponseAsync(AskRemote()));
+        Assert.Equal(ImageErrorReason.RemoteNotAllowed, ex.Reason);
+        Assert.Empty(handler.Requested);
+    }
+
+    [Fact]
     public async Task Http_error_names_the_uri_and_status()
     {
         using var http = new HttpClient(new StubHandler(HttpStatusCode.NotFound, []));
-        using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { AllowRemoteImages = true, HttpClient = http });
+        using var client = new PaliGemmaChatClient(models.Pg1, new PaliGemmaChatClientOptions { AllowRemoteImages = true, AllowedImageHosts = { "images.example" }, HttpClient = http });
 
-        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync(AskRemote()));
-        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        var ex = await Assert.ThrowsAsync<PaliGemmaImageException>(() => client.GetResponseAsync(AskRemote()));
+        Assert.Equal(ImageErrorReason.RemoteFetchFailed, ex.Reason);
+        Assert.Contains("HTTP 404", ex.Message, StringComparison.Ordinal);
         Assert.Contains("https://images.example/cat.png", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -148,8 +148,8 @@ public class ChatClientAgentLoopTests : IClassFixture<AgentModelFixture>
             List<FunctionResultContent> results = ToolJson.Results(llm.Calls[2]);
             JsonElement bad = ToolJson.Of(results[0]);
             Assert.Equal(["error", "code"], ToolJson.Names(bad));
-            Assert.Equal("path_not_allowed", bad.GetProperty("code").GetString());
-            Assert.Contains("..", bad.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal("image_not_found", bad.GetProperty("code").GetString());
+            Assert.Equal(ImageReferenceResolver.FileNotFoundMessage, bad.GetProperty("error").GetString());
             JsonElement missing = ToolJson.Of(results[1]);
             Assert.Equal(["error", "code"], ToolJson.Names(missing));
             Assert.Equal("image_not_found", missing.GetProperty("code").GetString());

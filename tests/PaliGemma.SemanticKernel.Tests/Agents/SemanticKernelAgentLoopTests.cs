@@ -105,7 +105,8 @@ public class SemanticKernelAgentLoopTests
             Assert.NotNull(kernel.GetRequiredService<PaliGemmaVisionTools>().Options.MaskDecoder);
             Assert.Null(kernel.Services.GetService<IChatClient>());
             Assert.NotNull(kernel.Services.GetKeyedService<IChatClient>("paligemma"));
-            Assert.Equal(PaliGemmaToolErrorCodes.PathNotAllowed, outside!.Code);
+            Assert.Equal(PaliGemmaToolErrorCodes.ImageNotFound, outside!.Code);
+            Assert.Equal(ImageReferenceResolver.FileNotFoundMessage, outside.Error);
         }
         finally
         {

@@ -103,8 +103,8 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
     }
 
     [Theory]
-    [InlineData("../etc/passwd", "path_not_allowed")]
-    [InlineData("/etc/passwd", "path_not_allowed")]
+    [InlineData("../etc/passwd", "image_not_found")]
+    [InlineData("/etc/passwd", "image_not_found")]
     [InlineData("https://example.com/cat.png", "url_not_allowed")]
     [InlineData("missing.png", "image_not_found")]
     public async Task Refused_references_are_tool_errors_with_a_code(string image, string code)
@@ -114,6 +114,8 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
         Assert.True(result.IsError);
         JsonElement json = Assert.NotNull(result.StructuredContent);
         Assert.Equal(code, json.GetProperty("code").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("error").GetString()));
+        string error = json.GetProperty("error").GetString()!;
+        Assert.False(string.IsNullOrWhiteSpace(error));
+        Assert.DoesNotContain(Path.GetTempPath(), error, StringComparison.Ordinal);
     }
 }

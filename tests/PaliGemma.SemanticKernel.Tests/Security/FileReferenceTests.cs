@@ -3,7 +3,10 @@ using Microsoft.Extensions.AI;
 
 namespace PaliGemma.SemanticKernel.Tests.Security;
 
-/// <summary>File paths: only regular files inside the allowed roots, with no way out through '..' or links.</summary>
+/// <summary>
+/// File paths: only regular files inside the allowed roots, with no way out through '..', symbolic or hard links;
+/// every refusal is the same error as a missing file (no existence oracle). The rules live in the library's intake stage.
+/// </summary>
 public sealed class FileReferenceTests : IDisposable
 {
     private readonly TempRoot _dirs = new();
@@ -33,36 +36,36 @@ public sealed class FileReferenceTests : IDisposable
     [InlineData("..\\outside\\secret.png")]
     [InlineData("..")]
     public async Task Dot_dot_segments_are_refused_even_when_they_would_stay_inside(string path) =>
-        await AssertRefused(path, PaliGemmaToolErrorCodes.PathNotAllowed);
+        await AssertRefused(path, PaliGemmaToolErrorCodes.ImageNotFound);
 
     [Fact]
     public async Task Absolute_paths_outside_the_roots_are_refused()
     {
-        await AssertRefused(Path.Combine(_dirs.Outside, "secret.png"), PaliGemmaToolErrorCodes.PathNotAllowed);
-        await AssertRefused("/etc/passwd", PaliGemmaToolErrorCodes.PathNotAllowed);
-        await AssertRefused(_dirs.Root + "-sibling/scene.png", PaliGemmaToolErrorCodes.PathNotAllowed);
+        await AssertRefused(Path.Combine(_dirs.Outside, "secret.png"), PaliGemmaToolErrorCodes.ImageNotFound);
+        await AssertRefused("/etc/passwd", PaliGemmaToolErrorCodes.ImageNotFound);
+        await AssertRefused(_dirs.Root + "-sibling/scene.png", PaliGemmaToolErrorCodes.ImageNotFound);
     }
 
     [Fact]
     public async Task A_file_link_out_of_the_root_is_refused()
     {
         File.CreateSymbolicLink(Path.Combine(_dirs.Root, "link.png"), Path.Combine(_dirs.Outside, "secret.png"));
-        await AssertRefused("link.png", PaliGemmaToolErrorCodes.PathNotAllowed);
+        await AssertRefused("link.png", PaliGemmaToolErrorCodes.ImageNotFound);
     }
 
     [Fact]
     public async Task A_relative_file_link_out_of_the_root_is_refused()
     {
         File.CreateSymbolicLink(Path.Combine(_dirs.Root, "rel.png"), "../outside/secret.png");
-        await AssertRefused("rel.png", PaliGemmaToolErrorCodes.PathNotAllowed);
+        await AssertRefused("rel.png", PaliGemmaToolErrorCodes.ImageNotFound);
     }
 
     [Fact]
     public async Task A_folder_link_out_of_the_root_is_refused_for_files_below_it()
     {
         Directory.CreateSymbolicLink(Path.Combine(_dirs.Root, "escape"), _dirs.Outside);
-        await AssertRefused("escape/secret.png", PaliGemmaToolErrorCodes.PathNotAllowed);
-        await AssertRefused(Path.Combine(_dirs.Root, "escape", "secret.png"), PaliGemmaToolErrorCodes.PathNotAllowed);
+        await AssertRefused("escape/secret.png", PaliGemmaToolErrorCodes.ImageNotFound);
+        await AssertRefused(Path.Combine(_dirs.Root, "escape", "secret.png"), PaliGemmaToolErrorCodes.ImageNotFound);
     }
 
     [Fact]
@@ -70,7 +73,7 @@ public sealed class FileReferenceTests : IDisposable
     {
         File.CreateSymbolicLink(Path.Combine(_dirs.Root, "hop2.png"), Path.Combine(_dirs.Outside, "secret.png"));
         File.CreateSymbolicLink(Path.Combine(_dirs.Root, "hop1.png"), Path.Combine(_dirs.Root, "hop2.png"));
-        await AssertRefused("hop1.png", PaliGemmaToolErrorCodes.PathNotAllowed);
+        await AssertRefused("hop1.png", PaliGemmaToolErrorCodes.ImageNotFound);
     }
 
     [Fact]
@@ -85,8 +88,8 @@ public sealed class FileReferenceTests : IDisposable
     public async Task Folders_empty_files_fifos_and_devices_are_refused()
     {
         File.WriteAllBytes(Path.Combine(_dirs.Root, "empty.png"), []);
-        await AssertRefused("sub", PaliGemmaToolErrorCodes.NotAFile);
-        await AssertRefused("empty.png", PaliGemmaToolErrorCodes.NotAFile);
+        await AssertRefused("sub", PaliGemmaToolErrorCodes.ImageNotFound);
+        await AssertRefused("empty.png", PaliGemmaToolErrorCodes.ImageNotFound);
 
         Assert.True(OperatingSystem.IsLinux(), "The FIFO and device checks run on Linux (CI).");
         string fifo = Path.Combine(_dirs.Root, "pipe.png");
@@ -96,7 +99,7 @@ public sealed class FileReferenceTests : IDisposable
             Assert.Equal(0, mkfifo.ExitCode);
         }
 
-        await AssertRefused("pipe.png", PaliGemmaToolErrorCodes.NotAFile);
+        await AssertRefused("pipe.png", PaliGemmaToolErrorCodes.ImageNotFound);
 
         // A root that is itself a device folder: /dev/zero and /dev/null are not regular files.
         var devices = new PaliGemmaToolOptions();
@@ -104,8 +107,24 @@ public sealed class FileReferenceTests : IDisposable
         foreach (string device in new[] { "/dev/zero", "/dev/null", "zero", "urandom" })
         {
             var ex = await Assert.ThrowsAsync<ImageReferenceException>(async () => await new ImageReferenceResolver(null, devices).ResolveAsync(device));
-            Assert.Equal(PaliGemmaToolErrorCodes.NotAFile, ex.Code);
+            Assert.Equal(PaliGemmaToolErrorCodes.ImageNotFound, ex.Code);
+            Assert.Equal(ImageReferenceResolver.FileNotFoundMessage, ex.Message);
         }
+    }
+
+    [Fact]
+    public async Task A_hard_link_to_a_file_outside_is_refused_like_a_missing_file()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "Hard links are made with ln(1) on Linux (CI).");
+        string link = Path.Combine(_dirs.Root, "hard.png");
+        using (Process ln = Process.Start("ln", [Path.Combine(_dirs.Outside, "secret.png"), link]))
+        {
+            await ln.WaitForExitAsync();
+            Assert.Equal(0, ln.ExitCode);
+        }
+
+        Assert.Equal(TestModels.AgentModelFixture.SceneBytes, await File.ReadAllBytesAsync(link));
+        await AssertRefused("hard.png", PaliGemmaToolErrorCodes.ImageNotFound);
     }
 
     [Fact]
@@ -121,7 +140,7 @@ public sealed class FileReferenceTests : IDisposable
         Assert.Equal(TestModels.AgentModelFixture.SceneBytes.Length, (await resolver.ResolveAsync(Path.Combine(_dirs.Root, "sub", "scene.png"))).Data.Length);
         Assert.Equal(TestModels.AgentModelFixture.SceneBytes.Length, (await resolver.ResolveAsync("sub/scene.png")).Data.Length);
         var ex = await Assert.ThrowsAsync<ImageReferenceException>(async () => await resolver.ResolveAsync(Path.Combine(alias, "..", "outside", "secret.png")));
-        Assert.Equal(PaliGemmaToolErrorCodes.PathNotAllowed, ex.Code);
+        Assert.Equal(PaliGemmaToolErrorCodes.ImageNotFound, ex.Code);
     }
 
     [Fact]
@@ -151,5 +170,12 @@ public sealed class FileReferenceTests : IDisposable
         var ex = await Assert.ThrowsAsync<ImageReferenceException>(async () => await Resolver().ResolveAsync(reference));
         Assert.Equal(code, ex.Code);
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+        if (code == PaliGemmaToolErrorCodes.ImageNotFound)
+        {
+            // Refused and missing files read the same: the answer does not tell whether the path exists.
+            var missing = await Assert.ThrowsAsync<ImageReferenceException>(async () => await Resolver().ResolveAsync("does-not-exist.png"));
+            Assert.Equal(missing.Code, ex.Code);
+            Assert.Equal(missing.Message, ex.Message);
+        }
     }
 }

@@ -11,6 +11,9 @@ namespace PaliGemma.Cli.Commands;
 /// <summary><c>paligemma mcp</c>: an MCP server over stdio exposing detect / segment / caption / ocr / answer.</summary>
 internal static class McpCommand
 {
+    /// <summary>The default of <c>--max-queue</c>: tool calls that may wait while one runs.</summary>
+    public const int DefaultMaxQueueLength = 8;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -18,11 +21,12 @@ internal static class McpCommand
         var roots = new Option<DirectoryInfo[]>("--allowed-root") { Description = "A folder whose image files clients may name by path (repeatable). Without it only data: URIs are accepted.", AllowMultipleArgumentsPerToken = false };
         var hosts = new Option<string[]>("--allowed-url-host") { Description = "A host whose http(s) image URLs may be fetched (repeatable). Without it URLs are refused." };
         var maxBytes = new Option<long?>("--max-image-bytes") { Description = "The largest image accepted, in bytes (default 32 MiB)." };
+        var maxQueue = new Option<int>("--max-queue") { Description = $"How many tool calls may wait for the model; more are refused at once with the 'busy' error (default {DefaultMaxQueueLength}).", DefaultValueFactory = _ => DefaultMaxQueueLength };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
         var command = new Command("mcp", "Serve the PaliGemma vision tools over MCP (stdio). Logs go to stderr; stdout carries only the protocol.")
         {
-            model, roots, hosts, maxBytes, provider,
+            model, roots, hosts, maxBytes, maxQueue, provider,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -34,6 +38,7 @@ internal static class McpCommand
                     [.. (parse.GetValue(roots) ?? []).Select(r => r.FullName)],
                     parse.GetValue(hosts) ?? [],
                     parse.GetValue(maxBytes),
+                    parse.GetValue(maxQueue),
                     parse.GetValue(provider)!,
                     cancellationToken).ConfigureAwait(false);
                 return 0;
@@ -47,8 +52,13 @@ internal static class McpCommand
         return command;
     }
 
-    private static async Task RunAsync(string modelPath, string[] roots, string[] hosts, long? maxBytes, string provider, CancellationToken cancellationToken)
+    private static async Task RunAsync(string modelPath, string[] roots, string[] hosts, long? maxBytes, int maxQueue, string provider, CancellationToken cancellationToken)
     {
+        if (maxQueue < 0)
+        {
+            throw new ArgumentException($"--max-queue must be at least 0, not {maxQueue}.");
+        }
+
         if (!File.Exists(Path.Combine(modelPath, "paligemma.json")))
         {
             throw new DirectoryNotFoundException($"'{modelPath}' is not a PaliGemma model folder (no paligemma.json).");
@@ -61,6 +71,7 @@ internal static class McpCommand
         {
             o.ModelPath = modelPath;
             o.ExecutionProvider = provider;
+            o.MaxQueueLength = maxQueue;
             if (maxBytes is { } max)
             {
                 o.MaxImageBytes = max;
@@ -83,10 +94,11 @@ internal static class McpCommand
                 o.MaxImageBytes = max;
             }
         });
-        builder.Services
-            .AddMcpServer(o => o.ServerInfo = new() { Name = "paligemma", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString() ?? "1.0" })
-            .WithStdioServerTransport()
-            .WithTools<PaliGemmaMcpTools>(PaliGemmaToolJsonContext.ToolSerializerOptions);
+        PaliGemmaMcpTools.AddPaliGemmaTools(
+            builder.Services
+                .AddMcpServer(o => o.ServerInfo = new() { Name = "paligemma", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString() ?? "1.0" })
+                .WithStdioServerTransport(),
+            fetchesUrls: hosts.Length > 0);
 
         using IHost host = builder.Build();
 

@@ -1,12 +1,12 @@
-using Microsoft.Extensions.AI;
+using System.Globalization;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>
 /// Reads <c>data:image/…;base64,…</c> URIs. The length of the text is checked against the cap before anything is
 /// decoded or allocated, so a huge URI costs only the length comparison.
 /// </summary>
-internal static class DataUriImageReader
+internal static class DataUriDecoder
 {
     /// <summary>The longest media type accepted in the header.</summary>
     private const int MaxHeaderLength = 256;
@@ -14,13 +14,16 @@ internal static class DataUriImageReader
     /// <summary>The most characters a data URI may have for <paramref name="maxBytes"/> decoded bytes.</summary>
     public static long MaxUriLength(long maxBytes) => MaxHeaderLength + (((maxBytes + 2) / 3) * 4);
 
-    public static DataContent Read(string uri, long maxBytes)
+    /// <summary>Decodes a base64 <c>data:image/…</c> URI.</summary>
+    /// <exception cref="PaliGemmaImageException">Malformed (<see cref="ImageErrorReason.InvalidSource"/>), empty or too large.</exception>
+    public static EncodedImage Decode(string uri, long maxBytes)
     {
         if (uri.Length > MaxUriLength(maxBytes))
         {
-            throw new ImageReferenceException(
-                PaliGemmaToolErrorCodes.ImageTooLarge,
-                $"The data: URI is {uri.Length} characters; at most {MaxUriLength(maxBytes)} are accepted (images up to {maxBytes} bytes). Register the image with the host and pass its id instead.");
+            throw BoundedReader.TooLarge(
+                string.Create(CultureInfo.InvariantCulture, $"the data: URI of {uri.Length:N0} characters (at most {MaxUriLength(maxBytes):N0} characters for images up to {maxBytes:N0} bytes)"),
+                "more than " + maxBytes.ToString("N0", CultureInfo.InvariantCulture),
+                maxBytes);
         }
 
         int comma = uri.IndexOf(',', StringComparison.Ordinal);
@@ -46,9 +49,7 @@ internal static class DataUriImageReader
         int maxDecoded = (int)(((payload.Length + 3L) / 4) * 3);
         if (maxDecoded > maxBytes + 2)
         {
-            throw new ImageReferenceException(
-                PaliGemmaToolErrorCodes.ImageTooLarge,
-                $"The data: URI holds more than {maxBytes} bytes. Register the image with the host and pass its id instead.");
+            throw BoundedReader.TooLarge("the data: URI", "more than " + maxBytes.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
         }
 
         byte[] buffer = new byte[maxDecoded];
@@ -59,27 +60,25 @@ internal static class DataUriImageReader
 
         if (written == 0)
         {
-            throw Invalid("The data: URI is empty.");
+            throw new PaliGemmaImageException(ImageErrorReason.Empty, "Empty: the data: URI has no bytes.");
         }
 
-        if (written > maxBytes)
-        {
-            throw new ImageReferenceException(PaliGemmaToolErrorCodes.ImageTooLarge, $"The data: URI holds {written} bytes; at most {maxBytes} are accepted.");
-        }
-
+        BoundedReader.CheckLength(written, maxBytes, "the data: URI");
         try
         {
-            return new DataContent(buffer.AsMemory(0, written), mediaType);
+            _ = new Microsoft.Extensions.AI.DataContent(ReadOnlyMemory<byte>.Empty, mediaType);
         }
         catch (ArgumentException ex)
         {
             // "image/" passed, but the rest is not a media type (found by fuzzing: "data:image/b.mdata:p;base64,…").
-            throw new ImageReferenceException(
-                PaliGemmaToolErrorCodes.InvalidReference,
-                $"The data: URI has media type '{(mediaType.Length <= 80 ? mediaType : mediaType[..80] + "…")}', which is not a valid media type (expected e.g. image/png).",
+            throw new PaliGemmaImageException(
+                ImageErrorReason.InvalidSource,
+                $"InvalidSource: the data: URI has media type '{(mediaType.Length <= 80 ? mediaType : mediaType[..80] + "…")}', which is not a valid media type (expected e.g. image/png).",
                 ex);
         }
+
+        return new EncodedImage(buffer.AsMemory(0, written), mediaType);
     }
 
-    private static ImageReferenceException Invalid(string message) => new(PaliGemmaToolErrorCodes.InvalidReference, message);
+    private static PaliGemmaImageException Invalid(string message) => new(ImageErrorReason.InvalidSource, "InvalidSource: " + message);
 }

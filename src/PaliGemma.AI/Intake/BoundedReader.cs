@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace PaliGemma.AI;
 
-/// <summary>Reads encoded image bytes while enforcing <see cref="ImageLoadOptions.MaxEncodedBytes"/>.</summary>
+/// <summary>
+/// The one place that enforces <see cref="ImageLoadOptions.MaxEncodedBytes"/>: a declared length (file size,
+/// <c>Content-Length</c>, array length) is checked with <see cref="CheckLength"/>, and streams are read with a cap.
+/// </summary>
 internal static class BoundedReader
 {
     private const int ChunkSize = 81_920;
@@ -48,6 +51,16 @@ internal static class BoundedReader
         return buffer.Finish(subject);
     }
 
+    /// <summary>Refuses a declared length over the encoded byte limit.</summary>
+    /// <exception cref="PaliGemmaImageException"><paramref name="length"/> is larger than <paramref name="maxBytes"/>.</exception>
+    public static void CheckLength(long length, long maxBytes, string subject)
+    {
+        if (length > maxBytes)
+        {
+            throw TooLarge(subject, length.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
+        }
+    }
+
     /// <summary>Creates the exception for an encoded image over the byte limit.</summary>
     public static PaliGemmaImageException TooLarge(string subject, string actual, long maxBytes) =>
         new(
@@ -71,10 +84,7 @@ internal static class BoundedReader
         }
 
         long remaining = Math.Max(0, stream.Length - stream.Position);
-        if (remaining > maxBytes)
-        {
-            throw TooLarge(subject, remaining.ToString("N0", CultureInfo.InvariantCulture), maxBytes);
-        }
+        CheckLength(remaining, maxBytes, subject);
 
         // The declared length is only a hint: one spare byte detects a stream that grows while it is read.
         return (int)Math.Max(1, remaining + 1);

@@ -1,15 +1,19 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace PaliGemma.AI;
 
 /// <summary>
-/// Gets the vision features of an encoded image: from the LRU cache, from an encoding of the same image already
-/// running for another request, or by decoding, preprocessing and running the vision graph (on the thread pool).
+/// The model side of the image-intake stage: reads a request's image through <see cref="ImageIntake"/>, then gets its
+/// vision features from the LRU cache, from an encoding of the same image already running for another request, or by
+/// decoding (the header is read once, inside the decoder), preprocessing and running the vision graph (on the
+/// thread pool).
 /// </summary>
 internal sealed partial class ImageFeatureProvider
 {
     private readonly PaliGemmaModel _model;
+    private readonly ImageIntake _intake;
     private readonly ImageLoadOptions _loadOptions;
     private readonly ImageFeatureCache _cache;
     private readonly ILogger _logger;
@@ -20,13 +24,14 @@ internal sealed partial class ImageFeatureProvider
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="model">The model whose vision graph runs.</param>
-    /// <param name="loadOptions">Limits for decoding untrusted images.</param>
+    /// <param name="intake">Reads image sources under the source policy and the limits.</param>
     /// <param name="cacheCapacity">Cached images; 0 disables caching and sharing.</param>
     /// <param name="logger">The logger.</param>
-    public ImageFeatureProvider(PaliGemmaModel model, ImageLoadOptions loadOptions, int cacheCapacity, ILogger logger)
+    public ImageFeatureProvider(PaliGemmaModel model, ImageIntake intake, int cacheCapacity, ILogger logger)
     {
         _model = model;
-        _loadOptions = loadOptions;
+        _intake = intake;
+        _loadOptions = intake.Limits;
         _cache = new ImageFeatureCache(cacheCapacity);
         _logger = logger;
     }
@@ -42,6 +47,18 @@ internal sealed partial class ImageFeatureProvider
 
     /// <summary>Drops every cached entry.</summary>
     public void Clear() => _cache.Clear();
+
+    /// <summary>Reads a request's image (bytes, data:, file: or http(s):) and returns its features.</summary>
+    /// <param name="image">The image content of the request.</param>
+    /// <param name="cancellationToken">Cancels reading and waiting.</param>
+    /// <returns>The features (shared; do not modify).</returns>
+    /// <exception cref="PaliGemmaImageException">The source is refused or failing, or the image cannot be decoded or breaks a limit.</exception>
+    /// <exception cref="NotSupportedException">The source kind is switched off.</exception>
+    public async ValueTask<float[]> GetAsync(AIContent image, CancellationToken cancellationToken)
+    {
+        EncodedImage encoded = await _intake.ReadAsync(image, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(encoded.Bytes, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Returns the features of an image.</summary>
     /// <param name="image">The encoded image bytes.</param>
