@@ -92,7 +92,7 @@ internal static class ConvertCommand
     /// <summary>The shared <c>--target cpu|cuda</c> option: the execution provider <c>--precision auto</c> picks for.</summary>
     public static Option<string> TargetOption()
     {
-        var option = new Option<string>("--target") { Description = "The execution provider the folder is for: cpu (default; auto precision = 4-bit decoder) or cuda (auto precision = fp16).", DefaultValueFactory = _ => "cpu" };
+        var option = new Option<string>("--target") { Description = "The execution provider the folder is for: cpu (default; auto precision = 4-bit decoder in blocks of 16 with zero points, fp16 vision tower) or cuda (auto precision = fp16).", DefaultValueFactory = _ => "cpu" };
         option.AcceptOnlyFromAmong("cpu", "cuda");
         return option;
     }
@@ -126,7 +126,7 @@ internal static class ConvertCommand
     /// <summary>The <c>--int4-*</c> options of an int4 conversion.</summary>
     internal sealed class Int4Options
     {
-        public Option<int?> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (32, 64 or 128; default 32)." };
+        public Option<int?> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (16, 32, 64 or 128; default 32)." };
 
         public Option<bool> Asymmetric { get; } = new("--int4-asymmetric") { Description = "int4: per-block zero points (asymmetric) instead of symmetric blocks." };
 
