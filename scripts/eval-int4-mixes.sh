@@ -23,10 +23,11 @@ declare -A mixes=(
   [int4-visfp16]="--precision int4 --vision-precision fp16"
   [fp16-visint4]="--precision fp16 --vision-precision int4"
   [int4-b16-visfp16]="--precision int4 --vision-precision fp16 --int4-block-size 16"
+  [int4-b16-asym]="--precision int4 --int4-block-size 16 --int4-asymmetric"
   [int4-b16-asym-visfp16]="--precision int4 --vision-precision fp16 --int4-block-size 16 --int4-asymmetric"
   [auto]=""
 )
-order=(fp16 int4 int4-acc1 int4-fp16head int4-asym int4-visfp16 fp16-visint4 int4-b16-visfp16 int4-b16-asym-visfp16)
+order=(fp16 int4 int4-acc1 int4-fp16head int4-asym int4-visfp16 fp16-visint4 int4-b16-visfp16 int4-b16-asym int4-b16-asym-visfp16)
 (($# > 0)) && order=("$@")
 
 dotnet build "$repo/tools/PaliGemma.Cli" -c Release -v q -nologo >/dev/null
