@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the peak resident memory of `paligemma convert` on a synthetic checkpoint of >= 1 GB.
 # The checkpoint is a tiny PaliGemma 2 with a full-size embedding table (257216 x 1024 float32 = 1.05 GB),
-# so one tensor alone is larger than 1 GB. Usage: scripts/measure-convert-rss.sh [work-dir] [fp32|fp16]
+# so one tensor alone is larger than 1 GB. Usage: scripts/measure-convert-rss.sh [work-dir] [fp32|fp16|int4|auto]
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

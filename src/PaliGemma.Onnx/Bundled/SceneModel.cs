@@ -50,14 +50,19 @@ public static class SceneModel
     /// <param name="cacheDirectory">Where converted folders live; <see cref="DefaultCacheDirectory"/> when null.</param>
     /// <param name="checkpointDirectory">The checkpoint folder; <see cref="BundledCheckpointDirectory"/> when null.</param>
     /// <param name="log">Receives one line when a conversion starts (nothing when the cached folder is reused).</param>
+    /// <param name="precision">
+    /// The weight precision, or null (default) for what <c>paligemma convert</c> picks for the CPU
+    /// (<see cref="ConvertOptions.Resolve"/> with <see cref="ConversionTarget.Cpu"/>); each choice gets its own cached folder.
+    /// </param>
     /// <returns>The model folder, ready for <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?)"/>.</returns>
     /// <exception cref="FileNotFoundException">The checkpoint folder or one of its files is missing (the message names it).</exception>
     /// <exception cref="Checkpoints.CheckpointException">A checkpoint file is malformed.</exception>
-    public static string EnsureModelFolder(string? cacheDirectory = null, string? checkpointDirectory = null, Action<string>? log = null)
+    public static string EnsureModelFolder(string? cacheDirectory = null, string? checkpointDirectory = null, Action<string>? log = null, ModelPrecision? precision = null)
     {
         string checkpoint = Path.GetFullPath(checkpointDirectory ?? BundledCheckpointDirectory);
         string[] files = RequiredFiles(checkpoint);
-        string key = CacheKey(files);
+        ConvertOptions resolved = new ConvertOptions { InputDirectory = checkpoint, OutputDirectory = checkpoint, Precision = precision, Target = ConversionTarget.Cpu }.Resolve();
+        string key = CacheKey(files, PrecisionKey(resolved));
         string folder = Path.Combine(Path.GetFullPath(cacheDirectory ?? DefaultCacheDirectory), $"{Name}-{key}");
         ConvertedFolderCache.GetOrCreate(folder, key, () =>
         {
@@ -66,7 +71,9 @@ public static class SceneModel
             {
                 InputDirectory = checkpoint,
                 OutputDirectory = folder,
-                Precision = ModelPrecision.Float32,
+                Precision = resolved.Precision,
+                VisionPrecision = resolved.VisionPrecision,
+                Int4 = resolved.Int4,
                 ModelId = Name,
                 Overwrite = true,
                 MaskDecoderNpzPath = Path.Combine(checkpoint, MaskVqVaeFileName),
@@ -98,10 +105,15 @@ public static class SceneModel
         return files;
     }
 
-    private static string CacheKey(string[] files)
+    /// <summary>The precision choices of a resolved conversion, as text for the cache key.</summary>
+    private static string PrecisionKey(ConvertOptions o) =>
+        $"decoder={o.Precision};vision={o.VisionPrecision};int4={(o.Int4 is { } q ? $"{q.BlockSize},{q.Symmetric},{q.AccuracyLevel},{q.QuantizeLmHead}" : "-")}";
+
+    private static string CacheKey(string[] files, string precision)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(PaliGemmaConverter.ConverterVersion));
+        hash.AppendData(Encoding.UTF8.GetBytes(precision));
         foreach (string file in files)
         {
             hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(file)));

@@ -17,11 +17,79 @@ public sealed record ConvertOptions
     /// </summary>
     public ModelLayout Layout { get; init; } = ModelLayout.PaliGemma;
 
-    /// <summary>Weight precision of the exported graphs.</summary>
-    public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
+    /// <summary>
+    /// The execution provider the folder is meant for; it picks the precision when <see cref="Precision"/> is null (auto):
+    /// <see cref="ConversionTarget.Cpu"/> (default) gets <see cref="CpuAutoPrecision"/> (4-bit decoder, see
+    /// <see cref="CpuAutoVisionPrecision"/> and <see cref="CpuAutoInt4"/>), <see cref="ConversionTarget.Cuda"/> gets float16.
+    /// </summary>
+    public ConversionTarget Target { get; init; } = ConversionTarget.Cpu;
 
-    /// <summary>4-bit settings for <see cref="ModelPrecision.Int4"/> (block size, symmetric, accuracy level, head policy); null = defaults.</summary>
+    /// <summary>
+    /// Weight precision of the decoder (and of the vision tower unless <see cref="VisionPrecision"/> says otherwise), or
+    /// null (default) for the automatic choice of <see cref="Target"/>.
+    /// </summary>
+    public ModelPrecision? Precision { get; init; }
+
+    /// <summary>
+    /// Weight precision of the vision tower and projector (<c>vision.onnx</c>), or null (default): the same as
+    /// <see cref="Precision"/>, or <see cref="CpuAutoVisionPrecision"/> when the precision is automatic on the CPU.
+    /// </summary>
+    public ModelPrecision? VisionPrecision { get; init; }
+
+    /// <summary>
+    /// 4-bit settings for <see cref="ModelPrecision.Int4"/> graphs (block size, symmetric, accuracy level, head policy); null =
+    /// <see cref="CpuAutoInt4"/> when the precision is automatic on the CPU, else <see cref="Quantization.Int4QuantizationOptions"/>'s defaults.
+    /// </summary>
     public Quantization.Int4QuantizationOptions? Int4 { get; init; }
+
+    /// <summary>The decoder precision <c>auto</c> picks for <see cref="ConversionTarget.Cpu"/>: <see cref="ModelPrecision.Int4"/>.</summary>
+    public static ModelPrecision CpuAutoPrecision => ModelPrecision.Int4;
+
+    /// <summary>
+    /// The vision-tower precision <c>auto</c> picks for <see cref="ConversionTarget.Cpu"/>: <see cref="ModelPrecision.Float16"/>.
+    /// On the bundled scene model a 4-bit vision tower alone cost 0.04 of caption accuracy; see docs/performance.md,
+    /// "int4 precision mixes", for the measured quality, size and speed of each mix.
+    /// </summary>
+    public static ModelPrecision CpuAutoVisionPrecision => ModelPrecision.Float16;
+
+    /// <summary>
+    /// The 4-bit settings <c>auto</c> uses for <see cref="ConversionTarget.Cpu"/>: blocks of 16, asymmetric (per-block zero
+    /// points), accuracy level 4 (int8 activations: level 1 measured no better), the head as its own 4-bit copy — the mix
+    /// closest to float16 of those measured (docs/performance.md, "int4 precision mixes").
+    /// </summary>
+    public static Quantization.Int4QuantizationOptions CpuAutoInt4 => new() { BlockSize = 16, Symmetric = false, AccuracyLevel = 4, QuantizeLmHead = true };
+
+    /// <summary>
+    /// Returns these options with every automatic choice made: <see cref="Precision"/> and <see cref="VisionPrecision"/> set,
+    /// and <see cref="Int4"/> set whenever either graph is 4-bit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An unknown <see cref="Target"/> or precision.</exception>
+    public ConvertOptions Resolve()
+    {
+        if (!Enum.IsDefined(Target))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Target), Target, "Unknown conversion target; use Cpu or Cuda.");
+        }
+
+        foreach (ModelPrecision? p in new[] { Precision, VisionPrecision })
+        {
+            if (p is { } value && !Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Precision), value, "Unknown precision.");
+            }
+        }
+
+        bool autoCpu = Precision is null && Target == ConversionTarget.Cpu;
+        ModelPrecision decoder = Precision ?? (autoCpu ? CpuAutoPrecision : ModelPrecision.Float16);
+        ModelPrecision vision = VisionPrecision ?? (autoCpu ? CpuAutoVisionPrecision : decoder);
+        Quantization.Int4QuantizationOptions? int4 = Int4;
+        if (int4 is null && (decoder == ModelPrecision.Int4 || vision == ModelPrecision.Int4))
+        {
+            int4 = autoCpu ? CpuAutoInt4 : new Quantization.Int4QuantizationOptions();
+        }
+
+        return this with { Precision = decoder, VisionPrecision = vision, Int4 = int4 };
+    }
 
     /// <summary>The model id written to the manifest; defaults to the input folder's name.</summary>
     public string? ModelId { get; init; }
@@ -47,6 +115,16 @@ public sealed record ConvertOptions
 
     /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>mask_decoder</c> (only with <see cref="MaskDecoderNpzPath"/>), <c>finish</c>.</summary>
     public IProgress<ExportProgress>? Progress { get; init; }
+}
+
+/// <summary>The execution provider a conversion targets (it picks the automatic precision).</summary>
+public enum ConversionTarget
+{
+    /// <summary>ONNX Runtime's CPU provider: automatic precision is a 4-bit decoder (MatMulNBits).</summary>
+    Cpu,
+
+    /// <summary>ONNX Runtime's CUDA provider: automatic precision is float16.</summary>
+    Cuda,
 }
 
 /// <summary>The folder layout a conversion writes.</summary>

@@ -30,7 +30,7 @@ public static class PaliGemmaConverter
     /// Converts a checkpoint; returns the manifest written (for <see cref="ModelLayout.TransformersJs"/>, the manifest that
     /// describes the converted model; that layout does not contain it).
     /// </summary>
-    /// <param name="options">Input, output, precision and progress.</param>
+    /// <param name="options">Input, output, precision (resolved with <see cref="ConvertOptions.Resolve"/>) and progress.</param>
     /// <exception cref="CheckpointException">The checkpoint (or the mask decoder's .npz) is missing, malformed or does not match its config; the message names the file, key or tensor.</exception>
     /// <exception cref="IOException">The output folder exists (without <see cref="ConvertOptions.Overwrite"/>) or cannot be written.</exception>
     public static PaliGemmaManifest Convert(ConvertOptions options) => Convert(options, OnnxGraphExporter.Instance);
@@ -55,6 +55,17 @@ public static class PaliGemmaConverter
         if (File.Exists(output))
         {
             throw new IOException($"Output path '{output}' is a file.");
+        }
+
+        if (options.Layout == ModelLayout.TransformersJs && options.VisionPrecision is { } vp && vp != (options.Precision ?? options.Resolve().Precision))
+        {
+            throw new ArgumentException("The transformers.js layout writes every graph in one precision; leave the vision precision unset.", nameof(options));
+        }
+
+        options = options.Resolve();
+        if (options.Layout == ModelLayout.TransformersJs)
+        {
+            options = options with { VisionPrecision = options.Precision };
         }
 
         options.Int4?.Validate();
@@ -136,10 +147,10 @@ public static class PaliGemmaConverter
         IProgress<ExportProgress>? progress = options.Progress;
         var files = new PaliGemmaModelFiles();
         writing = Path.Combine(temp, files.Vision);
-        exporter.ExportVision(config, weights, writing, options.Precision, options.Int4, progress);
+        exporter.ExportVision(config, weights, writing, options.VisionPrecision!.Value, options.Int4, progress);
         DecoderExportOptions decoder = options.Decoder ?? new DecoderExportOptions();
         writing = Path.Combine(temp, files.Decoder);
-        exporter.ExportDecoder(config, weights, writing, options.Precision, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
+        exporter.ExportDecoder(config, weights, writing, options.Precision!.Value, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
         writing = Path.Combine(temp, "genai_config.json");
         exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
         if (maskWeights is not null)

@@ -67,6 +67,37 @@ internal sealed class ExternalDataWriter : IDisposable
         return Describe(name, dataType, dims, offset, bytes.Length);
     }
 
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> at the end of the file for a tensor written later in slices with
+    /// <see cref="WriteAt"/> and described with <see cref="DescribeReserved"/>; returns the region's offset.
+    /// </summary>
+    public long Reserve(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        long offset = _stream.Length;
+        _stream.SetLength(offset + bytes);
+        _stream.Position = offset + bytes;
+        return offset;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> at <paramref name="offset"/> inside a region returned by <see cref="Reserve"/>.</summary>
+    public void WriteAt(long offset, ReadOnlySpan<byte> bytes)
+    {
+        if (offset < 0 || offset + bytes.Length > _stream.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Bytes [{offset}, {offset + bytes.Length}) lie outside the reserved data ({_stream.Length} bytes).");
+        }
+
+        long end = _stream.Length;
+        _stream.Position = offset;
+        _stream.Write(bytes);
+        _stream.Position = end;
+    }
+
+    /// <summary>Returns an external tensor over a region returned by <see cref="Reserve"/>.</summary>
+    public TensorProto DescribeReserved(string name, int dataType, IReadOnlyList<long> dims, long offset, long length) =>
+        Describe(name, dataType, dims, offset, length);
+
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
 

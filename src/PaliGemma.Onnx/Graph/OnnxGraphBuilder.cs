@@ -114,6 +114,19 @@ internal sealed class OnnxGraphBuilder : IDisposable
         return name;
     }
 
+    /// <summary>Reserves <paramref name="bytes"/> in the external data file for a weight written in slices; returns the offset.</summary>
+    public long ReserveData(long bytes) => _data.Reserve(bytes);
+
+    /// <summary>Writes a slice of a weight into a region returned by <see cref="ReserveData"/>.</summary>
+    public void WriteData(long offset, ReadOnlySpan<byte> bytes) => _data.WriteAt(offset, bytes);
+
+    /// <summary>Registers an initializer over a region of the external data file filled with <see cref="WriteData"/>.</summary>
+    public string ReservedWeight(string name, ElementType type, IReadOnlyList<long> dims, long offset, long length)
+    {
+        _graph.Initializer.Add(_data.DescribeReserved(name, (int)type, dims, offset, length));
+        return name;
+    }
+
     /// <summary>Writes the model (IR 8) next to its data file.</summary>
     public void Save(string producerVersion)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Quantization;
@@ -8,7 +9,9 @@ namespace PaliGemma.Onnx.Graph;
 /// <summary>
 /// Reads checkpoint tensors one at a time, checks their shapes, lays them out for the graph
 /// (linear weights transposed to [in, out]) and writes them to the graph's external data file.
-/// Memory use is bounded by the largest tensor (twice for a transposed one).
+/// The token embedding table and every 4-bit linear weight (the tied head's copy included) are streamed a slice of rows
+/// at a time (<see cref="DefaultSliceElements"/> checkpoint elements by default), so an int4 export's memory does not grow with the largest
+/// tensor; float32/float16 linear weights are transposed whole (memory bounded by twice the largest such tensor).
 /// </summary>
 internal sealed class WeightLoader
 {
@@ -17,11 +20,25 @@ internal sealed class WeightLoader
     private readonly IProgress<ExportProgress>? _progress;
     private readonly string _stage;
     private readonly long _total;
+    private readonly long _sliceElements;
     private long _done;
 
+    /// <summary>The default number of checkpoint elements read per slice of a streamed tensor (4 Mi: 16 MB as float32).</summary>
+    public const long DefaultSliceElements = 1 << 22;
+
     /// <summary>Creates a loader writing through <paramref name="builder"/>.</summary>
-    public WeightLoader(ICheckpointReader reader, OnnxGraphBuilder builder, ModelPrecision precision, IProgress<ExportProgress>? progress, string stage, long total, Int4QuantizationOptions? int4 = null)
+    /// <param name="reader">The checkpoint.</param>
+    /// <param name="builder">The graph whose external data receives the weights.</param>
+    /// <param name="precision">Weight precision.</param>
+    /// <param name="progress">Optional progress sink.</param>
+    /// <param name="stage">The progress stage name.</param>
+    /// <param name="total">The number of tensors the stage writes.</param>
+    /// <param name="int4">4-bit settings of an int4 export; null = defaults.</param>
+    /// <param name="sliceElements">Checkpoint elements read per slice of a streamed tensor (at least one row is read at a time).</param>
+    public WeightLoader(ICheckpointReader reader, OnnxGraphBuilder builder, ModelPrecision precision, IProgress<ExportProgress>? progress, string stage, long total, Int4QuantizationOptions? int4 = null, long sliceElements = DefaultSliceElements)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sliceElements, 1);
+        _sliceElements = sliceElements;
         _reader = reader;
         _builder = builder;
         Half = precision == ModelPrecision.Float16;
@@ -48,26 +65,50 @@ internal sealed class WeightLoader
     /// </summary>
     public LinearWeight Linear(string name, long outDim, long inDim)
     {
-        float[] w = Read(name, outDim, inDim);
         if (Int4 is not null)
         {
-            return Quantized(name, w, outDim, inDim, Int4);
+            Check(name, outDim, inDim);
+            return Quantized(name, name, outDim, inDim, Int4);
         }
 
+        float[] w = Read(name, outDim, inDim);
         float[] t = new float[w.Length];
         Transpose(w, t, (int)outDim, (int)inDim);
         return new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
     }
 
     /// <summary>A 4-bit MatMulNBits copy of an [out, in] tensor (the tied language-model head reads the embedding table).</summary>
-    public LinearWeight QuantizedCopy(string name, long outDim, long inDim, Int4QuantizationOptions options) =>
-        Quantized(name + ".int4_head", Read(name, outDim, inDim), outDim, inDim, options);
+    public LinearWeight QuantizedCopy(string name, long outDim, long inDim, Int4QuantizationOptions options)
+    {
+        Check(name, outDim, inDim);
+        return Quantized(name + ".int4_head", name, outDim, inDim, options);
+    }
 
-    /// <summary>The token embedding table, float16 when <see cref="EmbeddingHalf"/>.</summary>
+    /// <summary>The token embedding table, float16 when <see cref="EmbeddingHalf"/>, streamed a slice of rows at a time.</summary>
     public string Embedding(string name, long vocab, long hidden)
     {
-        float[] w = Read(name, vocab, hidden);
-        return Written(_builder.Weight(name, w, [vocab, hidden], EmbeddingHalf));
+        Check(name, vocab, hidden);
+        int elementSize = EmbeddingHalf ? 2 : 4;
+        long offset = _builder.ReserveData(vocab * hidden * elementSize);
+        int sliceRows = SliceRows(hidden);
+        float[] buffer = new float[sliceRows * hidden];
+        Half[]? half = EmbeddingHalf ? new Half[buffer.Length] : null;
+        for (long row = 0; row < vocab; row += sliceRows)
+        {
+            int count = (int)(Math.Min(sliceRows, vocab - row) * hidden);
+            _reader.ReadFloat32(name, row * hidden, buffer.AsSpan(0, count));
+            if (half is not null)
+            {
+                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(buffer.AsSpan(0, count), half.AsSpan(0, count));
+                _builder.WriteData(offset + (row * hidden * elementSize), MemoryMarshal.AsBytes(half.AsSpan(0, count)));
+            }
+            else
+            {
+                _builder.WriteData(offset + (row * hidden * elementSize), MemoryMarshal.AsBytes(buffer.AsSpan(0, count)));
+            }
+        }
+
+        return Written(_builder.ReservedWeight(name, EmbeddingHalf ? ElementType.Float16 : ElementType.Float, [vocab, hidden], offset, vocab * hidden * elementSize));
     }
 
     /// <summary>A matrix or higher-rank weight written in its stored layout (float16 when <see cref="Half"/>).</summary>
@@ -99,6 +140,20 @@ internal sealed class WeightLoader
     /// <summary>Reads a tensor as float32 after checking that its shape is <paramref name="expected"/>.</summary>
     public float[] Read(string name, params long[] expected)
     {
+        long count = Check(name, expected);
+        if (count > Array.MaxLength)
+        {
+            throw new CheckpointException($"Tensor '{name}' has {count} elements, more than one array can hold.");
+        }
+
+        float[] data = new float[count];
+        _reader.ReadFloat32(name, data);
+        return data;
+    }
+
+    /// <summary>Checks that tensor <paramref name="name"/> exists with shape <paramref name="expected"/>; returns its element count.</summary>
+    private long Check(string name, params long[] expected)
+    {
         if (!_reader.Contains(name))
         {
             throw new CheckpointException($"The checkpoint has no tensor '{name}' (expected shape [{Format(expected)}]).");
@@ -111,16 +166,11 @@ internal sealed class WeightLoader
                 $"Tensor '{name}' has shape [{Format(info.Shape)}] but the configuration requires [{Format(expected)}].");
         }
 
-        long count = info.ElementCount;
-        if (count > Array.MaxLength)
-        {
-            throw new CheckpointException($"Tensor '{name}' has {count} elements, more than one array can hold.");
-        }
-
-        float[] data = new float[count];
-        _reader.ReadFloat32(name, data);
-        return data;
+        return info.ElementCount;
     }
+
+    /// <summary>Rows of <paramref name="columns"/> elements per slice: <see cref="_sliceElements"/> worth, at least one.</summary>
+    private int SliceRows(long columns) => (int)Math.Clamp(_sliceElements / columns, 1, int.MaxValue / columns);
 
     private static string Format(IEnumerable<long> shape) => string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
 
@@ -145,13 +195,43 @@ internal sealed class WeightLoader
         }
     }
 
-    private LinearWeight Quantized(string name, float[] w, long outDim, long inDim, Int4QuantizationOptions options)
+    /// <summary>
+    /// Quantises checkpoint tensor <paramref name="source"/> ([<paramref name="outDim"/>, <paramref name="inDim"/>]) a slice of
+    /// rows at a time into three reserved regions (packed codes, scales, zero points: the layout and bytes of
+    /// <see cref="Int4BlockQuantizer.Quantize"/> over the whole matrix) and registers them as <paramref name="name"/>'s initializers.
+    /// </summary>
+    private LinearWeight Quantized(string name, string source, long outDim, long inDim, Int4QuantizationOptions options)
     {
-        Int4Matrix q = Int4BlockQuantizer.Quantize(w, (int)outDim, (int)inDim, options.BlockSize, options.Symmetric);
-        string packed = _builder.RawWeight(name + ".q4", q.Packed, ElementType.UInt8, [outDim, q.BlocksPerRow, q.BlobSize]);
-        string scales = _builder.Weight(name + ".q4_scales", q.Scales, [q.Scales.Length], false);
-        string? zeros = q.ZeroPoints is null ? null : _builder.RawWeight(name + ".q4_zero_points", q.ZeroPoints, ElementType.UInt8, [q.ZeroPoints.Length]);
-        return new LinearWeight(Written(packed), inDim, outDim, new Int4Weight(scales, zeros, options.BlockSize, options.AccuracyLevel));
+        int columns = checked((int)inDim), blockSize = options.BlockSize;
+        int blocks = Int4BlockQuantizer.BlocksPerRow(columns, blockSize), blob = blockSize / 2;
+        int zpPerRow = options.Symmetric ? 0 : Int4BlockQuantizer.ZeroPointBytesPerRow(columns, blockSize);
+        long packedBytes = outDim * blocks * blob, scaleCount = outDim * blocks, zeroBytes = outDim * zpPerRow;
+        long packedAt = _builder.ReserveData(packedBytes);
+        long scalesAt = _builder.ReserveData(scaleCount * sizeof(float));
+        long zerosAt = _builder.ReserveData(zeroBytes);
+
+        int sliceRows = SliceRows(inDim);
+        float[] buffer = new float[(long)sliceRows * columns];
+        byte[] packed = new byte[(long)sliceRows * blocks * blob];
+        float[] scales = new float[(long)sliceRows * blocks];
+        byte[] zeros = new byte[(long)sliceRows * zpPerRow];
+        for (long row = 0; row < outDim; row += sliceRows)
+        {
+            int rows = (int)Math.Min(sliceRows, outDim - row);
+            _reader.ReadFloat32(source, row * columns, buffer.AsSpan(0, rows * columns));
+            Span<byte> p = packed.AsSpan(0, rows * blocks * blob);
+            Span<float> sc = scales.AsSpan(0, rows * blocks);
+            Span<byte> z = zeros.AsSpan(0, rows * zpPerRow);
+            Int4BlockQuantizer.QuantizeRows(buffer.AsSpan(0, rows * columns), rows, columns, blockSize, options.Symmetric, p, sc, z);
+            _builder.WriteData(packedAt + (row * blocks * blob), p);
+            _builder.WriteData(scalesAt + (row * blocks * sizeof(float)), MemoryMarshal.AsBytes(sc));
+            _builder.WriteData(zerosAt + (row * zpPerRow), z);
+        }
+
+        string packedName = _builder.ReservedWeight(name + ".q4", ElementType.UInt8, [outDim, blocks, blob], packedAt, packedBytes);
+        string scalesName = _builder.ReservedWeight(name + ".q4_scales", ElementType.Float, [scaleCount], scalesAt, scaleCount * sizeof(float));
+        string? zerosName = options.Symmetric ? null : _builder.ReservedWeight(name + ".q4_zero_points", ElementType.UInt8, [zeroBytes], zerosAt, zeroBytes);
+        return new LinearWeight(Written(packedName), inDim, outDim, new Int4Weight(scalesName, zerosName, blockSize, options.AccuracyLevel));
     }
 
     private string Written(string name)

@@ -26,6 +26,92 @@ public static class Int4BlockQuantizer
     /// <exception cref="ArgumentException">The sizes do not match or the block size is invalid; non-finite weights.</exception>
     public static Int4Matrix Quantize(ReadOnlySpan<float> weights, int rows, int columns, int blockSize, bool symmetric)
     {
+        CheckShape(rows, columns, blockSize);
+        if (weights.Length != (long)rows * columns)
+        {
+            throw new ArgumentException($"Got {weights.Length} weights for a [{rows}, {columns}] matrix.", nameof(weights));
+        }
+
+        int blocks = BlocksPerRow(columns, blockSize);
+        var packed = new byte[(long)rows * blocks * (blockSize / 2)];
+        var scales = new float[(long)rows * blocks];
+        byte[]? zeroPoints = symmetric ? null : new byte[(long)rows * ZeroPointBytesPerRow(columns, blockSize)];
+        QuantizeRows(weights, rows, columns, blockSize, symmetric, packed, scales, zeroPoints);
+        return new Int4Matrix(rows, columns, blockSize, packed, scales, zeroPoints);
+    }
+
+    /// <summary>Gets the number of blocks per row of a matrix with <paramref name="columns"/> input features.</summary>
+    /// <param name="columns">K.</param>
+    /// <param name="blockSize">Elements per block.</param>
+    public static int BlocksPerRow(int columns, int blockSize) => (columns + blockSize - 1) / blockSize;
+
+    /// <summary>Gets the bytes of packed zero points per row (two 4-bit zero points a byte).</summary>
+    /// <param name="columns">K.</param>
+    /// <param name="blockSize">Elements per block.</param>
+    public static int ZeroPointBytesPerRow(int columns, int blockSize) => (BlocksPerRow(columns, blockSize) + 1) / 2;
+
+    /// <summary>
+    /// Quantises <paramref name="rows"/> consecutive rows into caller-owned buffers, so a large matrix can be quantised a
+    /// slice of rows at a time (rows are independent: blocks run along K). The outputs are exactly the corresponding rows of
+    /// <see cref="Quantize"/>'s <see cref="Int4Matrix.Packed"/>, <see cref="Int4Matrix.Scales"/> and <see cref="Int4Matrix.ZeroPoints"/>.
+    /// </summary>
+    /// <param name="weights">The rows, row-major ([<paramref name="rows"/>, <paramref name="columns"/>]).</param>
+    /// <param name="rows">The number of rows in this slice.</param>
+    /// <param name="columns">K.</param>
+    /// <param name="blockSize">Elements per block: an even number ≥ 16.</param>
+    /// <param name="symmetric">Symmetric blocks (no zero points) or asymmetric ones.</param>
+    /// <param name="packed">Receives rows · blocks · block / 2 bytes.</param>
+    /// <param name="scales">Receives rows · blocks scales.</param>
+    /// <param name="zeroPoints">Receives rows · ⌈blocks / 2⌉ bytes (asymmetric); ignored (may be empty) when symmetric.</param>
+    /// <exception cref="ArgumentException">The sizes do not match or the block size is invalid; non-finite weights.</exception>
+    public static void QuantizeRows(ReadOnlySpan<float> weights, int rows, int columns, int blockSize, bool symmetric, Span<byte> packed, Span<float> scales, Span<byte> zeroPoints)
+    {
+        CheckShape(rows, columns, blockSize);
+        int blocks = BlocksPerRow(columns, blockSize);
+        int blob = blockSize / 2;
+        int zpPerRow = ZeroPointBytesPerRow(columns, blockSize);
+        if (weights.Length != (long)rows * columns || packed.Length != (long)rows * blocks * blob || scales.Length != (long)rows * blocks
+            || (!symmetric && zeroPoints.Length != (long)rows * zpPerRow))
+        {
+            throw new ArgumentException($"Buffer sizes do not match {rows} rows of {columns} weights in blocks of {blockSize}.", nameof(weights));
+        }
+
+        if (!symmetric)
+        {
+            zeroPoints.Clear();
+        }
+
+        Span<byte> codes = stackalloc byte[blockSize];
+        for (int n = 0; n < rows; n++)
+        {
+            ReadOnlySpan<float> row = weights.Slice(checked(n * columns), columns);
+            for (int blk = 0; blk < blocks; blk++)
+            {
+                int start = blk * blockSize;
+                ReadOnlySpan<float> values = row.Slice(start, Math.Min(blockSize, columns - start));
+                int scaleIndex = (n * blocks) + blk;
+                int zero = symmetric
+                    ? QuantizeSymmetric(values, codes, out scales[scaleIndex])
+                    : QuantizeAsymmetric(values, codes, out scales[scaleIndex]);
+                codes[values.Length..].Fill((byte)zero);
+
+                int offset = scaleIndex * blob;
+                for (int i = 0; i < blob; i++)
+                {
+                    packed[offset + i] = (byte)(codes[2 * i] | (codes[(2 * i) + 1] << 4));
+                }
+
+                if (!symmetric)
+                {
+                    int zi = (n * zpPerRow) + (blk / 2);
+                    zeroPoints[zi] |= (byte)((blk & 1) == 0 ? zero : zero << 4);
+                }
+            }
+        }
+    }
+
+    private static void CheckShape(int rows, int columns, int blockSize)
+    {
         if (rows <= 0 || columns <= 0)
         {
             throw new ArgumentException($"Matrix shape [{rows}, {columns}] must be positive.", nameof(rows));
@@ -35,48 +121,6 @@ public static class Int4BlockQuantizer
         {
             throw new ArgumentException($"Block size {blockSize} must be an even number of at least 16.", nameof(blockSize));
         }
-
-        if (weights.Length != (long)rows * columns)
-        {
-            throw new ArgumentException($"Got {weights.Length} weights for a [{rows}, {columns}] matrix.", nameof(weights));
-        }
-
-        int blocks = (columns + blockSize - 1) / blockSize;
-        int blob = blockSize / 2;
-        int zpPerRow = (blocks + 1) / 2;
-        var packed = new byte[(long)rows * blocks * blob];
-        var scales = new float[(long)rows * blocks];
-        byte[]? zeroPoints = symmetric ? null : new byte[(long)rows * zpPerRow];
-        var codes = new byte[blockSize];
-
-        for (int n = 0; n < rows; n++)
-        {
-            ReadOnlySpan<float> row = weights.Slice(checked(n * columns), columns);
-            for (int blk = 0; blk < blocks; blk++)
-            {
-                int start = blk * blockSize;
-                ReadOnlySpan<float> values = row.Slice(start, Math.Min(blockSize, columns - start));
-                long scaleIndex = ((long)n * blocks) + blk;
-                int zero = symmetric
-                    ? QuantizeSymmetric(values, codes, out scales[scaleIndex])
-                    : QuantizeAsymmetric(values, codes, out scales[scaleIndex]);
-                codes.AsSpan(values.Length).Fill((byte)zero);
-
-                long offset = scaleIndex * blob;
-                for (int i = 0; i < blob; i++)
-                {
-                    packed[offset + i] = (byte)(codes[2 * i] | (codes[(2 * i) + 1] << 4));
-                }
-
-                if (zeroPoints is not null)
-                {
-                    long zi = ((long)n * zpPerRow) + (blk / 2);
-                    zeroPoints[zi] |= (byte)((blk & 1) == 0 ? zero : zero << 4);
-                }
-            }
-        }
-
-        return new Int4Matrix(rows, columns, blockSize, packed, scales, zeroPoints);
     }
 
     private static int QuantizeSymmetric(ReadOnlySpan<float> values, Span<byte> codes, out float scale)

@@ -7,9 +7,9 @@ namespace PaliGemma.Onnx.Quantization;
 public sealed record Int4QuantizationOptions
 {
     /// <summary>The block sizes MatMulNBits accepts here.</summary>
-    public static IReadOnlyList<int> SupportedBlockSizes { get; } = [32, 64, 128];
+    public static IReadOnlyList<int> SupportedBlockSizes { get; } = [16, 32, 64, 128];
 
-    /// <summary>Gets the number of consecutive input elements sharing one scale (32, 64 or 128; default 32).</summary>
+    /// <summary>Gets the number of consecutive input elements sharing one scale (16, 32, 64 or 128; default 32; 16 costs 1.2× the bytes of 32 and keeps more accuracy).</summary>
     public int BlockSize { get; init; } = 32;
 
     /// <summary>
@@ -36,7 +36,7 @@ public sealed record Int4QuantizationOptions
     {
         if (!SupportedBlockSizes.Contains(BlockSize))
         {
-            throw new ArgumentException($"Int4 block size {BlockSize} is not supported; use 32, 64 or 128.", nameof(BlockSize));
+            throw new ArgumentException($"Int4 block size {BlockSize} is not supported; use 16, 32, 64 or 128.", nameof(BlockSize));
         }
 
         if (AccuracyLevel is < 0 or > 4)

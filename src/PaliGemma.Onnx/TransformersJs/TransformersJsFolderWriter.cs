@@ -23,7 +23,7 @@ internal static class TransformersJsFolderWriter
     /// <summary>Writes <c>onnx/*</c>, <c>config.json</c>, <c>generation_config.json</c> and <c>preprocessor_config.json</c>.</summary>
     public static void Write(string folder, string input, PaliGemmaConfig config, ICheckpointReader weights, ConvertOptions options, PaliGemmaTokenIds ids, int contextLength)
     {
-        ModelPrecision precision = options.Precision;
+        ModelPrecision precision = options.Precision ?? options.Resolve().Precision!.Value;
         Directory.CreateDirectory(Path.Combine(folder, TransformersJsLayout.OnnxFolder));
         string Graph(string session) => Path.Combine(folder, TransformersJsLayout.GraphFile(session, precision));
 

@@ -71,7 +71,8 @@ public sealed class SceneModelEndToEndTests : IClassFixture<SceneModelEndToEndTe
 
         public Model()
         {
-            string folder = SceneModel.EnsureModelFolder(_cache, RepositoryPaths.Combine("models", SceneModel.Name));
+            // float32: this is a fidelity check against the PyTorch reference, not of the CPU default's 4-bit weights.
+            string folder = SceneModel.EnsureModelFolder(_cache, RepositoryPaths.Combine("models", SceneModel.Name), precision: PaliGemma.Onnx.Graphs.ModelPrecision.Float32);
             _client = PaliGemmaChatClient.Load(folder);
             Vision = new PaliGemmaVision(_client, new PaliGemmaVisionOptions { MaxOutputTokens = MaxTokens });
             Scene = new DataContent(File.ReadAllBytes(RepositoryPaths.Combine("samples", "AgentDemo", "assets", "shapes.png")), "image/png");

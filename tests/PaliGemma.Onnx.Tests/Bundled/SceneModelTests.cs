@@ -33,6 +33,22 @@ public sealed class SceneModelTests : IDisposable
     }
 
     [Fact]
+    public void The_default_conversion_follows_the_cpu_default_and_each_precision_gets_its_own_folder()
+    {
+        string checkpoint = WriteCheckpoint("ckpt");
+        string cache = Path.Combine(_work, "cache");
+
+        string auto = SceneModel.EnsureModelFolder(cache, checkpoint);
+        string fp32 = SceneModel.EnsureModelFolder(cache, checkpoint, precision: PaliGemma.Onnx.Graphs.ModelPrecision.Float32);
+
+        Assert.NotEqual(auto, fp32);
+        using PaliGemmaModel a = PaliGemmaModel.Load(auto);
+        using PaliGemmaModel f = PaliGemmaModel.Load(fp32);
+        Assert.Equal("int4", a.Manifest.Precision);
+        Assert.Equal("fp32", f.Manifest.Precision);
+    }
+
+    [Fact]
     public void A_changed_checkpoint_gets_a_fresh_folder()
     {
         string checkpoint = WriteCheckpoint("ckpt");

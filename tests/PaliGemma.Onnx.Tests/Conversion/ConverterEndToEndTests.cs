@@ -18,7 +18,7 @@ public sealed class ConvertedTinyModels : IDisposable
     {
         Options = new TinyModelOptions { Variant = TinyModelVariant.PaliGemma2, ImageSize = 28, DataType = TensorDataType.BFloat16, KeyLayout = CheckpointKeyLayout.Nested, ShardCount = 2, Seed = 3 };
         Checkpoint = TinyModelGenerator.Generate(Folder("hf"), Options);
-        Fp32 = PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = Checkpoint.Folder, OutputDirectory = Folder("fp32") });
+        Fp32 = PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = Checkpoint.Folder, OutputDirectory = Folder("fp32"), Precision = ModelPrecision.Float32 });
         Fp16 = PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = Checkpoint.Folder, OutputDirectory = Folder("fp16"), Precision = ModelPrecision.Float16 });
     }
 
@@ -75,7 +75,7 @@ public sealed class ConverterEndToEndTests(ConvertedTinyModels models) : IClassF
         }
 
         string output = widened.File("out");
-        PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = widened.Path, OutputDirectory = output });
+        PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = widened.Path, OutputDirectory = output, Precision = ModelPrecision.Float32 });
         foreach (string file in new[] { "vision.onnx.data", "decoder.onnx.data", "genai_config.json" })
         {
             Assert.Equal(Sha(Path.Combine(models.Folder("fp32"), file)), Sha(Path.Combine(output, file)));

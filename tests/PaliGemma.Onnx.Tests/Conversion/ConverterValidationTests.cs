@@ -44,7 +44,7 @@ public sealed class ConverterValidationTests : IDisposable
         Assert.Equal((42, 14, 9), (manifest.ImageSize, manifest.PatchSize, manifest.NumImageTokens));
         Assert.Equal(64, manifest.TextHiddenSize);
         Assert.Equal(tiny.Config.Text.VocabSize, manifest.VocabSize);
-        Assert.Equal("fp32", manifest.Precision);
+        Assert.Equal("int4", manifest.Precision); // no precision given: auto, which is int4 for the CPU target
         Assert.Equal(8192, manifest.MaxSequenceLength);
         Assert.Equal(tiny.Vocabulary.ImageId, manifest.TokenIds.Image);
         Assert.Equal(108, manifest.TokenIds.Newline);

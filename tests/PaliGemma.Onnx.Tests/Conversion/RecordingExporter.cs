@@ -11,11 +11,20 @@ internal sealed class RecordingExporter(string? failAt = null) : IModelGraphExpo
 {
     public List<string> Calls { get; } = [];
 
+    /// <summary>The precision and 4-bit settings each graph was exported with.</summary>
+    public Dictionary<string, (ModelPrecision Precision, Int4QuantizationOptions? Int4)> Precisions { get; } = [];
+
     public void ExportVision(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, Int4QuantizationOptions? int4, IProgress<ExportProgress>? progress)
-        => Step("vision", onnxPath);
+    {
+        Precisions["vision"] = (precision, int4);
+        Step("vision", onnxPath);
+    }
 
     public void ExportDecoder(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, ModelPrecision precision, DecoderExportOptions options, IProgress<ExportProgress>? progress)
-        => Step("decoder", onnxPath);
+    {
+        Precisions["decoder"] = (precision, options.Int4);
+        Step("decoder", onnxPath);
+    }
 
     public void WriteGenAiConfig(PaliGemmaConfig config, string folder, int contextLength, IReadOnlyList<int> eosTokenIds)
         => Step($"genai:{contextLength}:{string.Join(",", eosTokenIds)}", Path.Combine(folder, "genai_config.json"));

@@ -19,7 +19,7 @@ public sealed class TransformersJsModels : IDisposable
         // would be trivial).
         Options = new TinyModelOptions { Variant = TinyModelVariant.PaliGemma2, ImageSize = 28, Seed = 11, WeightStd = 0.3f, EmbeddingStd = 0.05f };
         Checkpoint = TinyModelGenerator.Generate(Folder("hf"), Options);
-        Manifest = PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = Checkpoint.Folder, OutputDirectory = Folder("ours-fp32") });
+        Manifest = PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = Checkpoint.Folder, OutputDirectory = Folder("ours-fp32"), Precision = ModelPrecision.Float32 });
         PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = Checkpoint.Folder, OutputDirectory = Folder("ours-fp16"), Precision = ModelPrecision.Float16 });
         foreach ((string name, ModelPrecision precision) in new[] { ("fp32", ModelPrecision.Float32), ("fp16", ModelPrecision.Float16) })
         {

@@ -16,6 +16,8 @@ internal static class ConvertCommand
         var input = new Option<DirectoryInfo>("--input", "-i") { Description = "Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json).", Required = true };
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Model folder to create.", Required = true };
         var precision = PrecisionOption();
+        var target = TargetOption();
+        var visionPrecision = VisionPrecisionOption();
         var modelId = new Option<string?>("--model-id") { Description = "Model id stored in paligemma.json (default: the input folder's name)." };
         var maxLength = new Option<int?>("--max-sequence-length") { Description = "Maximum prompt + generated tokens (default: the decoder's max_position_embeddings)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder once the new one is complete." };
@@ -29,7 +31,7 @@ internal static class ConvertCommand
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, layout,
+            input, output, precision, target, visionPrecision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, layout,
             int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
@@ -39,13 +41,15 @@ internal static class ConvertCommand
             {
                 InputDirectory = parse.GetRequiredValue(input).FullName,
                 OutputDirectory = parse.GetRequiredValue(output).FullName,
+                Target = ParseTarget(parse.GetValue(target)),
                 Precision = ParsePrecision(parse.GetValue(precision)),
+                VisionPrecision = ParsePrecision(parse.GetValue(visionPrecision)),
                 Layout = parse.GetValue(layout) == "transformers-js" ? ModelLayout.TransformersJs : ModelLayout.PaliGemma,
                 ModelId = parse.GetValue(modelId),
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
                 MaskDecoderNpzPath = parse.GetValue(maskDecoder)?.FullName,
-                Int4 = int4.Parse(parse),
+                Int4 = int4.Parse(parse, ParsePrecision(parse.GetValue(precision)) is null && ParseTarget(parse.GetValue(target)) == ConversionTarget.Cpu),
                 Decoder = new DecoderExportOptions
                 {
                     LastTokenLogitsOnly = !parse.GetValue(fullLogits),
@@ -73,40 +77,84 @@ internal static class ConvertCommand
     public static Option<FileInfo?> MaskDecoderOption() =>
         new("--mask-decoder") { Description = "big_vision's VQ-VAE weights (vae-oid.npz): also export mask_decoder.onnx into the folder so `segment` returns masks." };
 
-    /// <summary>The shared <c>--precision fp32|fp16|int4</c> option.</summary>
+    /// <summary>The shared <c>--precision auto|fp32|fp16|int4</c> option (default auto).</summary>
     public static Option<string> PrecisionOption()
     {
-        var option = new Option<string>("--precision", "-p") { Description = "Weight precision: fp32, fp16 or int4 (MatMulNBits linear layers).", DefaultValueFactory = _ => "fp32" };
-        option.AcceptOnlyFromAmong("fp32", "fp16", "int4");
+        var option = new Option<string>("--precision", "-p")
+        {
+            Description = "Weight precision: auto (default: the CPU mix for --target cpu, see docs/performance.md \"int4 precision mixes\"; fp16 for --target cuda), fp32, fp16 or int4 (MatMulNBits linear layers).",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "fp32", "fp16", "int4");
         return option;
     }
 
-    /// <summary>Maps <c>fp32</c>/<c>fp16</c>/<c>int4</c> to <see cref="ModelPrecision"/>.</summary>
-    public static ModelPrecision ParsePrecision(string? value) => value switch
+    /// <summary>The shared <c>--target cpu|cuda</c> option: the execution provider <c>--precision auto</c> picks for.</summary>
+    public static Option<string> TargetOption()
     {
-        null or "fp32" => ModelPrecision.Float32,
+        var option = new Option<string>("--target") { Description = "The execution provider the folder is for: cpu (default; auto precision = 4-bit decoder in blocks of 16 with zero points, fp16 vision tower) or cuda (auto precision = fp16).", DefaultValueFactory = _ => "cpu" };
+        option.AcceptOnlyFromAmong("cpu", "cuda");
+        return option;
+    }
+
+    /// <summary>The shared <c>--vision-precision auto|fp32|fp16|int4</c> option.</summary>
+    public static Option<string> VisionPrecisionOption()
+    {
+        var option = new Option<string>("--vision-precision") { Description = "Weight precision of the vision tower and projector: auto (default: as --precision, or the CPU mix's choice when that is auto), fp32, fp16 or int4.", DefaultValueFactory = _ => "auto" };
+        option.AcceptOnlyFromAmong("auto", "fp32", "fp16", "int4");
+        return option;
+    }
+
+    /// <summary>Maps <c>auto</c>/<c>fp32</c>/<c>fp16</c>/<c>int4</c> to <see cref="ModelPrecision"/> (null = auto).</summary>
+    public static ModelPrecision? ParsePrecision(string? value) => value switch
+    {
+        null or "auto" => null,
+        "fp32" => ModelPrecision.Float32,
         "fp16" => ModelPrecision.Float16,
         "int4" => ModelPrecision.Int4,
-        _ => throw new ArgumentException($"Unknown precision '{value}'; use fp32, fp16 or int4."),
+        _ => throw new ArgumentException($"Unknown precision '{value}'; use auto, fp32, fp16 or int4."),
+    };
+
+    /// <summary>Maps <c>cpu</c>/<c>cuda</c> to <see cref="ConversionTarget"/>.</summary>
+    public static ConversionTarget ParseTarget(string? value) => value switch
+    {
+        null or "cpu" => ConversionTarget.Cpu,
+        "cuda" => ConversionTarget.Cuda,
+        _ => throw new ArgumentException($"Unknown target '{value}'; use cpu or cuda."),
     };
 
     /// <summary>The <c>--int4-*</c> options of an int4 conversion.</summary>
     internal sealed class Int4Options
     {
-        public Option<int> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (32, 64 or 128).", DefaultValueFactory = _ => 32 };
+        public Option<int?> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (16, 32, 64 or 128; default 32)." };
 
         public Option<bool> Asymmetric { get; } = new("--int4-asymmetric") { Description = "int4: per-block zero points (asymmetric) instead of symmetric blocks." };
 
-        public Option<int> AccuracyLevel { get; } = new("--int4-accuracy-level") { Description = "int4: MatMulNBits accuracy_level (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute).", DefaultValueFactory = _ => 4 };
+        public Option<int?> AccuracyLevel { get; } = new("--int4-accuracy-level") { Description = "int4: MatMulNBits accuracy_level (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute; default 4)." };
 
         public Option<bool> FloatHead { get; } = new("--int4-fp16-head") { Description = "int4: keep the language-model head as the float16 embedding table instead of a 4-bit copy." };
 
-        public Int4QuantizationOptions Parse(ParseResult parse) => new()
+        /// <summary>
+        /// The 4-bit settings: the given flags over the automatic CPU mix's settings (<paramref name="autoCpu"/>) or over the
+        /// defaults; null when no flag is given, so the converter picks.
+        /// </summary>
+        public Int4QuantizationOptions? Parse(ParseResult parse, bool autoCpu)
         {
-            BlockSize = parse.GetValue(BlockSize),
-            Symmetric = !parse.GetValue(Asymmetric),
-            AccuracyLevel = parse.GetValue(AccuracyLevel),
-            QuantizeLmHead = !parse.GetValue(FloatHead),
-        };
+            int? block = parse.GetValue(BlockSize), accuracy = parse.GetValue(AccuracyLevel);
+            bool asymmetric = parse.GetValue(Asymmetric), floatHead = parse.GetValue(FloatHead);
+            if (block is null && accuracy is null && !asymmetric && !floatHead)
+            {
+                return null;
+            }
+
+            Int4QuantizationOptions baseline = autoCpu ? ConvertOptions.CpuAutoInt4 : new Int4QuantizationOptions();
+            return baseline with
+            {
+                BlockSize = block ?? baseline.BlockSize,
+                AccuracyLevel = accuracy ?? baseline.AccuracyLevel,
+                Symmetric = baseline.Symmetric && !asymmetric,
+                QuantizeLmHead = baseline.QuantizeLmHead && !floatHead,
+            };
+        }
     }
 }

@@ -107,7 +107,7 @@ internal static class CreateTinyCommand
                         InputDirectory = folder,
                         OutputDirectory = target,
                         Precision = ConvertCommand.ParsePrecision(parse.GetValue(precision)),
-                        Int4 = int4.Parse(parse),
+                        Int4 = int4.Parse(parse, ConvertCommand.ParsePrecision(parse.GetValue(precision)) is null),
                         ModelId = $"tiny-{parse.GetValue(variant)}-{options.ImageSize}",
                         Description = $"random weights, tiny {options.Variant} shape, seed {options.Seed}",
                         MaskDecoderNpzPath = npz ?? randomNpz,
