@@ -10,7 +10,8 @@ namespace PaliGemma.AI.Runtime;
 /// Constructs ONNX Runtime GenAI objects so that a failed constructor cannot crash the process later.
 /// </summary>
 /// <remarks>
-/// In ONNX Runtime GenAI 0.18 the finalizers of <see cref="Model"/>, <see cref="Tokenizer"/>,
+/// Re-checked on ONNX Runtime GenAI 0.20.0 (docs/performance.md): a <see cref="Tokenizer"/> whose constructor threw
+/// still crashes the finalizer thread there, so this stays. In ONNX Runtime GenAI 0.18 the finalizers of <see cref="Model"/>, <see cref="Tokenizer"/>,
 /// <see cref="GeneratorParams"/> and <see cref="Tensor"/> release their native handle without a null check
 /// (<c>p-&gt;ExternalRelease()</c>). When the constructor throws (a corrupt decoder, a broken tokenizer, a
 /// missing CUDA library) the half-built object is still finalized and the process dies with a segmentation

@@ -6,7 +6,7 @@ namespace PaliGemma.AI.Runtime;
 /// <summary>
 /// The folder's tokenizer. Encoding uses ONNX Runtime GenAI's tokenizer, configured to add no special tokens.
 /// Decoding uses <see cref="Detokenizer"/>, built from <c>tokenizer.json</c> (Hugging Face semantics; ONNX Runtime
-/// GenAI 0.18 cuts or corrupts text after byte tokens that are not valid UTF-8); only when the file's decoder
+/// GenAI 0.18 cuts or corrupts text after byte tokens that are not valid UTF-8, and 0.20.0 still does); only when the file's decoder
 /// chain is of a kind <see cref="Detokenizer"/> does not implement does decoding fall back to ONNX Runtime GenAI
 /// (see <see cref="DecoderFallbackReason"/>). Added tokens such as <c>&lt;locNNNN&gt;</c> and
 /// <c>&lt;segNNN&gt;</c> are kept; special tokens and the manifest's padding, begin- and end-of-sequence ids are

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using PaliGemma.AI;
-using PaliGemma.Cli.Mcp;
+using PaliGemma.AspNetCore;
 using PaliGemma.SemanticKernel.Tests.Agents;
 using SkiaSharp;
 
