@@ -210,6 +210,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        long requestStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = ChatRequestReader.Read(messages, options, _options.AllowRemoteImages, _options.AllowFileImages);
         var settings = GenerationSettingsMapper.Map(options);
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
@@ -223,7 +224,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
         var features = await _features.GetAsync(image, cancellationToken).ConfigureAwait(false);
         var update = new UpdateFactory(_model.ModelId);
-        var run = new GenerationRun(this, features, promptIds, settings, stopMatcher);
+        var run = new GenerationRun(this, features, promptIds, settings, stopMatcher) { RequestStart = requestStart };
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None);
         GenerationOutcome outcome;

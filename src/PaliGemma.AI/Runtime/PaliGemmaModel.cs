@@ -42,11 +42,27 @@ public sealed class PaliGemmaModel : IDisposable
     /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or the options are invalid
     /// (for example an unknown execution provider).</exception>
     /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or
-    /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it.</exception>
+    /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it. Also when the native ONNX Runtime
+    /// GenAI library is missing: the message names the package to add (<c>Microsoft.ML.OnnxRuntimeGenAI</c> for
+    /// CPUs, <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c> for NVIDIA GPUs).</exception>
     public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         options ??= new PaliGemmaModelOptions();
+        using var telemetry = PaliGemmaTelemetry.ModelLoad(modelPath, options.ExecutionProvider);
+        try
+        {
+            return LoadCore(modelPath, options);
+        }
+        catch (Exception ex) when (NativeRuntimeCheck.IsMissingNativeLibrary(ex, out var missing))
+        {
+            telemetry.Fail(ex);
+            throw NativeRuntimeCheck.MissingRuntime(missing!, ex);
+        }
+    }
+
+    private static PaliGemmaModel LoadCore(string modelPath, PaliGemmaModelOptions options)
+    {
         ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
 
@@ -138,6 +154,7 @@ public sealed class PaliGemmaModel : IDisposable
         _guard.Enter();
         try
         {
+            using var telemetry = PaliGemmaTelemetry.VisionEncode(ModelId);
             return _vision.Encode(pixelValues);
         }
         finally
