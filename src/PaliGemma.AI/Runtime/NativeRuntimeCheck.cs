@@ -39,9 +39,17 @@ internal static class NativeRuntimeCheck
     /// <returns>The exception naming the packages.</returns>
     public static PaliGemmaModelException MissingRuntime(DllNotFoundException missing, Exception thrown)
         => new(
-            $"The native ONNX Runtime GenAI library could not be loaded ({missing.Message.TrimEnd()}). PaliGemma.AI references " +
+            $"The native ONNX Runtime library could not be loaded ({FirstSentence(missing.Message)}). PaliGemma.AI references " +
             $"only the managed runtime packages; add the native package for your hardware to the application: " +
             $"'dotnet add package {CpuPackage}' for CPUs, or 'dotnet add package {CudaPackage}' for NVIDIA GPUs " +
             "(with ExecutionProvider = \"cuda\").",
             thrown);
+
+    private static string FirstSentence(string message)
+    {
+        // .NET lists every probed path after the first sentence; the first names the library.
+        string first = message.Split('\n', 2)[0];
+        int end = first.IndexOf(". ", StringComparison.Ordinal);
+        return (end > 0 ? first[..end] : first).TrimEnd('.', ' ', ':');
+    }
 }
