@@ -92,6 +92,7 @@ public static class PaliGemmaServiceCollectionExtensions
         {
             ExecutionProvider = options.ExecutionProvider,
             IntraOpNumThreads = options.IntraOpNumThreads ?? 0,
+            Logger = services.GetService<ILoggerFactory>()?.CreateLogger<PaliGemmaModel>(),
         });
     }
 

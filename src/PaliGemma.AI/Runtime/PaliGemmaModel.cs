@@ -52,7 +52,10 @@ public sealed class PaliGemmaModel : IDisposable
         using var telemetry = PaliGemmaTelemetry.ModelLoad(modelPath, options.ExecutionProvider);
         try
         {
-            return LoadCore(modelPath, options);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            PaliGemmaModel model = LoadCore(modelPath, options);
+            LoadLog.Loaded(options, model, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return model;
         }
         catch (Exception ex) when (NativeRuntimeCheck.IsMissingNativeLibrary(ex, out var missing))
         {
@@ -66,6 +69,7 @@ public sealed class PaliGemmaModel : IDisposable
         ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
 
+        options.Progress?.Report(new PaliGemmaLoadProgress(1, LoadLog.Steps, "model folder"));
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
 
@@ -74,10 +78,13 @@ public sealed class PaliGemmaModel : IDisposable
         DecoderEngine? decoder = null;
         try
         {
+            options.Progress?.Report(new PaliGemmaLoadProgress(2, LoadLog.Steps, "decoder"));
             decoder = DecoderEngine.Create(folder, provider, options.IntraOpNumThreads);
+            options.Progress?.Report(new PaliGemmaLoadProgress(3, LoadLog.Steps, "tokenizer"));
             ModelTokenizer tokenizer = ModelTokenizer.Create(decoder.Model, folder);
             try
             {
+                options.Progress?.Report(new PaliGemmaLoadProgress(4, LoadLog.Steps, "vision encoder"));
                 vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, options.IntraOpNumThreads);
             }
             catch

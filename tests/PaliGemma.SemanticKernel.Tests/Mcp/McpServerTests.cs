@@ -91,6 +91,29 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
     }
 
     [Fact]
+    public async Task A_tool_call_with_a_progress_token_gets_progress_notifications_up_to_done()
+    {
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<ModelContextProtocol.ProgressNotificationValue>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Reporter(value =>
+        {
+            reports.Enqueue(value);
+            if (value.Message == "done")
+            {
+                done.TrySetResult();
+            }
+        });
+
+        CallToolResult result = await _client.CallToolAsync("detect", new Dictionary<string, object?> { ["image"] = "scene.png", ["labels"] = "car" }, progress);
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(30)); // notifications may be handled just after the result
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal([0f, 1f, 2f], reports.Select(r => r.Progress));
+        Assert.All(reports, r => Assert.Equal(2f, r.Total));
+        Assert.Equal(["reading the image", "detecting", "done"], reports.Select(r => r.Message));
+    }
+
+    [Fact]
     public async Task Segment_with_a_data_uri_returns_structured_content()
     {
         string uri = "data:image/png;base64," + Convert.ToBase64String(AgentModelFixture.SceneBytes);
@@ -116,4 +139,10 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
         Assert.Equal(code, json.GetProperty("code").GetString());
         Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("error").GetString()));
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread.</summary>
+internal sealed class Reporter(Action<ModelContextProtocol.ProgressNotificationValue> report) : IProgress<ModelContextProtocol.ProgressNotificationValue>
+{
+    public void Report(ModelContextProtocol.ProgressNotificationValue value) => report(value);
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using PaliGemma.AI;
@@ -28,15 +29,19 @@ internal sealed class PaliGemmaMcpTools
     public async Task<CallToolResult> DetectAsync(
         [Description(ImageDescription)] string image,
         [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IProgress<ProgressNotificationValue>? progress = null)
     {
+        Step(progress, 0, "reading the image");
         (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
             return failure!;
         }
 
+        Step(progress, 1, "detecting");
         DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        Step(progress, 2, "done");
         return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
             : null);
@@ -47,15 +52,19 @@ internal sealed class PaliGemmaMcpTools
     public async Task<CallToolResult> SegmentAsync(
         [Description(ImageDescription)] string image,
         [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IProgress<ProgressNotificationValue>? progress = null)
     {
+        Step(progress, 0, "reading the image");
         (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
             return failure!;
         }
 
+        Step(progress, 1, "segmenting");
         SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        Step(progress, 2, "done");
         return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
             : null);
@@ -66,15 +75,17 @@ internal sealed class PaliGemmaMcpTools
     public async Task<CallToolResult> CaptionAsync(
         [Description(ImageDescription)] string image,
         [Description("Language code of the caption, e.g. 'en' (default) or 'de'.")] string? language = null,
-        CancellationToken cancellationToken = default) =>
-        ToResult(await _tools.CaptionAsync(image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+        CancellationToken cancellationToken = default,
+        IProgress<ProgressNotificationValue>? progress = null) =>
+        await Reported(progress, "captioning", () => _tools.CaptionAsync(image, language, cancellationToken)).ConfigureAwait(false);
 
     [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Read the text written in an image.")]
     public async Task<CallToolResult> OcrAsync(
         [Description(ImageDescription)] string image,
-        CancellationToken cancellationToken = default) =>
-        ToResult(await _tools.OcrAsync(image, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+        CancellationToken cancellationToken = default,
+        IProgress<ProgressNotificationValue>? progress = null) =>
+        await Reported(progress, "reading text", () => _tools.OcrAsync(image, cancellationToken)).ConfigureAwait(false);
 
     [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Answer a short question about an image.")]
@@ -82,8 +93,24 @@ internal sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("The question, on one line, e.g. 'how many cats are there?'.")] string question,
         [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
-        CancellationToken cancellationToken = default) =>
-        ToResult(await _tools.AnswerAsync(question, image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+        CancellationToken cancellationToken = default,
+        IProgress<ProgressNotificationValue>? progress = null) =>
+        await Reported(progress, "answering", () => _tools.AnswerAsync(question, image, language, cancellationToken)).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends an MCP progress notification (<c>notifications/progress</c>) when the client asked for progress (a progress
+    /// token in the request; the SDK hands a no-op reporter otherwise). Steps: 0 reading the image, 1 running the model, 2 done.
+    /// </summary>
+    private static void Step(IProgress<ProgressNotificationValue>? progress, int step, string message) =>
+        progress?.Report(new ProgressNotificationValue { Progress = step, Total = 2, Message = message });
+
+    private static async Task<CallToolResult> Reported(IProgress<ProgressNotificationValue>? progress, string message, Func<Task<TextToolResult>> run)
+    {
+        Step(progress, 1, message);
+        TextToolResult result = await run().ConfigureAwait(false);
+        Step(progress, 2, "done");
+        return ToResult(result, PaliGemmaToolJsonContext.Default.TextToolResult, null);
+    }
 
     private async Task<(DataContent? Image, CallToolResult? Failure)> ResolveAsync(string image, CancellationToken cancellationToken)
     {
