@@ -30,18 +30,18 @@ internal sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
         CancellationToken cancellationToken,
-        IProgress<ProgressNotificationValue>? progress = null)
+        RequestContext<CallToolRequestParams>? request = null)
     {
-        Step(progress, 0, "reading the image");
+        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
         (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
             return failure!;
         }
 
-        Step(progress, 1, "detecting");
+        await Step(request, 1, "detecting", cancellationToken).ConfigureAwait(false);
         DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        Step(progress, 2, "done");
+        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
             : null);
@@ -53,18 +53,18 @@ internal sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
         CancellationToken cancellationToken,
-        IProgress<ProgressNotificationValue>? progress = null)
+        RequestContext<CallToolRequestParams>? request = null)
     {
-        Step(progress, 0, "reading the image");
+        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
         (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
             return failure!;
         }
 
-        Step(progress, 1, "segmenting");
+        await Step(request, 1, "segmenting", cancellationToken).ConfigureAwait(false);
         SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        Step(progress, 2, "done");
+        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects)
             : null);
@@ -76,16 +76,16 @@ internal sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("Language code of the caption, e.g. 'en' (default) or 'de'.")] string? language = null,
         CancellationToken cancellationToken = default,
-        IProgress<ProgressNotificationValue>? progress = null) =>
-        await Reported(progress, "captioning", () => _tools.CaptionAsync(image, language, cancellationToken)).ConfigureAwait(false);
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await Reported(request, "captioning", () => _tools.CaptionAsync(image, language, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Read the text written in an image.")]
     public async Task<CallToolResult> OcrAsync(
         [Description(ImageDescription)] string image,
         CancellationToken cancellationToken = default,
-        IProgress<ProgressNotificationValue>? progress = null) =>
-        await Reported(progress, "reading text", () => _tools.OcrAsync(image, cancellationToken)).ConfigureAwait(false);
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await Reported(request, "reading text", () => _tools.OcrAsync(image, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Answer a short question about an image.")]
@@ -94,21 +94,27 @@ internal sealed class PaliGemmaMcpTools
         [Description("The question, on one line, e.g. 'how many cats are there?'.")] string question,
         [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
         CancellationToken cancellationToken = default,
-        IProgress<ProgressNotificationValue>? progress = null) =>
-        await Reported(progress, "answering", () => _tools.AnswerAsync(question, image, language, cancellationToken)).ConfigureAwait(false);
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await Reported(request, "answering", () => _tools.AnswerAsync(question, image, language, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Sends an MCP progress notification (<c>notifications/progress</c>) when the client asked for progress (a progress
-    /// token in the request; the SDK hands a no-op reporter otherwise). Steps: 0 reading the image, 1 running the model, 2 done.
+    /// token in the request). Steps: 0 reading the image, 1 running the model, 2 done. The send is awaited, so every
+    /// notification goes out before the tool's result (a client forgets a token once the result is in).
     /// </summary>
-    private static void Step(IProgress<ProgressNotificationValue>? progress, int step, string message) =>
-        progress?.Report(new ProgressNotificationValue { Progress = step, Total = 2, Message = message });
-
-    private static async Task<CallToolResult> Reported(IProgress<ProgressNotificationValue>? progress, string message, Func<Task<TextToolResult>> run)
+    private static async Task Step(RequestContext<CallToolRequestParams>? request, int step, string message, CancellationToken cancellationToken)
     {
-        Step(progress, 1, message);
+        if (request?.Params?.ProgressToken is { } token)
+        {
+            await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue { Progress = step, Total = 2, Message = message }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<CallToolResult> Reported(RequestContext<CallToolRequestParams>? request, string message, Func<Task<TextToolResult>> run, CancellationToken cancellationToken)
+    {
+        await Step(request, 1, message, cancellationToken).ConfigureAwait(false);
         TextToolResult result = await run().ConfigureAwait(false);
-        Step(progress, 2, "done");
+        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.TextToolResult, null);
     }
 
