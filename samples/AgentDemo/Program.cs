@@ -32,7 +32,7 @@ Console.CancelKeyPress += (_, e) =>
 using DemoSession session = DemoSession.Open(parsed.ModelPath, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
 if (session.Bundled)
 {
-    AnsiConsole.MarkupLine($"[green]Model:[/] {Markup.Escape(PaliGemma.Onnx.Bundled.SceneModel.Summary)} (docs/trained-model.md). " +
+    AnsiConsole.MarkupLine($"[green]Model:[/] {Markup.Escape(PaliGemma.Onnx.Bundled.SceneModel.Summary)} Figures and recipe: docs/trained-model.md. " +
         "Pass --model DIR with a converted checkpoint (paligemma convert) for real images.");
 }
 else
