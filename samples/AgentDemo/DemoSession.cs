@@ -9,11 +9,12 @@ internal sealed class DemoSession : IDisposable
     private readonly PaliGemmaChatClient _chatClient;
     private readonly MaskDecoder? _maskDecoder;
 
-    private DemoSession(string modelPath, bool bundled)
+    private DemoSession(string modelPath, bool bundled, Action<string> report)
     {
         ModelPath = modelPath;
         Bundled = bundled;
-        _chatClient = PaliGemmaChatClient.Load(modelPath);
+        var progress = new SynchronousProgress<PaliGemmaLoadProgress>(p => report(p.Done ? "Model loaded." : $"Loading the model: {p.Stage} ({p.Step}/{p.Steps}) ..."));
+        _chatClient = PaliGemmaChatClient.Load(modelPath, new PaliGemmaModelOptions { Progress = progress });
         string decoder = Path.Combine(modelPath, "mask_decoder.onnx");
         _maskDecoder = File.Exists(decoder) ? MaskDecoder.Load(decoder) : null;
         Vision = new PaliGemmaVision(_chatClient, new PaliGemmaVisionOptions { MaxOutputTokens = 64 });
@@ -39,11 +40,17 @@ internal sealed class DemoSession : IDisposable
     public PaliGemmaVisionTools Tools { get; }
 
     public static DemoSession Open(string? modelPath, Action<string> report) =>
-        modelPath is null ? new DemoSession(DemoModel.EnsureDefaultModel(report), bundled: true) : new DemoSession(modelPath, bundled: false);
+        modelPath is null ? new DemoSession(DemoModel.EnsureDefaultModel(report), bundled: true, report) : new DemoSession(modelPath, bundled: false, report);
 
     public void Dispose()
     {
         _chatClient.Dispose();
         _maskDecoder?.Dispose();
     }
+}
+
+/// <summary>Reports on the calling thread, in order (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

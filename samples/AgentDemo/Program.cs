@@ -32,9 +32,7 @@ Console.CancelKeyPress += (_, e) =>
 using DemoSession session = DemoSession.Open(parsed.ModelPath, message => AnsiConsole.MarkupLine(Markup.Escape(message)));
 if (session.Bundled)
 {
-    AnsiConsole.MarkupLine("[green]Model: paligemma2-tiny-scenes[/], a 1.9 M-parameter PaliGemma 2 (real architecture) trained from scratch here " +
-        "on synthetic scenes of coloured shapes (circle, square, triangle, star, hexagon). [yellow]Work in progress:[/] after 102,000 examples " +
-        "on 2 CPU cores it finds about one object in five on held-out scenes and names colours better than shapes (docs/trained-model.md). " +
+    AnsiConsole.MarkupLine($"[green]Model:[/] {Markup.Escape(PaliGemma.Onnx.Bundled.SceneModel.Summary)} Figures and recipe: docs/trained-model.md. " +
         "Pass --model DIR with a converted checkpoint (paligemma convert) for real images.");
 }
 else

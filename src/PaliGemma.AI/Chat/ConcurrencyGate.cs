@@ -44,10 +44,12 @@ internal sealed class ConcurrencyGate
         cancellationToken.ThrowIfCancellationRequested();
         if (_slots.Wait(0, CancellationToken.None))
         {
+            PaliGemmaTelemetry.NoQueueWait();
             return new Slot(this);
         }
 
         var waiting = Interlocked.Increment(ref _waiting);
+        using var queued = PaliGemmaTelemetry.EnterQueue();
         try
         {
             if (_maxQueueLength is { } max && waiting > max)

@@ -31,6 +31,9 @@ public sealed partial class PaliGemmaChatClient
             _stops = stops;
         }
 
+        /// <summary>Gets or sets the <see cref="System.Diagnostics.Stopwatch"/> timestamp when the request entered the client (telemetry's time to first token).</summary>
+        public long RequestStart { get; init; }
+
         /// <summary>Gets the text pieces as they are produced.</summary>
         public ChannelReader<string> Pieces => _channel.Reader;
 
@@ -44,11 +47,13 @@ public sealed partial class PaliGemmaChatClient
             {
                 var outputTokens = 0;
                 var finishReason = ChatFinishReason.Length;
+                using var telemetry = PaliGemmaTelemetry.StartGeneration(_owner._model.ModelId, _promptIds.Length, RequestStart);
                 using (var decoder = _owner._model.CreateTextDecoder())
                 {
                     foreach (var token in _owner._model.Generate(_features, _promptIds, _settings, cancellationToken))
                     {
                         cancellationToken.ThrowIfCancellationRequested();
+                        telemetry.Token();
                         outputTokens++;
                         Interlocked.Increment(ref _owner._outputTokens);
                         if (token.IsStop)
@@ -93,6 +98,7 @@ public sealed partial class PaliGemmaChatClient
                 }
 
                 writer.TryComplete();
+                telemetry.Completed(outputTokens, finishReason.Value);
                 return new GenerationOutcome(outputTokens, finishReason);
             }
             catch (Exception ex)

@@ -229,6 +229,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        long requestStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = ChatRequestReader.Read(messages, options);
         var settings = GenerationSettingsMapper.Map(options);
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
@@ -242,7 +243,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         // The intake stage, once: read the source (inside the gate, so downloads are bounded by it), decode, encode, cache.
         var features = await _features.GetAsync(request.Image, cancellationToken).ConfigureAwait(false);
         var update = new UpdateFactory(_model.ModelId);
-        var run = new GenerationRun(this, features, promptIds, settings, stopMatcher);
+        var run = new GenerationRun(this, features, promptIds, settings, stopMatcher) { RequestStart = requestStart };
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None);
         GenerationOutcome outcome;

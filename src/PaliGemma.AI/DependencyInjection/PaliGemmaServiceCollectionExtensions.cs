@@ -25,6 +25,15 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// start-up validation); a missing or invalid model folder throws <see cref="OptionsValidationException"/> naming it.
 /// Call <c>AddPaliGemma</c> once per service collection.
 /// </para>
+/// <para>
+/// Telemetry: the model and chat client emit spans (model load, image preprocess, vision encode, prefill, decode) and
+/// metrics (token usage, time to first token, vision-encode and prefill durations, image-cache hits and misses, queue
+/// wait and length) from an <see cref="System.Diagnostics.ActivitySource"/> and a
+/// <see cref="System.Diagnostics.Metrics.Meter"/> named <see cref="PaliGemmaTelemetry.Name"/> (<c>"PaliGemma"</c>).
+/// Export them with OpenTelemetry: <c>services.AddOpenTelemetry().WithTracing(t =&gt; t.AddSource("PaliGemma"))
+/// .WithMetrics(m =&gt; m.AddMeter("PaliGemma"))</c>; <c>.UseOpenTelemetry()</c> on the returned builder adds
+/// Microsoft.Extensions.AI's own chat spans and metrics on top.
+/// </para>
 /// </remarks>
 public static class PaliGemmaServiceCollectionExtensions
 {

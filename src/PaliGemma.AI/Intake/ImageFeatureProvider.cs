@@ -70,6 +70,7 @@ internal sealed partial class ImageFeatureProvider
         if (!_cache.Enabled)
         {
             Interlocked.Increment(ref _misses);
+            PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: false);
             return await Task.Run(() => Encode(image), cancellationToken).ConfigureAwait(false);
         }
 
@@ -77,12 +78,14 @@ internal sealed partial class ImageFeatureProvider
         if (_cache.TryGet(key, out var cached))
         {
             Interlocked.Increment(ref _hits);
+            PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: true);
             Log.CacheHit(_logger, key.Sha256);
             return cached;
         }
 
         var mine = new Lazy<Task<float[]>>(() => Task.Run(() => EncodeAndStore(key, image), CancellationToken.None));
         var shared = _running.GetOrAdd(key, mine);
+        PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: !ReferenceEquals(shared, mine));
         if (ReferenceEquals(shared, mine))
         {
             Interlocked.Increment(ref _misses);
@@ -112,7 +115,12 @@ internal sealed partial class ImageFeatureProvider
 
     private float[] Encode(ReadOnlyMemory<byte> image)
     {
-        var preprocessed = PaliGemmaImageProcessor.Preprocess(image.Span, _model.ImageSize, _loadOptions);
+        PreprocessedImage preprocessed;
+        using (PaliGemmaTelemetry.Preprocess(_model.ImageSize))
+        {
+            preprocessed = PaliGemmaImageProcessor.Preprocess(image.Span, _model.ImageSize, _loadOptions);
+        }
+
         var features = _model.EncodeImage(preprocessed.PixelValues);
         Interlocked.Increment(ref _encoderRuns);
         return features;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PaliGemma.AI.Runtime;
 
-/// <summary>What <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?, ILogger?)"/> logs.</summary>
+/// <summary>The one place that reports a model load: the Information lines (load, threads), the float16-on-CPU and detokenizer-fallback Warnings and the last progress report.</summary>
 internal static partial class LoadLog
 {
     /// <summary>The thread count chosen for the vision and decoder sessions.</summary>
@@ -50,4 +50,24 @@ internal static partial class LoadLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
         Message = "PaliGemma model folder {Folder} holds float16 weights ({SizeGb:F2} GB) and runs on the CPU provider: ONNX Runtime's CPU kernels have no float16 fast path, so expect about 3x its file size in memory (~{MemoryGb:F1} GB) and decoding no faster than fp32 (docs/performance.md). Convert the checkpoint for CPU with `paligemma convert --input CHECKPOINT --output DIR --precision int4` (or `--precision auto`, which picks int4 for --target cpu).")]
     private static partial void Float16Warning(ILogger logger, string folder, double sizeGb, double memoryGb);
+
+    /// <summary>The number of load stages reported through <see cref="PaliGemmaModelOptions.Progress"/>.</summary>
+    public const int Steps = 4;
+
+    /// <summary>Reports a loaded model.</summary>
+    public static void Loaded(PaliGemmaModelOptions options, ILogger logger, PaliGemmaModel model, TimeSpan elapsed)
+    {
+        options.Progress?.Report(new PaliGemmaLoadProgress(Steps, Steps, "loaded", Done: true));
+        ModelLoaded(logger, model.ModelId, model.ModelPath, options.ExecutionProvider, model.Manifest.Precision, model.IntraOpNumThreads, elapsed.TotalSeconds);
+        if (model.DecoderFallbackReason is { } reason)
+        {
+            DetokenizerFallback(logger, model.ModelId, reason);
+        }
+    }
+
+    [LoggerMessage(10, LogLevel.Information, "Loaded PaliGemma model {ModelId} from {ModelPath}: provider {ExecutionProvider}, precision {Precision}, intra-op threads {Threads} per session, in {LoadSeconds:F2} s.")]
+    private static partial void ModelLoaded(ILogger logger, string modelId, string modelPath, string executionProvider, string precision, int threads, double loadSeconds);
+
+    [LoggerMessage(11, LogLevel.Warning, "PaliGemma model {ModelId}: text is decoded by ONNX Runtime GenAI's detokenizer, not the tokenizer.json decoder chain ({Reason}); byte tokens and spacing may differ from Hugging Face.")]
+    private static partial void DetokenizerFallback(ILogger logger, string modelId, string reason);
 }

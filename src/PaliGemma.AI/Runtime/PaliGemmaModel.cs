@@ -52,25 +52,45 @@ public sealed class PaliGemmaModel : IDisposable
     /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or the options are invalid
     /// (for example an unknown execution provider).</exception>
     /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or
-    /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it.</exception>
+    /// inconsistent; <see cref="PaliGemmaModelException.FilePath"/> names it. Also when the native ONNX Runtime
+    /// GenAI library is missing: the message names the package to add (<c>Microsoft.ML.OnnxRuntimeGenAI</c> for
+    /// CPUs, <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c> for NVIDIA GPUs).</exception>
     public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options = null) => Load(modelPath, options, logger: null);
 
     /// <summary>
     /// Loads and validates a model folder as <see cref="Load(string, PaliGemmaModelOptions?)"/> does, and logs the
-    /// thread count chosen (Information) and, for a float16 folder on the CPU provider, a warning with its measured
-    /// cost and the conversion that avoids it.
+    /// load (Information: folder, provider, precision, threads, time), the thread count chosen and, for a float16
+    /// folder on the CPU provider, a warning with its measured cost and the conversion that avoids it.
     /// </summary>
     /// <param name="modelPath">The model folder.</param>
     /// <param name="options">Execution provider and threading; null = CPU defaults.</param>
-    /// <param name="logger">A logger, or null for none.</param>
+    /// <param name="logger">A logger, or null for <see cref="PaliGemmaModelOptions.Logger"/>.</param>
     /// <returns>The loaded model; dispose it to free native memory.</returns>
     /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or the options are invalid.</exception>
-    /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or inconsistent.</exception>
+    /// <exception cref="PaliGemmaModelException">A file of the folder is missing, empty, unreadable or inconsistent,
+    /// or the native ONNX Runtime GenAI library is missing (the message names the package to add).</exception>
     public static PaliGemmaModel Load(string modelPath, PaliGemmaModelOptions? options, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         options ??= new PaliGemmaModelOptions();
-        logger ??= NullLogger.Instance;
+        logger ??= options.Logger ?? NullLogger.Instance;
+        using var telemetry = PaliGemmaTelemetry.ModelLoad(modelPath, options.ExecutionProvider);
+        try
+        {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            PaliGemmaModel model = LoadCore(modelPath, options, logger);
+            LoadLog.Loaded(options, logger, model, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return model;
+        }
+        catch (Exception ex) when (NativeRuntimeCheck.IsMissingNativeLibrary(ex, out var missing))
+        {
+            telemetry.Fail(ex);
+            throw NativeRuntimeCheck.MissingRuntime(missing!, ex);
+        }
+    }
+
+    private static PaliGemmaModel LoadCore(string modelPath, PaliGemmaModelOptions options, ILogger logger)
+    {
         ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, "options.MaxBatchSize");
@@ -80,6 +100,7 @@ public sealed class PaliGemmaModel : IDisposable
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ConcurrentGenerations, 1, "options.ConcurrentGenerations");
 
+        options.Progress?.Report(new PaliGemmaLoadProgress(1, LoadLog.Steps, "model folder"));
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
         int generators = ConcurrentGenerators(options, folder.Manifest);
@@ -95,10 +116,13 @@ public sealed class PaliGemmaModel : IDisposable
         DecoderEngine? decoder = null;
         try
         {
+            options.Progress?.Report(new PaliGemmaLoadProgress(2, LoadLog.Steps, "decoder"));
             decoder = DecoderEngine.Create(folder, provider, threads);
+            options.Progress?.Report(new PaliGemmaLoadProgress(3, LoadLog.Steps, "tokenizer"));
             ModelTokenizer tokenizer = ModelTokenizer.Create(decoder.Model, folder);
             try
             {
+                options.Progress?.Report(new PaliGemmaLoadProgress(4, LoadLog.Steps, "vision encoder"));
                 vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, threads);
             }
             catch
@@ -184,6 +208,7 @@ public sealed class PaliGemmaModel : IDisposable
         _guard.Enter();
         try
         {
+            using var telemetry = PaliGemmaTelemetry.VisionEncode(ModelId);
             return _vision.Encode(pixelValues);
         }
         finally

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace PaliGemma.AI;
 
 /// <summary>Options for loading a <see cref="PaliGemmaModel"/>.</summary>
@@ -57,4 +59,23 @@ public sealed class PaliGemmaModelOptions
     /// <summary>Creates a copy of these options.</summary>
     /// <returns>A new instance with the same values.</returns>
     public PaliGemmaModelOptions Clone() => (PaliGemmaModelOptions)MemberwiseClone();
+
+    /// <summary>
+    /// Receives one Information line when the model is loaded (folder, model id, execution provider, precision, threads,
+    /// load time), the thread choice, a Warning for a float16 folder on the CPU provider and a Warning when decoding
+    /// falls back to ONNX Runtime GenAI's detokenizer; null = no logging (a logger passed to
+    /// <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?, ILogger?)"/> takes precedence).
+    /// </summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>Receives the load's stages as they start (folder, decoder, tokenizer, vision encoder) and a last report when it is done; null = none.</summary>
+    public IProgress<PaliGemmaLoadProgress>? Progress { get; set; }
 }
+
+/// <summary>A stage of <see cref="PaliGemmaModel.Load"/>.</summary>
+/// <param name="Step">The stage's number, 1 to <paramref name="Steps"/>; equal to <paramref name="Steps"/> with
+/// <paramref name="Done"/> set once the model is loaded.</param>
+/// <param name="Steps">The number of stages.</param>
+/// <param name="Stage">What is being loaded, e.g. "decoder".</param>
+/// <param name="Done">Whether the whole load has finished.</param>
+public sealed record PaliGemmaLoadProgress(int Step, int Steps, string Stage, bool Done = false);

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using PaliGemma.AI;
@@ -71,21 +72,26 @@ public sealed class PaliGemmaMcpTools
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="labels">Object names separated by commas.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result (JSON, structured content, and the annotated PNG when objects were found).</returns>
     [McpServerTool(Name = "detect", Title = "Detect objects", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(DetectToolResult))]
     [Description("Find objects in an image. Returns each object's label and bounding box in pixels and as 0..1 fractions.")]
     public async Task<CallToolResult> DetectAsync(
         [Description(ImageDescription)] string image,
         [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        RequestContext<CallToolRequestParams>? request = null)
     {
+        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
         (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
             return failure!;
         }
 
+        await Step(request, 1, "detecting", cancellationToken).ConfigureAwait(false);
         DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
             : null);
@@ -95,21 +101,26 @@ public sealed class PaliGemmaMcpTools
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="labels">Object names separated by commas.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result (JSON with RLE masks, structured content, and the annotated PNG when objects were found).</returns>
     [McpServerTool(Name = "segment", Title = "Segment objects", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(SegmentToolResult))]
     [Description("Segment objects in an image. Returns each object's label, box, and mask as COCO RLE with its pixel area.")]
     public async Task<CallToolResult> SegmentAsync(
         [Description(ImageDescription)] string image,
         [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        RequestContext<CallToolRequestParams>? request = null)
     {
+        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
         (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
             return failure!;
         }
 
+        await Step(request, 1, "segmenting", cancellationToken).ConfigureAwait(false);
         SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
+        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
             : null);
@@ -119,31 +130,36 @@ public sealed class PaliGemmaMcpTools
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="language">The language code, or null for <c>en</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result.</returns>
     [McpServerTool(Name = "caption", Title = "Caption an image", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Describe an image in one short sentence.")]
     public async Task<CallToolResult> CaptionAsync(
         [Description(ImageDescription)] string image,
         [Description("Language code of the caption, e.g. 'en' (default) or 'de'.")] string? language = null,
-        CancellationToken cancellationToken = default) =>
-        ToResult(await _tools.CaptionAsync(image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+        CancellationToken cancellationToken = default,
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await Reported(request, "captioning", () => _tools.CaptionAsync(image, language, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <summary>The <c>ocr</c> tool.</summary>
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result.</returns>
     [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Read the text written in an image.")]
     public async Task<CallToolResult> OcrAsync(
         [Description(ImageDescription)] string image,
-        CancellationToken cancellationToken = default) =>
-        ToResult(await _tools.OcrAsync(image, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+        CancellationToken cancellationToken = default,
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await Reported(request, "reading text", () => _tools.OcrAsync(image, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <summary>The <c>answer</c> tool.</summary>
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
     /// <param name="question">The question, on one line.</param>
     /// <param name="language">The language code, or null for <c>en</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result.</returns>
     [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
     [Description("Answer a short question about an image.")]
@@ -151,8 +167,30 @@ public sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("The question, on one line, e.g. 'how many cats are there?'.")] string question,
         [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
-        CancellationToken cancellationToken = default) =>
-        ToResult(await _tools.AnswerAsync(question, image, language, cancellationToken).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, null);
+        CancellationToken cancellationToken = default,
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await Reported(request, "answering", () => _tools.AnswerAsync(question, image, language, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends an MCP progress notification (<c>notifications/progress</c>) when the client asked for progress (a progress
+    /// token in the request). Steps: 0 reading the image, 1 running the model, 2 done. The send is awaited, so every
+    /// notification goes out before the tool's result (a client forgets a token once the result is in).
+    /// </summary>
+    private static async Task Step(RequestContext<CallToolRequestParams>? request, int step, string message, CancellationToken cancellationToken)
+    {
+        if (request?.Params?.ProgressToken is { } token)
+        {
+            await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue { Progress = step, Total = 2, Message = message }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<CallToolResult> Reported(RequestContext<CallToolRequestParams>? request, string message, Func<Task<TextToolResult>> run, CancellationToken cancellationToken)
+    {
+        await Step(request, 1, message, cancellationToken).ConfigureAwait(false);
+        TextToolResult result = await run().ConfigureAwait(false);
+        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
+        return ToResult(result, PaliGemmaToolJsonContext.Default.TextToolResult, null);
+    }
 
     private static readonly AnnotationOptions AnnotationLimits = new() { MaxPixels = MaxAnnotatedImagePixels };
 

@@ -12,14 +12,23 @@ namespace PaliGemma.Onnx.Bundled;
 /// hexagon) for <c>caption en</c>, <c>detect</c>, <c>segment</c>, <c>ocr</c> and <c>answer en how many …?</c>, with its
 /// mask VQ-VAE. Its Hugging Face-layout checkpoint (fp16 safetensors, tokenizer, <c>vae.npz</c>) ships in the
 /// repository under <c>models/paligemma2-tiny-scenes</c> and is copied next to the applications that use it; it is
-/// converted once into a cache folder on first use. It knows nothing beyond those scenes, and the committed training run
-/// (102,400 examples on 2 CPU cores) finds about one object in five on held-out scenes and names colours better than
-/// shapes; docs/trained-model.md has its measured figures.
+/// converted once into a cache folder on first use (the <c>PaliGemma.Models.Scenes</c> package brings the checkpoint to
+/// a package consumer's output folder). It knows nothing beyond those scenes; <see cref="Summary"/> gives its held-out
+/// quality and docs/trained-model.md the recipe and run history.
 /// </summary>
 public static class SceneModel
 {
     /// <summary>The model's name (its folder name and model id).</summary>
     public const string Name = "paligemma2-tiny-scenes";
+
+    /// <summary>
+    /// What the model is and how well it does on 500 held-out scenes (the figures of docs/trained-model.md and the
+    /// model's README), for applications that describe it to their users.
+    /// </summary>
+    public const string Summary =
+        "paligemma2-tiny-scenes: a 1.9 M-parameter PaliGemma 2 (the real architecture) trained from scratch on synthetic scenes of " +
+        "coloured shapes (circle, square, triangle, star, hexagon); it knows nothing else. On 500 held-out scenes: detection " +
+        "mAP@0.5 0.897, mask mIoU 0.859, exact captions 85 %, OCR character accuracy 0.910, counting 99.5 % right.";
 
     /// <summary>The mask VQ-VAE file inside the checkpoint folder.</summary>
     public const string MaskVqVaeFileName = "vae.npz";
@@ -54,10 +63,11 @@ public static class SceneModel
     /// The weight precision, or null (default) for what <c>paligemma convert</c> picks for the CPU
     /// (<see cref="ConvertOptions.Resolve"/> with <see cref="ConversionTarget.Cpu"/>); each choice gets its own cached folder.
     /// </param>
+    /// <param name="progress">Receives the first-use conversion's progress, stage by stage (nothing when the cached folder is reused).</param>
     /// <returns>The model folder, ready for <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?)"/>.</returns>
     /// <exception cref="FileNotFoundException">The checkpoint folder or one of its files is missing (the message names it).</exception>
     /// <exception cref="Checkpoints.CheckpointException">A checkpoint file is malformed.</exception>
-    public static string EnsureModelFolder(string? cacheDirectory = null, string? checkpointDirectory = null, Action<string>? log = null, ModelPrecision? precision = null)
+    public static string EnsureModelFolder(string? cacheDirectory = null, string? checkpointDirectory = null, Action<string>? log = null, ModelPrecision? precision = null, IProgress<ExportProgress>? progress = null)
     {
         string checkpoint = Path.GetFullPath(checkpointDirectory ?? BundledCheckpointDirectory);
         string[] files = RequiredFiles(checkpoint);
@@ -78,6 +88,7 @@ public static class SceneModel
                 Overwrite = true,
                 MaskDecoderNpzPath = Path.Combine(checkpoint, MaskVqVaeFileName),
                 Description = $"{Name}: tiny PaliGemma 2 trained on synthetic shape scenes; key {key}",
+                Progress = progress,
             });
         });
         return folder;
@@ -88,7 +99,7 @@ public static class SceneModel
         if (!Directory.Exists(checkpoint))
         {
             throw new FileNotFoundException(
-                $"The {Name} checkpoint folder '{checkpoint}' does not exist. Applications get it by importing models/SceneModel.props from the repository (it copies the checkpoint next to the application).",
+                $"The {Name} checkpoint folder '{checkpoint}' does not exist. Applications get it by referencing the PaliGemma.Models.Scenes package (or, inside the repository, by importing models/SceneModel.props); both copy the checkpoint next to the application.",
                 checkpoint);
         }
 

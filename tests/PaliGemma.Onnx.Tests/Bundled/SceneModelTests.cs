@@ -86,6 +86,21 @@ public sealed class SceneModelTests : IDisposable
 
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
         Assert.Contains("SceneModel.props", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PaliGemma.Models.Scenes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_summary_quotes_the_held_out_figures_of_the_model_readme()
+    {
+        string readme = File.ReadAllText(PaliGemma.Tests.Shared.RepositoryPaths.Combine("models", SceneModel.Name, "README.md"));
+        var figures = System.Text.RegularExpressions.Regex.Matches(SceneModel.Summary, @"\d\.\d{3}").Select(m => m.Value).ToList();
+
+        Assert.Equal(["0.897", "0.859", "0.910"], figures);
+        Assert.All(figures, f => Assert.Contains(f, readme, StringComparison.Ordinal));
+        Assert.Contains("caption exact match 0.852", readme, StringComparison.Ordinal);
+        Assert.Contains("exact captions 85 %", SceneModel.Summary, StringComparison.Ordinal);
+        Assert.Contains("counting 0.995", readme, StringComparison.Ordinal);
+        Assert.Contains("counting 99.5 %", SceneModel.Summary, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);

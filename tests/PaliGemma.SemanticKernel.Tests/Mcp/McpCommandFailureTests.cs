@@ -34,3 +34,54 @@ public class McpCommandFailureTests
         }
     }
 }
+
+/// <summary><c>paligemma mcp</c> answers the MCP handshake before it loads the model (the load runs in the background).</summary>
+public class McpLazyLoadTests
+{
+    [Fact]
+    public async Task The_handshake_completes_before_a_broken_model_is_loaded_then_the_server_exits_with_the_load_error()
+    {
+        // A folder that passes the start-up check (paligemma.json is there) but whose decoder cannot be loaded.
+        string broken = Directory.CreateTempSubdirectory("pg-brokenmodel-").FullName;
+        try
+        {
+            foreach (string file in Directory.GetFiles(TestModels.AgentModelFixture.Folder))
+            {
+                File.Copy(file, Path.Combine(broken, Path.GetFileName(file)));
+            }
+
+            File.WriteAllBytes(Path.Combine(broken, "decoder.onnx"), [1, 2, 3]);
+            var stderr = new System.Text.StringBuilder();
+            var transport = new ModelContextProtocol.Client.StdioClientTransport(new ModelContextProtocol.Client.StdioClientTransportOptions
+            {
+                Name = "paligemma",
+                Command = "dotnet",
+                Arguments = [CliLocator.CliDll, "mcp", "--model", broken],
+                ShutdownTimeout = TimeSpan.FromSeconds(10),
+                StandardErrorLines = line => { lock (stderr) { stderr.AppendLine(line); } },
+            });
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await using ModelContextProtocol.Client.McpClient client = await ModelContextProtocol.Client.McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
+
+            Assert.Equal("paligemma", client.ServerInfo?.Name);
+            while (!timeout.IsCancellationRequested && !Contains(stderr, "decoder.onnx"))
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+
+            Assert.True(Contains(stderr, "decoder.onnx"), stderr.ToString());
+        }
+        finally
+        {
+            Directory.Delete(broken, recursive: true);
+        }
+    }
+
+    private static bool Contains(System.Text.StringBuilder text, string value)
+    {
+        lock (text)
+        {
+            return text.ToString().Contains(value, StringComparison.Ordinal);
+        }
+    }
+}

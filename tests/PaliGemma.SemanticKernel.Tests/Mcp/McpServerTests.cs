@@ -91,6 +91,33 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
     }
 
     [Fact]
+    public async Task A_tool_call_with_a_progress_token_gets_progress_notifications_up_to_done()
+    {
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<ModelContextProtocol.ProgressNotificationValue>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Reporter(value =>
+        {
+            reports.Enqueue(value);
+            if (reports.Count >= 3)
+            {
+                all.TrySetResult();
+            }
+        });
+
+        CallToolResult result = await _client.CallToolAsync("detect", new Dictionary<string, object?> { ["image"] = "scene.png", ["labels"] = "car" }, progress);
+        // Notifications are sent before the result but the client may hand them to the reporter just after it, in any order.
+        await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+
+        string seen = string.Join(", ", reports.Select(r => $"{r.Progress}/{r.Total} {r.Message}"));
+        Assert.NotEqual(true, result.IsError);
+        Assert.True(reports.Count == 3, $"progress notifications received: [{seen}]");
+        var ordered = reports.OrderBy(r => r.Progress).ToList();
+        Assert.Equal([0f, 1f, 2f], ordered.Select(r => r.Progress));
+        Assert.All(ordered, r => Assert.Equal(2f, r.Total));
+        Assert.Equal(["reading the image", "detecting", "done"], ordered.Select(r => r.Message));
+    }
+
+    [Fact]
     public async Task Segment_with_a_data_uri_returns_structured_content()
     {
         string uri = "data:image/png;base64," + Convert.ToBase64String(AgentModelFixture.SceneBytes);
@@ -118,4 +145,10 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
         Assert.False(string.IsNullOrWhiteSpace(error));
         Assert.DoesNotContain(Path.GetTempPath(), error, StringComparison.Ordinal);
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread.</summary>
+internal sealed class Reporter(Action<ModelContextProtocol.ProgressNotificationValue> report) : IProgress<ModelContextProtocol.ProgressNotificationValue>
+{
+    public void Report(ModelContextProtocol.ProgressNotificationValue value) => report(value);
 }

@@ -67,6 +67,7 @@ internal static class McpCommand
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("PaliGemma.AI.PaliGemmaModel", LogLevel.Information); // the one load line: path, provider, precision, threads, time
         builder.Services.AddPaliGemma(o =>
         {
             o.ModelPath = modelPath;
@@ -102,9 +103,29 @@ internal static class McpCommand
 
         using IHost host = builder.Build();
 
-        // Load the model before serving, so a bad folder fails at start-up with a clear message.
-        host.Services.GetRequiredService<PaliGemmaVisionTools>();
-        host.Services.GetRequiredService<PaliGemma.AI.PaliGemmaModel>();
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        // Serve first (the client's MCP handshake completes at once), then load the model in the background; a tool call
+        // that arrives earlier waits for it. A model that fails to load stops the server with the error on stderr.
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        Task<Exception?> load = Task.Run(() => LoadModel(host), CancellationToken.None);
+        await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        if (await load.ConfigureAwait(false) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    private static Exception? LoadModel(IHost host)
+    {
+        try
+        {
+            host.Services.GetRequiredService<PaliGemma.AI.PaliGemmaModel>();
+            host.Services.GetRequiredService<PaliGemmaVisionTools>();
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            return ex;
+        }
     }
 }

@@ -15,7 +15,7 @@ internal static class ModelOption
         Description = $"{description} Default: the bundled {SceneModel.Name} model (a tiny PaliGemma 2 trained on synthetic shape scenes), converted on first use.",
     };
 
-    /// <summary>Returns the folder given, or the bundled model's converted folder (a conversion note goes to <paramref name="log"/>).</summary>
+    /// <summary>Returns the folder given, or the bundled model's converted folder (a conversion note and its progress go to <paramref name="log"/>).</summary>
     public static string Resolve(DirectoryInfo? value, TextWriter log) =>
-        value?.FullName ?? SceneModel.EnsureModelFolder(log: log.WriteLine);
+        value?.FullName ?? SceneModel.EnsureModelFolder(log: log.WriteLine, progress: new StageProgress(log));
 }

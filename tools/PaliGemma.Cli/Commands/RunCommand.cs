@@ -71,7 +71,7 @@ internal static class RunCommand
         try
         {
             var clock = Stopwatch.StartNew();
-            using PaliGemmaModel model = PaliGemmaModel.Load(request.ModelPath, new PaliGemmaModelOptions { ExecutionProvider = request.Provider });
+            using PaliGemmaModel model = PaliGemmaModel.Load(request.ModelPath, new PaliGemmaModelOptions { ExecutionProvider = request.Provider, Progress = new StageProgress(error) });
             double loadSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
