@@ -30,7 +30,7 @@ public sealed class LoadTests
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients }) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
         // Warm-up: a round of the same mix, then the baseline.
-        Tally warm = await RunAsync(http, 48);
+        Tally warm = await RunAsync(http, 150);
         (long heapBefore, long rssBefore) = Memory();
         var clock = Stopwatch.StartNew();
         Tally tally = await RunAsync(http, Requests);

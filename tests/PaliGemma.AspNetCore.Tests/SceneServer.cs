@@ -19,8 +19,10 @@ namespace PaliGemma.AspNetCore.Tests;
 /// </summary>
 public sealed class SceneServer : IAsyncDisposable
 {
+    // fp32: the expected answers (tests/Fixtures/scene-model/expected.json) are the PyTorch reference's greedy tokens,
+    // which the fp32 conversion reproduces token for token; the CPU default (an int4 mix) may differ in a loc token.
     private static readonly Lazy<string> Folder = new(() =>
-        SceneModel.EnsureModelFolder(Path.Combine(AppContext.BaseDirectory, "scene-model-cache"), RepositoryPaths.Combine("models", SceneModel.Name)));
+        SceneModel.EnsureModelFolder(Path.Combine(AppContext.BaseDirectory, "scene-model-cache"), RepositoryPaths.Combine("models", SceneModel.Name), precision: PaliGemma.Onnx.Graphs.ModelPrecision.Float32));
 
     private SceneServer(WebApplication app, Uri baseAddress)
     {

@@ -122,10 +122,29 @@ public sealed class ImageSourceOptions
 
         foreach (string host in AllowedHosts)
         {
-            if (host != AnyHost && !RemoteHostRule.TryParse(host, out _))
+            if (!IsValidHostEntry(host))
             {
                 throw new ArgumentException($"The allowed image host '{host}' is not a host name, an IP literal or host:port.");
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="entry"/> is a valid <see cref="AllowedHosts"/> entry: <c>host</c>, <c>host:port</c>, <c>[v6]:port</c> or <see cref="AnyHost"/>.</summary>
+    /// <param name="entry">The entry.</param>
+    /// <returns>True when the entry can be matched.</returns>
+    public static bool IsValidHostEntry(string entry) => entry == AnyHost || RemoteHostRule.TryParse(entry, out _);
+
+    /// <summary>
+    /// Whether <paramref name="uri"/>'s host and port are allowed by one of <paramref name="entries"/> (a <c>host</c>
+    /// entry allows the scheme's default port only; <c>host:port</c> that port). The one host rule, also used by the fetcher.
+    /// </summary>
+    /// <param name="entries">Allowed-host entries.</param>
+    /// <param name="uri">An absolute http(s) URL.</param>
+    /// <returns>True when allowed.</returns>
+    public static bool IsHostAllowed(IEnumerable<string> entries, Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(uri);
+        return entries.Any(entry => RemoteHostRule.Matches(entry, uri));
     }
 }

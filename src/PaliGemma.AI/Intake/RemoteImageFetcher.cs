@@ -106,7 +106,7 @@ internal static class RemoteImageFetcher
             throw NotAllowed(uri, "URLs with user information are not fetched");
         }
 
-        if (!policy.AllowedHosts.Any(entry => RemoteHostRule.Matches(entry, uri)))
+        if (!ImageSourceOptions.IsHostAllowed(policy.AllowedHosts, uri))
         {
             throw NotAllowed(uri, policy.AllowedHosts.Count == 0
                 ? "no image host is allowed (add it to AllowedImageHosts / ImageSourceOptions.AllowedHosts)"

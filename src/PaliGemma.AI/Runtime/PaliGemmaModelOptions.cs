@@ -72,7 +72,7 @@ public sealed class PaliGemmaModelOptions
     public IProgress<PaliGemmaLoadProgress>? Progress { get; set; }
 }
 
-/// <summary>A stage of <see cref="PaliGemmaModel.Load"/>.</summary>
+/// <summary>A stage of <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?, Microsoft.Extensions.Logging.ILogger?)"/>.</summary>
 /// <param name="Step">The stage's number, 1 to <paramref name="Steps"/>; equal to <paramref name="Steps"/> with
 /// <paramref name="Done"/> set once the model is loaded.</param>
 /// <param name="Steps">The number of stages.</param>

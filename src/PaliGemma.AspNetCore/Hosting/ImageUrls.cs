@@ -39,12 +39,12 @@ internal static class ImageUrls
             throw new RequestRejectedException($"'{param}' must be a data:image/...;base64 URI{(server.AllowedUrlHosts.Count > 0 ? " or an http(s) URL of an allowed host" : string.Empty)}.", param, code: "invalid_image_url");
         }
 
-        if (!server.AllowedUrlHosts.Contains(uri.IdnHost))
+        if (!PaliGemma.AI.ImageSourceOptions.IsHostAllowed(server.AllowedUrlHosts, uri))
         {
             throw new RequestRejectedException(
                 server.AllowedUrlHosts.Count == 0
                     ? $"'{param}' is an http(s) URL; this server accepts only data: image URIs (no allowed URL hosts are configured)."
-                    : $"'{param}' names host '{uri.IdnHost}', which is not an allowed URL host of this server.",
+                    : $"'{param}' names host '{uri.Authority}', which is not an allowed URL host of this server (entries are 'host' for the scheme's default port or 'host:port').",
                 param,
                 code: "url_not_allowed");
         }

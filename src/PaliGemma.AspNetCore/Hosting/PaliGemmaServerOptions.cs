@@ -21,7 +21,7 @@ public sealed class PaliGemmaServerOptions
     public long MaxRequestBytes { get; set; } = DefaultMaxRequestBytes;
 
     /// <summary>
-    /// Gets the hosts whose <c>http(s)</c> image URLs requests may name (case-insensitive, exact host names). Empty
+    /// Gets the hosts whose <c>http(s)</c> image URLs requests may name: <c>host</c> (the scheme's default port) or <c>host:port</c>, case-insensitive (the image intake's rule, <see cref="PaliGemma.AI.ImageSourceOptions.IsHostAllowed"/>). Empty
     /// (the default): only <c>data:</c> image URIs are accepted, and URLs are refused with 400.
     /// </summary>
     public ISet<string> AllowedUrlHosts { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -87,9 +87,9 @@ public sealed class PaliGemmaServerOptions
 
         foreach (string host in AllowedUrlHosts)
         {
-            if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+            if (host == PaliGemma.AI.ImageSourceOptions.AnyHost || !PaliGemma.AI.ImageSourceOptions.IsValidHostEntry(host))
             {
-                errors.Add($"PaliGemmaServerOptions.AllowedUrlHosts holds '{host}', which is not a host name (give names like 'images.example.com', without scheme, port or path).");
+                errors.Add($"PaliGemmaServerOptions.AllowedUrlHosts holds '{host}', which is not a host entry (give 'images.example.com' for the scheme's default port or 'images.example.com:8443', without scheme or path).");
             }
         }
 
