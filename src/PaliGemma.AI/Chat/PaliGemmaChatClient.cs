@@ -41,7 +41,8 @@ namespace PaliGemma.AI;
 /// requests generate at once, the rest wait in order (optionally bounded by
 /// <see cref="PaliGemmaChatClientOptions.MaxQueueLength"/>). Generation runs on the thread pool; cancellation is
 /// honoured while waiting and between every token step, and the native generator is released before the
-/// enumeration completes. Vision features are cached per image (see
+/// enumeration completes. Concurrent greedy requests share batched decode steps on the model (see
+/// <see cref="PaliGemmaModelOptions.MaxBatchSize"/>). Vision features are cached per image (see
 /// <see cref="PaliGemmaChatClientOptions.ImageFeatureCacheCapacity"/>).
 /// </para>
 /// </remarks>

@@ -83,6 +83,7 @@ public static class PaliGemmaServiceCollectionExtensions
         {
             ExecutionProvider = options.ExecutionProvider,
             IntraOpNumThreads = options.IntraOpNumThreads ?? 0,
+            MaxBatchSize = options.MaxBatchSize,
         });
     }
 
