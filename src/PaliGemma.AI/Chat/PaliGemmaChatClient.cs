@@ -226,7 +226,9 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher);
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None);
+        // Generate blocks its thread (native steps, or waiting for a batch to form and step): a dedicated thread keeps
+        // concurrent requests from starving the thread pool, which would delay the very requests a batch waits for.
+        var producer = Task.Factory.StartNew(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         GenerationOutcome outcome;
         try
         {
