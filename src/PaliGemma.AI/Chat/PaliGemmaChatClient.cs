@@ -43,7 +43,8 @@ namespace PaliGemma.AI;
 /// requests generate at once, the rest wait in order (optionally bounded by
 /// <see cref="PaliGemmaChatClientOptions.MaxQueueLength"/>). Generation runs on the thread pool; cancellation is
 /// honoured while waiting and between every token step, and the native generator is released before the
-/// enumeration completes. Vision features are cached per image (see
+/// enumeration completes. Concurrent greedy requests share batched decode steps on the model (see
+/// <see cref="PaliGemmaModelOptions.MaxBatchSize"/>). Vision features are cached per image (see
 /// <see cref="PaliGemmaChatClientOptions.ImageFeatureCacheCapacity"/>).
 /// </para>
 /// </remarks>
@@ -245,7 +246,9 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher) { RequestStart = requestStart };
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None);
+        // Generate blocks its thread (native steps, or waiting for a batch to form and step): a dedicated thread keeps
+        // concurrent requests from starving the thread pool, which would delay the very requests a batch waits for.
+        var producer = Task.Factory.StartNew(() => run.ProduceAsync(stopGeneration.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         GenerationOutcome outcome;
         try
         {

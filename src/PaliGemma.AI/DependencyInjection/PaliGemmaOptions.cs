@@ -24,6 +24,12 @@ public sealed class PaliGemmaOptions
     /// <summary>Gets or sets how many requests generate at once (default 1); see <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/>.</summary>
     public int MaxConcurrency { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets how many concurrent greedy requests may share one batched generator (default
+    /// <see cref="PaliGemmaModelOptions.DefaultMaxBatchSize"/>, 1 = off); see <see cref="PaliGemmaModelOptions.MaxBatchSize"/>.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = PaliGemmaModelOptions.DefaultMaxBatchSize;
+
     /// <summary>Gets or sets how many requests may wait for a slot, or null for no limit; see <see cref="PaliGemmaChatClientOptions.MaxQueueLength"/>.</summary>
     public int? MaxQueueLength { get; set; }
 

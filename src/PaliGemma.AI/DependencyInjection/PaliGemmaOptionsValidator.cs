@@ -39,6 +39,11 @@ internal sealed class PaliGemmaOptionsValidator : IValidateOptions<PaliGemmaOpti
             failures.Add($"PaliGemma:MaxConcurrency must be at least 1, not {options.MaxConcurrency}.");
         }
 
+        if (options.MaxBatchSize < 1)
+        {
+            failures.Add($"PaliGemma:MaxBatchSize must be at least 1 (1 turns batching off), not {options.MaxBatchSize}.");
+        }
+
         if (options.MaxQueueLength is < 0)
         {
             failures.Add($"PaliGemma:MaxQueueLength must be at least 0 (or unset for no limit), not {options.MaxQueueLength}.");

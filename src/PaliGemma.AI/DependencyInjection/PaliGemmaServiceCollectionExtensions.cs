@@ -101,6 +101,7 @@ public static class PaliGemmaServiceCollectionExtensions
                 ExecutionProvider = options.ExecutionProvider,
                 IntraOpNumThreads = options.IntraOpNumThreads ?? 0,
                 ConcurrentGenerations = Math.Max(1, options.MaxConcurrency),
+                MaxBatchSize = options.MaxBatchSize,
             },
             logger);
     }

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Runtime.ExceptionServices;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -65,13 +65,9 @@ internal sealed class DecoderBatcher
         using var registration = cancellationToken.Register(static state => ((Row)state!).Leave(), row);
         try
         {
-            while (row.Tokens.Reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            while (row.TryTake(cancellationToken, out GeneratedToken token))
             {
-                while (row.Tokens.Reader.TryRead(out GeneratedToken token))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    yield return token;
-                }
+                yield return token;
             }
         }
         finally
@@ -196,7 +192,7 @@ internal sealed class DecoderBatcher
 
                     Row row = rows[i];
                     bool stop = stops.Contains(next[i]);
-                    row.Tokens.Writer.TryWrite(new GeneratedToken(next[i], stop));
+                    row.Add(new GeneratedToken(next[i], stop));
                     row.Produced++;
                     if (stop || row.Produced >= row.Request.MaxNewTokens)
                     {
@@ -237,23 +233,76 @@ internal sealed class DecoderBatcher
         }
     }
 
-    /// <summary>One request in a batch: its tokens flow to the caller through an unbounded channel, so a slow reader never stalls the batch.</summary>
+    /// <summary>
+    /// One request in a batch. Its tokens reach the caller through an unbounded queue, so a slow reader never stalls the
+    /// batch; the caller blocks on a monitor that the batch thread signals directly (a thread-pool hop per token would
+    /// starve when many callers block in <see cref="PaliGemmaModel.Generate"/> at once).
+    /// </summary>
     private sealed class Row(GenerationRequest request)
     {
+        private readonly Queue<GeneratedToken> _tokens = new();
+        private bool _complete;
+        private Exception? _error;
         private int _left;
 
         public GenerationRequest Request { get; } = request;
 
-        public Channel<GeneratedToken> Tokens { get; } = Channel.CreateUnbounded<GeneratedToken>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-
         public int Produced { get; set; }
 
-        /// <summary>Marks the row as left by its caller (cancelled or enumeration disposed).</summary>
-        public void Leave() => Volatile.Write(ref _left, 1);
+        /// <summary>Queues a token for the caller.</summary>
+        public void Add(GeneratedToken token)
+        {
+            lock (_tokens)
+            {
+                if (!_complete)
+                {
+                    _tokens.Enqueue(token);
+                    Monitor.PulseAll(_tokens);
+                }
+            }
+        }
+
+        /// <summary>Waits for the next token; false when the row is complete and drained; throws the batch's error.</summary>
+        public bool TryTake(CancellationToken cancellationToken, out GeneratedToken token)
+        {
+            lock (_tokens)
+            {
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (_tokens.TryDequeue(out token))
+                    {
+                        return true;
+                    }
+
+                    if (_complete)
+                    {
+                        if (_error is not null)
+                        {
+                            ExceptionDispatchInfo.Throw(_error);
+                        }
+
+                        return false;
+                    }
+
+                    Monitor.Wait(_tokens);
+                }
+            }
+        }
+
+        /// <summary>Marks the row as left by its caller (cancelled or enumeration disposed) and wakes a waiting caller.</summary>
+        public void Leave()
+        {
+            Volatile.Write(ref _left, 1);
+            lock (_tokens)
+            {
+                Monitor.PulseAll(_tokens);
+            }
+        }
 
         /// <summary>
-        /// Completes the row's channel (with <paramref name="error"/> when given). With <paramref name="cancelledOnly"/>, only a
-        /// row its caller left is completed. Returns true when the row is (now) complete.
+        /// Completes the row (with <paramref name="error"/> when given). With <paramref name="cancelledOnly"/>, only a row its
+        /// caller left is completed. Returns true when the row is (now) complete.
         /// </summary>
         public bool Finish(Exception? error, bool cancelledOnly = false)
         {
@@ -262,7 +311,16 @@ internal sealed class DecoderBatcher
                 return false;
             }
 
-            Tokens.Writer.TryComplete(error);
+            lock (_tokens)
+            {
+                if (!_complete)
+                {
+                    _complete = true;
+                    _error = error;
+                    Monitor.PulseAll(_tokens);
+                }
+            }
+
             return true;
         }
     }

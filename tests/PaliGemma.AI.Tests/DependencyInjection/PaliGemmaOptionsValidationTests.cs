@@ -59,10 +59,12 @@ public sealed class PaliGemmaOptionsValidationTests
             MaxImagePixels = 0,
             IntraOpNumThreads = 0,
             VisionMaxOutputTokens = 0,
+            MaxBatchSize = 0,
         });
         Assert.True(result.Failed);
         var failures = result.Failures!.ToList();
-        Assert.Equal(9, failures.Count);
+        Assert.Equal(10, failures.Count);
+        Assert.Contains(failures, f => f.Contains("MaxBatchSize", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("'tpu'", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("MaxConcurrency", StringComparison.Ordinal));
     }

@@ -152,13 +152,14 @@ internal static class ConcurrencyBench
     {
         static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
         var table = new Table()
-            .AddColumn("concurrent requests")
-            .AddColumn(new TableColumn("batching off, tokens/s").RightAligned())
-            .AddColumn(new TableColumn("batching on, tokens/s").RightAligned())
-            .AddColumn(new TableColumn("on / off").RightAligned())
-            .AddColumn(new TableColumn("on vs on at 1").RightAligned())
-            .AddColumn(new TableColumn("off vs off at 1").RightAligned())
-            .AddColumn("note");
+            .AddColumn("N")
+            .AddColumn(new TableColumn("off tok/s").RightAligned())
+            .AddColumn(new TableColumn("on tok/s").RightAligned())
+            .AddColumn(new TableColumn("on/off").RightAligned())
+            .AddColumn(new TableColumn("on/on@1").RightAligned())
+            .AddColumn(new TableColumn("off/off@1").RightAligned())
+            .AddColumn(new TableColumn("tokens on/off").RightAligned())
+            .AddColumn(new TableColumn("gens").RightAligned());
         ConcurrencyLevelResult? first = r.Levels.FirstOrDefault(l => l.Concurrency == 1);
         foreach (ConcurrencyLevelResult l in r.Levels)
         {
@@ -169,10 +170,11 @@ internal static class ConcurrencyBench
                 F(l.OnTokensPerSecond / l.OffTokensPerSecond, "F2") + "×",
                 first is null ? "-" : F(l.OnTokensPerSecond / first.OnTokensPerSecond, "F2") + "×",
                 first is null ? "-" : F(l.OffTokensPerSecond / first.OffTokensPerSecond, "F2") + "×",
-                Markup.Escape($"{l.OnOutputTokens} / {l.OffOutputTokens} output tokens per round (on / off); {F(l.OnBatches)} generators per batched round"));
+                $"{l.OnOutputTokens} / {l.OffOutputTokens}",
+                F(l.OnBatches));
         }
 
-        table.Caption($"{Markup.Escape(r.Model)} ({Markup.Escape(r.Precision)}), up to {r.Tokens} tokens per request, medians of {r.Runs} rounds, threads {(r.Threads == 0 ? "default" : r.Threads.ToString(CultureInfo.InvariantCulture))}");
+        table.Caption($"{Markup.Escape(r.Model)} ({Markup.Escape(r.Precision)}), up to {r.Tokens} tokens per request, medians of {r.Runs} rounds, threads {(r.Threads == 0 ? "default" : r.Threads.ToString(CultureInfo.InvariantCulture))}. N = concurrent requests; tok/s = aggregate output tokens/s of all N requests with batching off (MaxBatchSize 1) and on; tokens = output tokens of one round; gens = ORT GenAI generators per batched round (1 = all N shared one)");
         return table;
     }
 }
