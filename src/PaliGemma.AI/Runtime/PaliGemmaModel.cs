@@ -78,8 +78,8 @@ public sealed class PaliGemmaModel : IDisposable
         try
         {
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            PaliGemmaModel model = LoadCore(modelPath, options, logger);
-            LoadLog.Loaded(options, logger, model, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            PaliGemmaModel model = LoadCore(modelPath, options, logger, out int generators);
+            LoadLog.Loaded(options, logger, model, model._threads, generators, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return model;
         }
         catch (Exception ex) when (NativeRuntimeCheck.IsMissingNativeLibrary(ex, out var missing))
@@ -89,7 +89,7 @@ public sealed class PaliGemmaModel : IDisposable
         }
     }
 
-    private static PaliGemmaModel LoadCore(string modelPath, PaliGemmaModelOptions options, ILogger logger)
+    private static PaliGemmaModel LoadCore(string modelPath, PaliGemmaModelOptions options, ILogger logger, out int generators)
     {
         ExecutionProvider provider = ExecutionProviders.Parse(options.ExecutionProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpNumThreads, "options.IntraOpNumThreads");
@@ -103,9 +103,8 @@ public sealed class PaliGemmaModel : IDisposable
         options.Progress?.Report(new PaliGemmaLoadProgress(1, LoadLog.Steps, "model folder"));
         ModelFolder folder = ModelFolder.Open(modelPath);
         GenAiConfigValidator.Validate(folder);
-        int generators = ConcurrentGenerators(options, folder.Manifest);
+        generators = ConcurrentGenerators(options, folder.Manifest);
         ThreadSettings threads = ThreadSettings.Resolve(options.IntraOpNumThreads, generators, options.AllowSpinning, Environment.ProcessorCount);
-        LoadLog.Threads(logger, folder.Manifest.ModelId, threads, generators);
         if (provider == ExecutionProvider.Cpu && IsFloat16(folder.Manifest.Precision))
         {
             LoadLog.Float16OnCpu(logger, folder.Root, LoadLog.FolderBytes(folder.Root));

@@ -44,8 +44,8 @@ public sealed class ThreadDefaultsTests
         var logger = new ListLogger();
         using PaliGemmaModel model = PaliGemmaModel.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), options: null, logger);
         Assert.Equal(Environment.ProcessorCount, model.IntraOpNumThreads);
-        string line = Assert.Single(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("intra-op thread", StringComparison.Ordinal)).Message;
-        Assert.Contains($"{Environment.ProcessorCount} intra-op thread(s) per session (automatic", line, StringComparison.Ordinal);
+        string line = Assert.Single(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("intra-op threads", StringComparison.Ordinal)).Message;
+        Assert.Contains($"intra-op threads {Environment.ProcessorCount} per session (automatic", line, StringComparison.Ordinal);
         Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
     }
 
@@ -55,7 +55,7 @@ public sealed class ThreadDefaultsTests
         var logger = new ListLogger();
         using PaliGemmaModel model = PaliGemmaModel.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), new PaliGemmaModelOptions { IntraOpNumThreads = 3, ConcurrentGenerations = 2 }, logger);
         Assert.Equal(3, model.IntraOpNumThreads);
-        Assert.Contains(logger.Entries, e => e.Message.Contains("3 intra-op thread(s) per session (set by PaliGemmaModelOptions.IntraOpNumThreads", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Message.Contains("intra-op threads 3 per session (set by PaliGemmaModelOptions.IntraOpNumThreads", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -64,9 +64,28 @@ public sealed class ThreadDefaultsTests
         int concurrency = Environment.ProcessorCount + 1;
         using PaliGemmaChatClient client = PaliGemmaChatClient.Load(
             TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224),
+            new PaliGemmaModelOptions { MaxBatchSize = 1 },
             options: new PaliGemmaChatClientOptions { MaxConcurrency = concurrency });
-        Assert.Equal(Math.Max(1, Environment.ProcessorCount / concurrency), client.Model.IntraOpNumThreads);
+        Assert.False(client.Model.BatchingEnabled);
         Assert.Equal(1, client.Model.IntraOpNumThreads);
+    }
+
+    [Fact]
+    public void With_batching_the_cores_are_split_between_batches_not_requests()
+    {
+        // Up to MaxBatchSize concurrent greedy requests share one generator, so they share its threads.
+        using PaliGemmaChatClient batched = PaliGemmaChatClient.Load(
+            TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224),
+            new PaliGemmaModelOptions { MaxBatchSize = 4 },
+            options: new PaliGemmaChatClientOptions { MaxConcurrency = 4 });
+        Assert.True(batched.Model.BatchingEnabled);
+        Assert.Equal(Environment.ProcessorCount, batched.Model.IntraOpNumThreads);
+
+        using PaliGemmaChatClient twoBatches = PaliGemmaChatClient.Load(
+            TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224),
+            new PaliGemmaModelOptions { MaxBatchSize = 2 },
+            options: new PaliGemmaChatClientOptions { MaxConcurrency = 4 });
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), twoBatches.Model.IntraOpNumThreads);
     }
 
     [Fact]

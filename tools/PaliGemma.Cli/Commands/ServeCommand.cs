@@ -1,3 +1,6 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -102,9 +105,29 @@ internal static class ServeCommand
             }
         });
 
+        AddTelemetryExport(builder.Services);
         WebApplication app = builder.Build();
         app.MapPaliGemma();
         return app;
+    }
+
+    /// <summary>
+    /// Exports the library's spans and metrics (<see cref="PaliGemma.AI.PaliGemmaTelemetry.Name"/>) over OTLP when the
+    /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> environment variable names a collector (the exporter also reads the
+    /// other <c>OTEL_*</c> variables: protocol, headers, service name); without it nothing is exported.
+    /// </summary>
+    internal static bool AddTelemetryExport(IServiceCollection services)
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            return false;
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("paligemma"))
+            .WithTracing(tracing => tracing.AddSource(PaliGemma.AI.PaliGemmaTelemetry.Name).AddOtlpExporter())
+            .WithMetrics(metrics => metrics.AddMeter(PaliGemma.AI.PaliGemmaTelemetry.Name).AddOtlpExporter());
+        return true;
     }
 
     private static string ReadKey(FileInfo file)
