@@ -29,6 +29,12 @@ public sealed record CocoAnnotation(int Id, int ImageId, int CategoryId, IReadOn
 /// <param name="Mask">The object's mask, or <see langword="null"/> for a detection without one.</param>
 public sealed record CocoObject(string Label, BoundingBox Box, SegmentationMask? Mask = null)
 {
+    /// <summary>
+    /// Gets a mask already in COCO RLE (for example read back from a results file), used when <see cref="Mask"/> is null;
+    /// its area is the sum of its foreground runs.
+    /// </summary>
+    public CocoRle? Rle { get; init; }
+
     /// <summary>Converts a detection.</summary>
     /// <param name="detected">The detected object.</param>
     /// <returns>The object to export (no mask).</returns>

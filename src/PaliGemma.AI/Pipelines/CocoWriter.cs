@@ -182,9 +182,46 @@ public sealed class CocoWriter : IDisposable
         float left = Math.Clamp(o.Box.Left, 0, width), top = Math.Clamp(o.Box.Top, 0, height);
         float right = Math.Clamp(o.Box.Right, left, width), bottom = Math.Clamp(o.Box.Bottom, top, height);
         float w = right - left, h = bottom - top;
-        CocoRle? rle = o.Mask is { } mask && mask.ImageWidth == width && mask.ImageHeight == height ? mask.ToCocoRle() : null;
-        double area = rle is not null ? o.Mask!.Area : (double)w * h;
+        CocoRle? rle;
+        double area;
+        if (o.Mask is { } mask && mask.ImageWidth == width && mask.ImageHeight == height)
+        {
+            (rle, area) = (mask.ToCocoRle(), mask.Area);
+        }
+        else if (o.Rle is { } given && IsValid(given, width, height, out long foreground))
+        {
+            (rle, area) = (given, foreground);
+        }
+        else
+        {
+            (rle, area) = (null, (double)w * h);
+        }
+
         return new CocoAnnotation(id, imageId, CategoryId(o.Label), [left, top, w, h], area, rle, 0);
+    }
+
+    private static bool IsValid(CocoRle rle, int width, int height, out long foreground)
+    {
+        foreground = 0;
+        if (rle.Size is not [int h, int w] || h != height || w != width)
+        {
+            return false;
+        }
+
+        long total = 0;
+        for (int i = 0; i < rle.Counts.Count; i++)
+        {
+            int run = rle.Counts[i];
+            if (run < 0)
+            {
+                return false;
+            }
+
+            total += run;
+            foreground += (i % 2 == 1) ? run : 0;
+        }
+
+        return total == (long)width * height;
     }
 
     private int CategoryId(string label)

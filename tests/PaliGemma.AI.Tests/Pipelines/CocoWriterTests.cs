@@ -75,6 +75,25 @@ public sealed class CocoWriterTests
     }
 
     [Fact]
+    public void A_given_RLE_is_written_with_its_foreground_area_and_a_wrong_sized_one_is_dropped()
+    {
+        using var output = new MemoryStream();
+        using (var coco = new CocoWriter(output, ["a"], leaveOpen: true))
+        {
+            var box = new BoundingBox(0, 0, 2, 2);
+            coco.AddImage("a.png", 2, 3, [new CocoObject("a", box) { Rle = new CocoRle([3, 2], [1, 2, 3]) }, new CocoObject("a", box) { Rle = new CocoRle([3, 2], [1, 2]) }]);
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(output.ToArray());
+        JsonElement[] annotations = [.. doc.RootElement.GetProperty("annotations").EnumerateArray()];
+        Assert.Equal(2, annotations[0].GetProperty("area").GetDouble());
+        bool[,] decoded = DecodeRle(annotations[0].GetProperty("segmentation"), out _, out _);
+        Assert.True(decoded[1, 0] && decoded[2, 0] && !decoded[0, 0] && !decoded[0, 1]);
+        Assert.False(annotations[1].TryGetProperty("segmentation", out _));
+        Assert.Equal(4, annotations[1].GetProperty("area").GetDouble());
+    }
+
+    [Fact]
     public void Adding_after_completion_throws()
     {
         using var output = new MemoryStream();
