@@ -50,6 +50,15 @@ public sealed class CocoWriter : IDisposable
         WriteAscii(_output, "{\"images\":[");
     }
 
+    /// <summary>
+    /// Gets whether an object whose label is not among the constructor's categories gets a new category (the default)
+    /// rather than being left out (counted in <see cref="SkippedObjectCount"/>). Models sometimes write labels that were not asked for.
+    /// </summary>
+    public bool AddUnknownLabels { get; init; } = true;
+
+    /// <summary>Gets the number of objects left out because their label was not a category (see <see cref="AddUnknownLabels"/>).</summary>
+    public int SkippedObjectCount { get; private set; }
+
     /// <summary>Gets the number of images added.</summary>
     public int ImageCount => _nextImageId - 1;
 
@@ -77,9 +86,16 @@ public sealed class CocoWriter : IDisposable
 
         int imageId = _nextImageId;
         var annotations = new List<CocoAnnotation>();
+        int skipped = 0;
         foreach (CocoObject o in objects)
         {
             ArgumentNullException.ThrowIfNull(o, nameof(objects));
+            if (!AddUnknownLabels && !_categoryIds.ContainsKey(o.Label))
+            {
+                skipped++;
+                continue;
+            }
+
             annotations.Add(ToAnnotation(_nextAnnotationId + annotations.Count, imageId, o, width, height));
         }
 
@@ -101,6 +117,7 @@ public sealed class CocoWriter : IDisposable
         }
 
         _nextAnnotationId += annotations.Count;
+        SkippedObjectCount += skipped;
         _nextImageId++;
         return imageId;
     }

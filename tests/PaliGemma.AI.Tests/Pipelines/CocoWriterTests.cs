@@ -94,6 +94,24 @@ public sealed class CocoWriterTests
     }
 
     [Fact]
+    public void Labels_not_asked_for_can_be_left_out()
+    {
+        using var output = new MemoryStream();
+        int skipped;
+        using (var coco = new CocoWriter(output, ["cat"], leaveOpen: true) { AddUnknownLabels = false })
+        {
+            var box = new BoundingBox(0, 0, 1, 1);
+            coco.AddImage("a.png", 4, 4, [new CocoObject("cat", box), new CocoObject("cat and a", box), new CocoObject("", box), new CocoObject("cat", box)]);
+            skipped = coco.SkippedObjectCount;
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(output.ToArray());
+        Assert.Equal(2, skipped);
+        Assert.Equal([1, 2], doc.RootElement.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("id").GetInt32()));
+        Assert.Equal(1, doc.RootElement.GetProperty("categories").GetArrayLength());
+    }
+
+    [Fact]
     public void Adding_after_completion_throws()
     {
         using var output = new MemoryStream();

@@ -54,9 +54,10 @@ internal static class BatchOutput
     }
 
     /// <summary>Writes the COCO file from the results file, streaming it line by line.</summary>
-    public static (int Images, int Annotations) WriteCoco(string resultsPath, string cocoPath, IEnumerable<string> categories)
+    /// <remarks>Categories are exactly the requested labels; objects the model labelled otherwise are left out and counted.</remarks>
+    public static (int Images, int Annotations, int Skipped) WriteCoco(string resultsPath, string cocoPath, IEnumerable<string> categories)
     {
-        using var coco = new CocoWriter(File.Create(cocoPath), categories);
+        using var coco = new CocoWriter(File.Create(cocoPath), categories) { AddUnknownLabels = false };
         foreach (string line in File.ReadLines(resultsPath))
         {
             using JsonDocument doc = JsonDocument.Parse(line);
@@ -87,7 +88,7 @@ internal static class BatchOutput
         }
 
         coco.Complete();
-        return (coco.ImageCount, coco.AnnotationCount);
+        return (coco.ImageCount, coco.AnnotationCount, coco.SkippedObjectCount);
     }
 
     private static string? SourceOf(ReadOnlySpan<byte> line)

@@ -154,8 +154,8 @@ internal static class BatchCommand
             if (request.CocoPath is { } cocoPath)
             {
                 VisionStep step = pipeline.Steps[0];
-                var (images, annotations) = BatchOutput.WriteCoco(request.OutputPath, cocoPath, step.Labels);
-                error.WriteLine($"wrote {cocoPath}: {images} image(s), {annotations} annotation(s)");
+                var (images, annotations, skipped) = BatchOutput.WriteCoco(request.OutputPath, cocoPath, step.Labels);
+                error.WriteLine($"wrote {cocoPath}: {images} image(s), {annotations} annotation(s); {skipped} object(s) with labels not asked for left out");
             }
 
             return 0;
