@@ -26,7 +26,7 @@ internal static class BatchCommand
     {
         Option<DirectoryInfo?> model = ModelOption.Create("The model folder (with mask_decoder.onnx for segment masks).");
         var input = new Option<string>("--input", "-i") { Description = "A folder of images (searched recursively) or a text file with one image path per line.", Required = true };
-        var task = new Option<string>("--task", "-t") { Description = "The whole-image step: 'detect a ; b', 'segment a ; b', 'caption en', 'ocr' or 'answer en QUESTION'.", Required = true };
+        var task = new Option<string[]>("--task", "-t") { Description = "A whole-image step: 'detect a ; b', 'segment a ; b', 'caption en', 'ocr' or 'answer en QUESTION'; repeatable, run in order (e.g. one 'segment' per class).", Required = true, AllowMultipleArgumentsPerToken = false };
         var then = new Option<string[]>("--then") { Description = "A follow-up run on each found object's crop ('caption en', 'ocr', 'answer en QUESTION'); repeatable.", AllowMultipleArgumentsPerToken = false };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The JSONL results file.", Required = true };
         var coco = new Option<FileInfo?>("--coco") { Description = "Also write the detections and masks as a COCO JSON file." };
@@ -74,7 +74,7 @@ internal static class BatchCommand
                 throw new ArgumentException($"--max-tokens must be positive, got {request.MaxTokens}.");
             }
 
-            pipeline = VisionPipeline.FromSteps([VisionStep.Parse(request.Task)])
+            pipeline = VisionPipeline.FromSteps(request.Tasks.Select(VisionStep.Parse))
                 .ForEachObject(request.Then.Select(VisionStep.Parse))
                 .WithCropPadding(request.CropPadding)
                 .WithMaxConcurrency(Math.Max(4, request.Concurrency));
@@ -153,8 +153,8 @@ internal static class BatchCommand
 
             if (request.CocoPath is { } cocoPath)
             {
-                VisionStep step = pipeline.Steps[0];
-                var (images, annotations, skipped) = BatchOutput.WriteCoco(request.OutputPath, cocoPath, step.Labels);
+                IEnumerable<string> labels = pipeline.Steps.SelectMany(s => s.Labels).Distinct(StringComparer.Ordinal);
+                var (images, annotations, skipped) = BatchOutput.WriteCoco(request.OutputPath, cocoPath, labels);
                 error.WriteLine($"wrote {cocoPath}: {images} image(s), {annotations} annotation(s); {skipped} object(s) with labels not asked for left out");
             }
 
@@ -277,5 +277,5 @@ internal static class BatchCommand
 
 /// <summary>The arguments of one <c>paligemma batch</c> run.</summary>
 internal sealed record BatchRequest(
-    string? ModelPath, string InputPath, string Task, IReadOnlyList<string> Then, string OutputPath, string? CocoPath,
+    string? ModelPath, string InputPath, IReadOnlyList<string> Tasks, IReadOnlyList<string> Then, string OutputPath, string? CocoPath,
     string? AnnotatePath, bool Resume, int Concurrency, float CropPadding, int MaxTokens);
