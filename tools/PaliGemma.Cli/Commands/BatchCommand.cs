@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
 using PaliGemma.Cli.Batch;
@@ -60,6 +61,22 @@ internal static class BatchCommand
 
     /// <summary>Runs a batch; returns the exit code (0 done, 1 bad arguments or model, 130 cancelled).</summary>
     internal static async Task<int> ExecuteAsync(BatchRequest request, TextWriter error, CancellationToken cancellationToken)
+    {
+        // Ctrl+C (SIGINT) and SIGTERM cancel the run here rather than ending the process, so the images in flight are
+        // abandoned, the results file is closed after its last complete line, and the exit code is 130.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        return await ExecuteCoreAsync(request, error, stop.Token).ConfigureAwait(false);
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    private static async Task<int> ExecuteCoreAsync(BatchRequest request, TextWriter error, CancellationToken cancellationToken)
     {
         VisionPipeline pipeline;
         try
