@@ -19,13 +19,18 @@ public sealed class AgentDemoTests : IDisposable
         Assert.True(exit == 0, stdout + stderr);
         Assert.Contains("paligemma2-tiny-scenes", stdout, StringComparison.Ordinal);
         Assert.Contains("Caption", stdout, StringComparison.Ordinal);
-        string[] segments = Directory.GetFiles(output, "segment-*.json");
-        foreach (string path in segments.Prepend(Path.Combine(output, "detect.json")).Prepend(Path.Combine(output, "caption.json")))
+        foreach (string name in new[] { "pipeline.json", "segments.json" })
         {
-            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(path));
-            Assert.False(json.RootElement.TryGetProperty("error", out _), path);
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, name)));
             Assert.Equal(224, json.RootElement.GetProperty("imageWidth").GetInt32());
             Assert.Equal(224, json.RootElement.GetProperty("imageHeight").GetInt32());
+            Assert.NotEqual(0, json.RootElement.GetProperty("objects").GetArrayLength());
+        }
+
+        using (JsonDocument pipeline = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "pipeline.json"))))
+        {
+            Assert.Equal("caption en", pipeline.RootElement.GetProperty("answers")[0].GetProperty("step").GetString());
+            Assert.All(pipeline.RootElement.GetProperty("objects").EnumerateArray(), o => Assert.Equal(1, o.GetProperty("followUps").GetArrayLength()));
         }
 
         // The bundled model finds every shape of the demo scene (ground truth: assets/shapes.json) with IoU >= 0.5 ...
