@@ -115,6 +115,19 @@ public static class PaliGemmaImageProcessor
         return SafeImageDecoder.Identify(encoded, options ?? ImageLoadOptions.Default, DefaultSubject);
     }
 
+    /// <summary>
+    /// Returns the header of an image content: the one the image-intake stage remembered for this very object
+    /// (<see cref="ImageIntake.ToDataContent"/>, <see cref="ImageIntake.Identify(Microsoft.Extensions.AI.DataContent)"/>), so a tool call
+    /// reads the header once; otherwise the header is read (and remembered). No pixels are decoded.
+    /// </summary>
+    /// <param name="image">The image content.</param>
+    /// <param name="options">The limits to apply (only the encoded size is checked, every time); <see langword="null"/> for the defaults.</param>
+    /// <returns>What the header declares.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="PaliGemmaImageException">The input is empty, too large, of unknown format or has a corrupt header.</exception>
+    public static ImageInfo Identify(Microsoft.Extensions.AI.DataContent image, ImageLoadOptions? options = null) =>
+        ImageIntake.Identify(image, options ?? ImageLoadOptions.Default);
+
     /// <summary>Reads the header of an encoded image held in a byte array. No pixels are decoded.</summary>
     /// <param name="encoded">The encoded image bytes.</param>
     /// <param name="options">The limits to apply (only the encoded size is checked); <see langword="null"/> for the defaults.</param>

@@ -91,6 +91,7 @@ internal static class SafeImageDecoder
 
     private static SKCodec OpenCodec(SKData data, ReadOnlySpan<byte> encoded, string subject)
     {
+        ImageHeaderReads.Note();
         // The codec takes ownership of the stream, and reads only the header here.
         var stream = new SKMemoryStream(data);
         SKCodec? codec = SKCodec.Create(stream, out SKCodecResult result);

@@ -17,6 +17,12 @@ namespace PaliGemma.AI;
 /// </remarks>
 public sealed class ImageIntake
 {
+    /// <summary>
+    /// Headers already read, keyed by the content object (not by its bytes): only the intake adds entries, so a caller
+    /// cannot attach a header of its own; the size is used for coordinates, every limit is checked again when decoding.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DataContent, ImageInfo> IdentifiedContents = new();
+
     private readonly ImageSourceOptions _sources;
     private readonly ImageLoadOptions _limits;
     private readonly AllowedFileRoots _files;
@@ -173,6 +179,69 @@ public sealed class ImageIntake
     {
         ArgumentNullException.ThrowIfNull(image);
         return SafeImageDecoder.Identify(image.Bytes.Span, _limits, "the image");
+    }
+
+    /// <summary>
+    /// Wraps an image as a <see cref="DataContent"/> with the media type its header declares, and remembers the header
+    /// with that content object, so that <see cref="Identify(DataContent)"/> and
+    /// <see cref="PaliGemmaImageProcessor.Identify(DataContent, ImageLoadOptions?)"/> return it without reading the header again
+    /// (the Semantic Kernel tools: the reference resolver reads it, the tool and <see cref="PaliGemmaVision"/> reuse it).
+    /// </summary>
+    /// <param name="image">The image.</param>
+    /// <returns>The content (the bytes are not copied).</returns>
+    /// <exception cref="PaliGemmaImageException">Unknown format or corrupt header.</exception>
+    public DataContent ToDataContent(EncodedImage image)
+    {
+        ImageInfo info = Identify(image);
+        DataContent content = image.ToDataContent(info.MediaType);
+        IdentifiedContents.AddOrUpdate(content, info);
+        return content;
+    }
+
+    /// <summary>
+    /// Returns the header of a <see cref="DataContent"/>: the one remembered for this very object when the intake
+    /// identified it before (see <see cref="ToDataContent"/>), otherwise it reads the header and remembers it. The
+    /// encoded length is checked against this intake's limit every time.
+    /// </summary>
+    /// <param name="content">The image content.</param>
+    /// <returns>What the header declares.</returns>
+    /// <exception cref="PaliGemmaImageException">Too large, unknown format or corrupt header.</exception>
+    public ImageInfo Identify(DataContent content) => Identify(content, _limits);
+
+    /// <summary>
+    /// Returns <paramref name="content"/> when its media type is the one its header declares, otherwise a copy (same
+    /// bytes and name) with the header's media type. The header is read at most once and remembered with the returned
+    /// object (see <see cref="Identify(DataContent)"/>).
+    /// </summary>
+    /// <param name="content">The image content.</param>
+    /// <returns>The content with the header's media type.</returns>
+    /// <exception cref="PaliGemmaImageException">Too large, unknown format or corrupt header.</exception>
+    public DataContent WithHeaderMediaType(DataContent content)
+    {
+        ImageInfo info = Identify(content);
+        if (content.MediaType == info.MediaType)
+        {
+            return content;
+        }
+
+        var copy = new DataContent(content.Data, info.MediaType) { Name = content.Name };
+        IdentifiedContents.AddOrUpdate(copy, info);
+        return copy;
+    }
+
+    /// <summary>See <see cref="Identify(DataContent)"/>; under the given limits.</summary>
+    internal static ImageInfo Identify(DataContent content, ImageLoadOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        SafeImageDecoder.CheckEncodedLength(content.Data.Length, limits, "the image");
+        if (IdentifiedContents.TryGetValue(content, out ImageInfo? known))
+        {
+            return known;
+        }
+
+        ImageInfo info = SafeImageDecoder.Identify(content.Data.Span, limits, "the image");
+        IdentifiedContents.AddOrUpdate(content, info);
+        return info;
     }
 
     private static ImageLoadOptions Copy(ImageLoadOptions limits) => new()

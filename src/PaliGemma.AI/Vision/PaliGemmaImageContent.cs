@@ -52,5 +52,5 @@ public static class PaliGemmaImageContent
     }
 
     private static DataContent Wrap(ImageIntake intake, EncodedImage image) =>
-        image.ToDataContent(intake.Identify(image).MediaType);
+        intake.ToDataContent(image);
 }

@@ -83,7 +83,7 @@ public sealed class PaliGemmaVision : IPaliGemmaVision
     private (int Width, int Height) GetImageSize(DataContent image)
     {
         CheckImage(image);
-        var info = PaliGemmaImageProcessor.Identify(image.Data.Span, _options.ImageLoadOptions);
+        var info = PaliGemmaImageProcessor.Identify(image, _options.ImageLoadOptions);
         return (info.Width, info.Height);
     }
 

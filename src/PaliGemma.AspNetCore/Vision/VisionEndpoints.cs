@@ -175,8 +175,8 @@ internal static class VisionEndpoints
     {
         try
         {
-            ImageInfo info = PaliGemmaImageProcessor.Identify(bytes, new ImageLoadOptions { MaxEncodedBytes = tools.Options.MaxImageBytes });
-            return new DataContent(bytes, info.MediaType);
+            // The content carries the header it was identified with, so the tool call does not read it again.
+            return PaliGemmaImageContent.FromBytes(bytes, new ImageLoadOptions { MaxEncodedBytes = tools.Options.MaxImageBytes });
         }
         catch (PaliGemmaImageException ex)
         {

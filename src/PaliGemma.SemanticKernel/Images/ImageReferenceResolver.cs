@@ -69,8 +69,7 @@ public sealed class ImageReferenceResolver : IImageReferenceResolver
 
         try
         {
-            var info = _intake.Identify(image);
-            return image.MediaType == info.MediaType ? image.ToDataContent(info.MediaType) : new DataContent(image.Bytes, info.MediaType) { Name = image.Name };
+            return _intake.ToDataContent(image);
         }
         catch (PaliGemmaImageException ex)
         {
@@ -120,8 +119,7 @@ public sealed class ImageReferenceResolver : IImageReferenceResolver
 
         try
         {
-            var info = _intake.Identify(new EncodedImage(image.Data));
-            return image.MediaType == info.MediaType ? image : new DataContent(image.Data, info.MediaType) { Name = image.Name };
+            return _intake.WithHeaderMediaType(image);
         }
         catch (PaliGemmaImageException ex)
         {

@@ -193,7 +193,7 @@ public sealed class PaliGemmaVisionTools
         RunAsync(resolve, async content =>
         {
             TextResult r = await run(content).ConfigureAwait(false);
-            var info = PaliGemmaImageProcessor.Identify(content.Data.Span, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });
+            var info = PaliGemmaImageProcessor.Identify(content, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });
             return new TextToolResult
             {
                 ImageWidth = info.Width,
