@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
-using PaliGemma.SemanticKernel;
 using Spectre.Console;
 
 namespace AgentDemo;

@@ -1,5 +1,4 @@
 using PaliGemma.AI;
-using PaliGemma.SemanticKernel;
 
 namespace AgentDemo;
 

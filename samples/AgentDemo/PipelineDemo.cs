@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using PaliGemma.AI;
 using PaliGemma.Rendering;
-using PaliGemma.SemanticKernel;
 using Spectre.Console;
 
 namespace AgentDemo;

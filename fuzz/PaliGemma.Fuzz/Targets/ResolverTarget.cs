@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.AI;
-using PaliGemma.SemanticKernel;
+using PaliGemma.AI;
 
 namespace PaliGemma.Fuzz.Targets;
 

@@ -39,7 +39,7 @@ internal sealed partial class ModelWarmupService : IHostedService
         try
         {
             PaliGemmaModel model = _services.GetRequiredService<PaliGemmaModel>();
-            _ = _services.GetRequiredService<PaliGemma.SemanticKernel.PaliGemmaVisionTools>();
+            _ = _services.GetRequiredService<PaliGemma.AI.PaliGemmaVisionTools>();
             _state.MarkReady();
             Log.Loaded(_logger, model.ModelId, model.ModelPath);
         }

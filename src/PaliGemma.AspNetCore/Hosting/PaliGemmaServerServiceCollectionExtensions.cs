@@ -2,9 +2,8 @@ using ModelContextProtocol.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PaliGemma.AI;
 using PaliGemma.AspNetCore;
-using Microsoft.SemanticKernel;
-using PaliGemma.SemanticKernel;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

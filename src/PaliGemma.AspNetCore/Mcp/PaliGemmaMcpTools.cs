@@ -7,7 +7,6 @@ using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using PaliGemma.AI;
 using PaliGemma.Rendering;
-using PaliGemma.SemanticKernel;
 
 namespace PaliGemma.AspNetCore;
 

@@ -108,9 +108,9 @@ internal static class ChatCompletionsEndpoint
         var uri = (UriContent)message.Contents[index];
         try
         {
-            message.Contents[index] = await services.GetRequiredService<PaliGemma.SemanticKernel.PaliGemmaVisionTools>().ResolveImageAsync(uri.Uri.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+            message.Contents[index] = await services.GetRequiredService<PaliGemma.AI.PaliGemmaVisionTools>().ResolveImageAsync(uri.Uri.AbsoluteUri, cancellationToken).ConfigureAwait(false);
         }
-        catch (PaliGemma.SemanticKernel.ImageReferenceException ex)
+        catch (PaliGemma.AI.ImageReferenceException ex)
         {
             throw new RequestRejectedException(ex.Message, param, Vision.VisionEndpoints.StatusOf(ex.Code), ex.Code);
         }

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 using PaliGemma.AI;
 using PaliGemma.AspNetCore.OpenAI;
 using PaliGemma.Rendering;
-using PaliGemma.SemanticKernel;
 
 namespace PaliGemma.AspNetCore.Vision;
 

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using PaliGemma.AI;
 
 namespace PaliGemma.SemanticKernel;
 
@@ -14,15 +17,16 @@ public sealed class ConversationImageFilter : IAutoFunctionInvocationFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var previous = ConversationImages.History;
-        ConversationImages.History = context.ChatHistory;
+        Func<DataContent?>? previous = ConversationImages.HostFinder;
+        ChatHistory history = context.ChatHistory;
+        ConversationImages.HostFinder = () => ChatHistoryImages.FindLatest(history);
         try
         {
             await next(context).ConfigureAwait(false);
         }
         finally
         {
-            ConversationImages.History = previous;
+            ConversationImages.HostFinder = previous;
         }
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using PaliGemma.AI;
 using PaliGemma.SemanticKernel;
 
@@ -28,7 +27,7 @@ public static class PaliGemmaKernelExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configure));
-        AddPaliGemmaTools(builder.Services, configureTools);
+        AddToolsAndFilter(builder.Services, configureTools);
         return builder;
     }
 
@@ -42,31 +41,8 @@ public static class PaliGemmaKernelExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configuration));
-        AddPaliGemmaTools(builder.Services, configureTools);
+        AddToolsAndFilter(builder.Services, configureTools);
         return builder;
-    }
-
-    /// <summary>
-    /// Registers the vision tools over an <see cref="IPaliGemmaVision"/> that is already registered (or registered later).
-    /// </summary>
-    /// <param name="services">The services.</param>
-    /// <param name="configureTools">Sets the tool options, or null for the defaults.</param>
-    /// <returns>The services.</returns>
-    public static IServiceCollection AddPaliGemmaTools(this IServiceCollection services, Action<PaliGemmaToolOptions>? configureTools = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var optionsBuilder = services.AddOptions<PaliGemmaToolOptions>();
-        if (configureTools is not null)
-        {
-            optionsBuilder.Configure(configureTools);
-        }
-
-        services.TryAddSingleton<IImageStore, InMemoryImageStore>();
-        services.TryAddSingleton<IImageReferenceResolver>(sp => new ImageReferenceResolver(sp.GetRequiredService<IImageStore>(), ToolOptions(sp)));
-        services.TryAddSingleton(sp => new PaliGemmaVisionTools(
-            sp.GetRequiredService<IPaliGemmaVision>(), sp.GetRequiredService<IImageReferenceResolver>(), ToolOptions(sp)));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAutoFunctionInvocationFilter, ConversationImageFilter>());
-        return services;
     }
 
     /// <summary>Adds the PaliGemma plugin (name <c>paligemma</c>), built from the services' <see cref="PaliGemmaVisionTools"/>.</summary>
@@ -87,28 +63,41 @@ public static class PaliGemmaKernelExtensions
     public static KernelPlugin AddPaliGemmaPlugin(this ICollection<KernelPlugin> plugins, PaliGemmaVisionTools tools)
     {
         ArgumentNullException.ThrowIfNull(plugins);
-        KernelPlugin plugin = PaliGemmaTools.CreatePlugin(tools);
+        KernelPlugin plugin = PaliGemmaPlugin.CreateKernelPlugin(tools);
         plugins.Add(plugin);
         return plugin;
     }
 
     /// <summary>Adds the PaliGemma plugin to the kernel being built; its tools come from the kernel's services.</summary>
-    /// <param name="plugins">The builder's plugin collection.</param>
+    /// <param name="plugins">The builder's plugin collection (the <see cref="ConversationImageFilter"/> is registered in its services too).</param>
     /// <returns>The plugin collection.</returns>
     public static IKernelBuilderPlugins AddPaliGemmaPlugin(this IKernelBuilderPlugins plugins)
     {
         ArgumentNullException.ThrowIfNull(plugins);
-        plugins.Services.AddSingleton(sp => PaliGemmaTools.CreatePlugin(sp.GetRequiredService<PaliGemmaVisionTools>()));
+        plugins.Services.AddSingleton(sp => PaliGemmaPlugin.CreateKernelPlugin(sp.GetRequiredService<PaliGemmaVisionTools>()));
+        plugins.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IAutoFunctionInvocationFilter, ConversationImageFilter>());
         return plugins;
     }
 
     /// <summary>Adds the PaliGemma plugin to <paramref name="kernel"/>, with tools from its services.</summary>
-    /// <param name="kernel">The kernel (built with <c>AddPaliGemma</c> or with <see cref="AddPaliGemmaTools"/> in its services).</param>
+    /// <param name="kernel">The kernel (built with <c>AddPaliGemma</c> or with <c>services.AddPaliGemmaTools</c> in its services; the <see cref="ConversationImageFilter"/> is added to the kernel when missing).</param>
     /// <returns>The plugin.</returns>
     public static KernelPlugin AddPaliGemmaPlugin(this Kernel kernel)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        if (!kernel.AutoFunctionInvocationFilters.OfType<ConversationImageFilter>().Any())
+        {
+            kernel.AutoFunctionInvocationFilters.Add(new ConversationImageFilter());
+        }
+
         return kernel.Plugins.AddPaliGemmaPlugin(kernel.Services);
+    }
+
+    /// <summary>Registers the vision tools (<c>services.AddPaliGemmaTools</c>) and the <see cref="ConversationImageFilter"/>.</summary>
+    private static void AddToolsAndFilter(IServiceCollection services, Action<PaliGemmaToolOptions>? configureTools)
+    {
+        services.AddPaliGemmaTools(configureTools);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAutoFunctionInvocationFilter, ConversationImageFilter>());
     }
 
     /// <summary>Runs <paramref name="add"/> and drops any unkeyed <see cref="IChatClient"/> registration it added.</summary>
@@ -120,19 +109,5 @@ public static class PaliGemmaKernelExtensions
         {
             services.Remove(added);
         }
-    }
-
-    private static PaliGemmaToolOptions ToolOptions(IServiceProvider services)
-    {
-        PaliGemmaToolOptions options = services.GetRequiredService<IOptions<PaliGemmaToolOptions>>().Value;
-        options.MaskDecoder ??= services.GetKeyedService<IChatClient>(PaliGemmaServiceCollectionExtensions.ServiceKey)?.GetService<MaskDecoder>();
-        if (options.MaskDecoder is null
-            && services.GetService<IOptions<PaliGemmaOptions>>()?.Value.ModelPath is { Length: > 0 } modelPath
-            && File.Exists(Path.Combine(modelPath, "mask_decoder.onnx")))
-        {
-            options.MaskDecoder = MaskDecoderHolder.Get(Path.Combine(modelPath, "mask_decoder.onnx"));
-        }
-
-        return options;
     }
 }

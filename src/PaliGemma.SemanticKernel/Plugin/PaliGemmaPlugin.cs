@@ -1,10 +1,11 @@
 using System.ComponentModel;
 using Microsoft.SemanticKernel;
+using PaliGemma.AI;
 
 namespace PaliGemma.SemanticKernel;
 
 /// <summary>
-/// Semantic Kernel plugin (name <c>paligemma</c>) that lets an LLM look at images through PaliGemma: detect, segment,
+/// Semantic Kernel plugin (name <c>paligemma</c>), a thin wrapper of <see cref="PaliGemmaVisionTools"/> from PaliGemma.AI, that lets an LLM look at images through PaliGemma: detect, segment,
 /// caption, read text and answer questions. Every function takes an optional <c>image</c> (a registered image id, a
 /// <c>data:</c> URI, or an allowed file path; omitted = the latest image in the chat) and returns a typed result;
 /// problems come back as <c>{"error": …, "code": …}</c> results rather than exceptions.
@@ -14,8 +15,16 @@ public sealed class PaliGemmaPlugin
     /// <summary>The plugin name.</summary>
     public const string PluginName = "paligemma";
 
-    private const string ImageDescription = "Image id the host gave you, or a data:image URI. Omit to use the latest image in the chat.";
     private readonly PaliGemmaVisionTools _tools;
+
+    /// <summary>
+    /// Creates the Semantic Kernel plugin (name <c>paligemma</c>) over <paramref name="tools"/>; its functions return
+    /// the same JSON as <see cref="PaliGemmaTools.Create(PaliGemmaVisionTools)"/>'s AI functions.
+    /// </summary>
+    /// <param name="tools">The vision tools.</param>
+    /// <returns>The plugin.</returns>
+    public static KernelPlugin CreateKernelPlugin(PaliGemmaVisionTools tools) =>
+        KernelPluginFactory.CreateFromObject(new PaliGemmaPlugin(tools), PaliGemmaToolJsonContext.ToolSerializerOptions, PluginName);
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="tools">The vision tools.</param>
@@ -31,10 +40,10 @@ public sealed class PaliGemmaPlugin
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The objects with pixel and normalised boxes.</returns>
     [KernelFunction("Detect")]
-    [Description("Find objects in an image. Returns each object's label and bounding box in pixels and as 0..1 fractions.")]
+    [Description(ToolDescriptions.Detect)]
     public Task<DetectToolResult> DetectAsync(
-        [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
-        [Description(ImageDescription)] string? image = null,
+        [Description(ToolDescriptions.DetectLabels)] string labels,
+        [Description(ToolDescriptions.Image)] string? image = null,
         CancellationToken cancellationToken = default) =>
         _tools.DetectAsync(labels, image, cancellationToken);
 
@@ -44,10 +53,10 @@ public sealed class PaliGemmaPlugin
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The objects with boxes and COCO RLE masks.</returns>
     [KernelFunction("Segment")]
-    [Description("Segment objects in an image. Returns each object's label, box, and mask as COCO RLE with its pixel area.")]
+    [Description(ToolDescriptions.Segment)]
     public Task<SegmentToolResult> SegmentAsync(
-        [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
-        [Description(ImageDescription)] string? image = null,
+        [Description(ToolDescriptions.SegmentLabels)] string labels,
+        [Description(ToolDescriptions.Image)] string? image = null,
         CancellationToken cancellationToken = default) =>
         _tools.SegmentAsync(labels, image, cancellationToken);
 
@@ -57,10 +66,10 @@ public sealed class PaliGemmaPlugin
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The caption.</returns>
     [KernelFunction("Caption")]
-    [Description("Describe an image in one short sentence.")]
+    [Description(ToolDescriptions.Caption)]
     public Task<TextToolResult> CaptionAsync(
-        [Description(ImageDescription)] string? image = null,
-        [Description("Language code of the caption, e.g. 'en' (default) or 'de'.")] string? language = null,
+        [Description(ToolDescriptions.Image)] string? image = null,
+        [Description(ToolDescriptions.CaptionLanguage)] string? language = null,
         CancellationToken cancellationToken = default) =>
         _tools.CaptionAsync(image, language, cancellationToken);
 
@@ -69,9 +78,9 @@ public sealed class PaliGemmaPlugin
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The text.</returns>
     [KernelFunction("Ocr")]
-    [Description("Read the text written in an image.")]
+    [Description(ToolDescriptions.Ocr)]
     public Task<TextToolResult> OcrAsync(
-        [Description(ImageDescription)] string? image = null,
+        [Description(ToolDescriptions.Image)] string? image = null,
         CancellationToken cancellationToken = default) =>
         _tools.OcrAsync(image, cancellationToken);
 
@@ -82,11 +91,11 @@ public sealed class PaliGemmaPlugin
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The answer.</returns>
     [KernelFunction("Answer")]
-    [Description("Answer a short question about an image.")]
+    [Description(ToolDescriptions.Answer)]
     public Task<TextToolResult> AnswerAsync(
-        [Description("The question, on one line, e.g. 'how many cats are there?'.")] string question,
-        [Description(ImageDescription)] string? image = null,
-        [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
+        [Description(ToolDescriptions.AnswerQuestion)] string question,
+        [Description(ToolDescriptions.Image)] string? image = null,
+        [Description(ToolDescriptions.AnswerLanguage)] string? language = null,
         CancellationToken cancellationToken = default) =>
         _tools.AnswerAsync(question, image, language, cancellationToken);
 }

@@ -117,7 +117,7 @@ public class SemanticKernelAgentLoopTests
     [Fact]
     public void Every_function_and_parameter_has_a_description()
     {
-        KernelPlugin plugin = PaliGemmaTools.CreatePlugin(new PaliGemmaVisionTools(new PaliGemma.AI.PaliGemmaVision(new FakePaliGemmaServer())));
+        KernelPlugin plugin = PaliGemmaPlugin.CreateKernelPlugin(new PaliGemmaVisionTools(new PaliGemma.AI.PaliGemmaVision(new FakePaliGemmaServer())));
         foreach (KernelFunction function in plugin)
         {
             Assert.False(string.IsNullOrWhiteSpace(function.Description), function.Name);

@@ -5,7 +5,7 @@ using PaliGemma.SemanticKernel.Tests.TestModels;
 
 namespace PaliGemma.SemanticKernel.Tests.Agents;
 
-/// <summary>The Semantic Kernel functions and the AI functions are the same objects and give the same JSON.</summary>
+/// <summary>The Semantic Kernel plugin wraps the same core as the PaliGemma.AI functions and gives the same JSON.</summary>
 public class SharedCodeTests
 {
     [Fact]
@@ -16,9 +16,12 @@ public class SharedCodeTests
         var vision = new PaliGemmaVision(new FakePaliGemmaServer());
         var resolver = new ImageReferenceResolver(store);
         IList<AITool> tools = PaliGemmaTools.Create(vision, resolver);
-        KernelPlugin plugin = PaliGemmaTools.CreatePlugin(new PaliGemmaVisionTools(vision, resolver));
+        KernelPlugin plugin = PaliGemmaPlugin.CreateKernelPlugin(new PaliGemmaVisionTools(vision, resolver));
 
-        Assert.All(tools, t => Assert.IsAssignableFrom<KernelFunction>(t));
+        Assert.All(tools, t => Assert.IsNotAssignableFrom<KernelFunction>(t));
+        Assert.Equal(["Detect", "Segment", "Caption", "Ocr", "Answer"], plugin.Select(f => f.Name));
+        Assert.Equal(tools.Select(t => t.Name), plugin.Select(f => PaliGemmaTools.NamePrefix + f.Name));
+        Assert.Equal(tools.Select(t => t.Description), plugin.Select(f => f.Description));
         var detect = (AIFunction)tools.Single(t => t.Name == "paligemma_Detect");
         object? viaAi = await detect.InvokeAsync(new AIFunctionArguments { ["labels"] = "car", ["image"] = id });
         FunctionResult viaKernel = await new Kernel().InvokeAsync(plugin["Detect"], new KernelArguments { ["labels"] = "car", ["image"] = id });

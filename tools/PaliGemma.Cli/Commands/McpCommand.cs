@@ -2,9 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.SemanticKernel;
+using PaliGemma.AI;
 using PaliGemma.AspNetCore;
-using PaliGemma.SemanticKernel;
 
 namespace PaliGemma.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>
 /// The common part of every vision tool result: on failure only <see cref="Error"/> and <see cref="Code"/> are set

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.AI;
-using PaliGemma.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>
 /// The vision tools every host uses (Semantic Kernel plugin, AI functions, MCP server): resolve the <c>image</c>
@@ -31,6 +30,13 @@ public sealed class PaliGemmaVisionTools
 
     /// <summary>Gets the settings.</summary>
     public PaliGemmaToolOptions Options => _options;
+
+    /// <summary>
+    /// Returns these tools as Microsoft.Extensions.AI functions (<c>paligemma_Detect</c>, <c>paligemma_Segment</c>,
+    /// <c>paligemma_Caption</c>, <c>paligemma_Ocr</c>, <c>paligemma_Answer</c>) for <see cref="ChatOptions.Tools"/>.
+    /// </summary>
+    /// <returns>The functions; see <see cref="PaliGemmaTools.Create(PaliGemmaVisionTools)"/>.</returns>
+    public IList<AITool> AsAIFunctions() => PaliGemmaTools.Create(this);
 
     /// <summary>Detects objects.</summary>
     /// <param name="labels">Object names separated by commas, for example <c>cat, dog</c>.</param>

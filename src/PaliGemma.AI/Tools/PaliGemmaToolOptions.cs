@@ -1,6 +1,5 @@
-using PaliGemma.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>Settings of the PaliGemma vision tools (Semantic Kernel plugin, AI functions, MCP server).</summary>
 public sealed class PaliGemmaToolOptions

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>Source-generated JSON metadata of the tool results (property names are fixed by attributes; nulls are omitted).</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.Strict)]

@@ -1,4 +1,4 @@
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>
 /// An image reference passed by an LLM could not be used. The tools turn it into an error result

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using PaliGemma.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>Maps typed PaliGemma results and failures to the tool result shapes.</summary>
 internal static partial class ToolResultMapper

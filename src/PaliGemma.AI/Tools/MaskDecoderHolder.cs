@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using PaliGemma.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>Loads each mask decoder file once per process (the sessions are thread-safe and live for the process).</summary>
 internal static class MaskDecoderHolder

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>Turns the <c>image</c> argument an LLM passed to a vision tool into image bytes.</summary>
 public interface IImageReferenceResolver

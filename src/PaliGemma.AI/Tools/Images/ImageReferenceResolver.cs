@@ -1,7 +1,6 @@
 using Microsoft.Extensions.AI;
-using PaliGemma.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>
 /// The default <see cref="IImageReferenceResolver"/>. In order, a reference is:

@@ -1,4 +1,4 @@
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>The <c>code</c> values of tool error results.</summary>
 public static class PaliGemmaToolErrorCodes

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.Extensions.AI;
 
-namespace PaliGemma.SemanticKernel;
+namespace PaliGemma.AI;
 
 /// <summary>
 /// A thread-safe in-memory <see cref="IImageStore"/>. Ids are <c>img_</c> followed by 32 hex digits of a
