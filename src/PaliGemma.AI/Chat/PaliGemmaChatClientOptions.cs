@@ -85,29 +85,8 @@ public sealed class PaliGemmaChatClientOptions
 
     /// <summary>Creates the image-source policy these options describe.</summary>
     /// <returns>A new <see cref="ImageSourceOptions"/>.</returns>
-    public ImageSourceOptions ToImageSourceOptions()
-    {
-        var sources = new ImageSourceOptions
-        {
-            AllowFileImages = AllowFileImages,
-            AllowRemoteImages = AllowRemoteImages,
-            AllowInsecureHttp = AllowInsecureHttpImages,
-            AllowPrivateNetworks = AllowPrivateNetworkImages,
-            RemoteTimeout = RemoteImageTimeout,
-            HttpClient = HttpClient,
-        };
-        foreach (string root in AllowedImageRoots)
-        {
-            sources.AllowedFileRoots.Add(root);
-        }
-
-        foreach (string host in AllowedImageHosts)
-        {
-            sources.AllowedHosts.Add(host);
-        }
-
-        return sources;
-    }
+    public ImageSourceOptions ToImageSourceOptions() =>
+        ImageSourceOptions.Create(AllowFileImages, AllowedImageRoots, AllowRemoteImages, AllowedImageHosts, AllowInsecureHttpImages, AllowPrivateNetworkImages, RemoteImageTimeout, HttpClient);
 
     /// <summary>Creates a copy of these options.</summary>
     /// <returns>A new instance with the same values.</returns>

@@ -147,4 +147,30 @@ public sealed class ImageSourceOptions
         ArgumentNullException.ThrowIfNull(uri);
         return entries.Any(entry => RemoteHostRule.Matches(entry, uri));
     }
+
+    /// <summary>Builds a policy from the settings of one of the option types that describe it (chat client, vision tools).</summary>
+    internal static ImageSourceOptions Create(
+        bool allowFiles, IEnumerable<string> roots, bool allowRemote, IEnumerable<string> hosts, bool allowInsecureHttp, bool allowPrivateNetworks, TimeSpan timeout, HttpClient? httpClient)
+    {
+        var sources = new ImageSourceOptions
+        {
+            AllowFileImages = allowFiles,
+            AllowRemoteImages = allowRemote,
+            AllowInsecureHttp = allowInsecureHttp,
+            AllowPrivateNetworks = allowPrivateNetworks,
+            RemoteTimeout = timeout,
+            HttpClient = httpClient,
+        };
+        foreach (string root in roots)
+        {
+            sources.AllowedFileRoots.Add(root);
+        }
+
+        foreach (string host in hosts)
+        {
+            sources.AllowedHosts.Add(host);
+        }
+
+        return sources;
+    }
 }

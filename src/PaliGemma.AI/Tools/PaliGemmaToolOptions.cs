@@ -59,29 +59,8 @@ public sealed class PaliGemmaToolOptions
 
     /// <summary>Creates the image-source policy these settings describe (files when roots are given, URLs when hosts are).</summary>
     /// <returns>A new <see cref="ImageSourceOptions"/>.</returns>
-    public ImageSourceOptions ToImageSourceOptions()
-    {
-        var sources = new ImageSourceOptions
-        {
-            AllowFileImages = AllowedRoots.Count > 0,
-            AllowRemoteImages = AllowedUrlHosts.Count > 0,
-            AllowInsecureHttp = AllowInsecureUrls,
-            AllowPrivateNetworks = AllowPrivateNetworkUrls,
-            RemoteTimeout = UrlTimeout,
-            HttpClient = HttpClient,
-        };
-        foreach (string root in AllowedRoots)
-        {
-            sources.AllowedFileRoots.Add(root);
-        }
-
-        foreach (string host in AllowedUrlHosts)
-        {
-            sources.AllowedHosts.Add(host);
-        }
-
-        return sources;
-    }
+    public ImageSourceOptions ToImageSourceOptions() =>
+        ImageSourceOptions.Create(AllowedRoots.Count > 0, AllowedRoots, AllowedUrlHosts.Count > 0, AllowedUrlHosts, AllowInsecureUrls, AllowPrivateNetworkUrls, UrlTimeout, HttpClient);
 
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is out of range, or a root is empty or does not exist.</exception>

@@ -90,7 +90,6 @@ public sealed class PaliGemmaMcpTools
 
         await Step(request, 1, "detecting", cancellationToken).ConfigureAwait(false);
         DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
             : null);
@@ -119,7 +118,6 @@ public sealed class PaliGemmaMcpTools
 
         await Step(request, 1, "segmenting", cancellationToken).ConfigureAwait(false);
         SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
             ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
             : null);
@@ -172,8 +170,9 @@ public sealed class PaliGemmaMcpTools
 
     /// <summary>
     /// Sends an MCP progress notification (<c>notifications/progress</c>) when the client asked for progress (a progress
-    /// token in the request). Steps: 0 reading the image, 1 running the model, 2 done. The send is awaited, so every
-    /// notification goes out before the tool's result (a client forgets a token once the result is in).
+    /// token in the request). Steps (of 2): 0 reading the image, 1 running the model; the result itself is the end. No
+    /// notification follows the work: one sent right before the result races it, and a client drops notifications of a
+    /// request it has completed (the SDK client hands notifications to their handler asynchronously).
     /// </summary>
     private static async Task Step(RequestContext<CallToolRequestParams>? request, int step, string message, CancellationToken cancellationToken)
     {
@@ -187,7 +186,6 @@ public sealed class PaliGemmaMcpTools
     {
         await Step(request, 1, message, cancellationToken).ConfigureAwait(false);
         TextToolResult result = await run().ConfigureAwait(false);
-        await Step(request, 2, "done", cancellationToken).ConfigureAwait(false);
         return ToResult(result, PaliGemmaToolJsonContext.Default.TextToolResult, null);
     }
 

@@ -91,14 +91,14 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
     }
 
     [Fact]
-    public async Task A_tool_call_with_a_progress_token_gets_progress_notifications_up_to_done()
+    public async Task A_tool_call_with_a_progress_token_gets_a_progress_notification_for_each_stage()
     {
         var reports = new System.Collections.Concurrent.ConcurrentQueue<ModelContextProtocol.ProgressNotificationValue>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new Reporter(value =>
         {
             reports.Enqueue(value);
-            if (reports.Count >= 3)
+            if (reports.Count >= 2)
             {
                 all.TrySetResult();
             }
@@ -106,15 +106,17 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
 
         CallToolResult result = await _client.CallToolAsync("detect", new Dictionary<string, object?> { ["image"] = "scene.png", ["labels"] = "car" }, progress);
         // Notifications are sent before the result but the client may hand them to the reporter just after it, in any order.
+        // The result itself says "done": a notification sent after the work would race the result, and the client drops
+        // notifications of a request it has already completed.
         await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
 
         string seen = string.Join(", ", reports.Select(r => $"{r.Progress}/{r.Total} {r.Message}"));
         Assert.NotEqual(true, result.IsError);
-        Assert.True(reports.Count == 3, $"progress notifications received: [{seen}]");
+        Assert.True(reports.Count == 2, $"progress notifications received: [{seen}]");
         var ordered = reports.OrderBy(r => r.Progress).ToList();
-        Assert.Equal([0f, 1f, 2f], ordered.Select(r => r.Progress));
+        Assert.Equal([0f, 1f], ordered.Select(r => r.Progress));
         Assert.All(ordered, r => Assert.Equal(2f, r.Total));
-        Assert.Equal(["reading the image", "detecting", "done"], ordered.Select(r => r.Message));
+        Assert.Equal(["reading the image", "detecting"], ordered.Select(r => r.Message));
     }
 
     [Fact]
