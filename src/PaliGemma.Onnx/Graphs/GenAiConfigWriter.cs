@@ -4,7 +4,7 @@ using PaliGemma.Onnx.Configuration;
 namespace PaliGemma.Onnx.Graphs;
 
 /// <summary>
-/// Writes <c>genai_config.json</c> for ONNX Runtime GenAI 0.18: a <c>"decoder"</c> model over
+/// Writes <c>genai_config.json</c> for ONNX Runtime GenAI 0.18–0.20 (tested on 0.20.0): a <c>"decoder"</c> model over
 /// <c>decoder.onnx</c> with the input/output names of <see cref="DecoderGraphExporter"/>, CPU provider
 /// (empty <c>provider_options</c>), greedy search defaults and <c>past_present_share_buffer: false</c>.
 /// It deliberately writes no <c>sliding_window</c> (the window lives in the graph) and no <c>chunk_size</c>
