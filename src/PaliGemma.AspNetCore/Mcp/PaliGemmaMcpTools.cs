@@ -79,21 +79,10 @@ public sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
         CancellationToken cancellationToken,
-        RequestContext<CallToolRequestParams>? request = null)
-    {
-        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
-        (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
-        if (content is null)
-        {
-            return failure!;
-        }
-
-        await Step(request, 1, "detecting", cancellationToken).ConfigureAwait(false);
-        DetectToolResult result = await _tools.DetectAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        return ToResult(result, PaliGemmaToolJsonContext.Default.DetectToolResult, result.Source is { Objects.Count: > 0 } s
-            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
-            : null);
-    }
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await ImageToolAsync(image, request, "detecting", content => _tools.DetectAsync(content, labels, cancellationToken), PaliGemmaToolJsonContext.Default.DetectToolResult,
+            (content, result) => result.Source is { Objects.Count: > 0 } s ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits) : null,
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>The <c>segment</c> tool.</summary>
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
@@ -107,21 +96,10 @@ public sealed class PaliGemmaMcpTools
         [Description(ImageDescription)] string image,
         [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
         CancellationToken cancellationToken,
-        RequestContext<CallToolRequestParams>? request = null)
-    {
-        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
-        (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
-        if (content is null)
-        {
-            return failure!;
-        }
-
-        await Step(request, 1, "segmenting", cancellationToken).ConfigureAwait(false);
-        SegmentToolResult result = await _tools.SegmentAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        return ToResult(result, PaliGemmaToolJsonContext.Default.SegmentToolResult, result.Source is { Objects.Count: > 0 } s
-            ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits)
-            : null);
-    }
+        RequestContext<CallToolRequestParams>? request = null) =>
+        await ImageToolAsync(image, request, "segmenting", content => _tools.SegmentAsync(content, labels, cancellationToken), PaliGemmaToolJsonContext.Default.SegmentToolResult,
+            (content, result) => result.Source is { Objects.Count: > 0 } s ? () => AnnotatedImageRenderer.Render(content.Data.ToArray(), s.Objects, AnnotationLimits) : null,
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>The <c>caption</c> tool.</summary>
     /// <param name="image">A data: URI, or a file path under the allowed folders.</param>
@@ -180,6 +158,32 @@ public sealed class PaliGemmaMcpTools
         {
             await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue { Progress = step, Total = 2, Message = message }, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The detect and segment tools: resolve the image (a failure is the tool result), run the model on it, and return
+    /// the result with the annotated PNG that <paramref name="annotate"/> draws, reporting each stage.
+    /// </summary>
+    private async Task<CallToolResult> ImageToolAsync<T>(
+        string image,
+        RequestContext<CallToolRequestParams>? request,
+        string stage,
+        Func<DataContent, Task<T>> run,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo,
+        Func<DataContent, T, Func<byte[]>?> annotate,
+        CancellationToken cancellationToken)
+        where T : PaliGemmaToolResult
+    {
+        await Step(request, 0, "reading the image", cancellationToken).ConfigureAwait(false);
+        (DataContent? content, CallToolResult? failure) = await ResolveAsync(image, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return failure!;
+        }
+
+        await Step(request, 1, stage, cancellationToken).ConfigureAwait(false);
+        T result = await run(content).ConfigureAwait(false);
+        return ToResult(result, typeInfo, annotate(content, result));
     }
 
     private static async Task<CallToolResult> Reported(RequestContext<CallToolRequestParams>? request, string message, Func<Task<TextToolResult>> run, CancellationToken cancellationToken)
