@@ -47,6 +47,13 @@ internal sealed class NeuralOps
     }
 
     /// <summary>
+    /// <c>x @ w</c> for a weight fused from several (<see cref="WeightLoader.FusedLinear"/>), split back on the last axis
+    /// into outputs of <paramref name="widths"/> features.
+    /// </summary>
+    public string[] LinearSplit(string x, LinearWeight weight, params long[] widths) =>
+        _b.OpMulti("Split", [Linear(x, weight), _b.ConstI64(widths)], widths.Length, [Attr.Int("axis", -1)]);
+
+    /// <summary>
     /// <c>x @ wᵀ</c> on the last axis of a rank-3 activation, for a weight stored [out, in] (tied lm_head);
     /// <paramref name="halfWeight"/> says the weight is float16 (multiplied in float16).
     /// </summary>
