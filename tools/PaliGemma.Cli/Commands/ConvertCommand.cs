@@ -128,7 +128,7 @@ internal static class ConvertCommand
     {
         public Option<int?> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (16, 32, 64 or 128; default 32)." };
 
-        public Option<int?> HeadBlockSize { get; } = new("--int4-head-block-size") { Description = "int4: elements per quantisation block of the language-model head's 4-bit copy (16, 32, 64 or 128; default: as --int4-block-size)." };
+        public Option<int?> HeadBlockSize { get; } = new("--int4-head-block-size") { Description = "int4: elements per quantisation block of the language-model head's 4-bit copy (16, 32, 64 or 128; default 128)." };
 
         public Option<bool> Asymmetric { get; } = new("--int4-asymmetric") { Description = "int4: per-block zero points (asymmetric) instead of symmetric blocks." };
 
