@@ -5,9 +5,9 @@ namespace PaliGemma.AI;
 /// <summary>
 /// The figures of one <see cref="PaliGemmaChatClient"/> request: where its time went and whether its image's vision
 /// features were reused. The client attaches them to the last streaming update's
-/// <see cref="ChatResponseUpdate.AdditionalProperties"/> under <see cref="PropertyName"/> (so a
-/// <see cref="ChatResponse"/> made from the updates carries them too; read them with <see cref="From(AdditionalPropertiesDictionary?)"/>),
-/// and hands them to the observer of <see cref="Observe"/> when one is set on the calling flow.
+/// <see cref="ChatResponseUpdate.AdditionalProperties"/> under <see cref="PropertyName"/> (a <see cref="ChatResponse"/>
+/// made from the updates carries them in its message's additional properties; read either with <see cref="From(ChatResponseUpdate)"/>
+/// or <see cref="From(ChatResponse)"/>), and hands them to the observer of <see cref="Observe"/> when one is set on the calling flow.
 /// </summary>
 /// <param name="QueueWait">Time spent waiting for a generation slot.</param>
 /// <param name="ImageFeatures">Time to get the image's vision features once admitted: reading and decoding the image, preprocessing and running the vision encoder, or the cache lookup when reused.</param>
@@ -39,7 +39,25 @@ public sealed record PaliGemmaRequestMetrics(
             ? (OutputTokens - 1) / (Duration - first).TotalSeconds
             : null;
 
-    /// <summary>Reads the metrics from an update's or a response's additional properties.</summary>
+    /// <summary>Reads the metrics of a streaming update (the last one of a request carries them).</summary>
+    /// <param name="update">The update.</param>
+    /// <returns>The metrics, or null when the update has none.</returns>
+    public static PaliGemmaRequestMetrics? From(ChatResponseUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return From(update.AdditionalProperties);
+    }
+
+    /// <summary>Reads the metrics of a response: from its additional properties, or else from its messages' (where <c>ToChatResponse</c> puts the updates' properties).</summary>
+    /// <param name="response">The response.</param>
+    /// <returns>The metrics, or null when there are none (for example from a client that is not a <see cref="PaliGemmaChatClient"/>).</returns>
+    public static PaliGemmaRequestMetrics? From(ChatResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return From(response.AdditionalProperties) ?? response.Messages.Reverse().Select(m => From(m.AdditionalProperties)).FirstOrDefault(m => m is not null);
+    }
+
+    /// <summary>Reads the metrics from additional properties (of an update, a response or a message).</summary>
     /// <param name="properties">The additional properties (may be null).</param>
     /// <returns>The metrics, or null when there are none (for example from a client that is not a <see cref="PaliGemmaChatClient"/>).</returns>
     public static PaliGemmaRequestMetrics? From(AdditionalPropertiesDictionary? properties) =>

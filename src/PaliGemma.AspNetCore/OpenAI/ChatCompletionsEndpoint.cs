@@ -208,7 +208,7 @@ internal static class ChatCompletionsEndpoint
 
     private static void Collect(ChatResponseUpdate update, StringBuilder text, ref ChatFinishReason? finish, ref UsageDetails? usage, ref PaliGemmaRequestMetrics? metrics)
     {
-        metrics = PaliGemmaRequestMetrics.From(update.AdditionalProperties) ?? metrics;
+        metrics = PaliGemmaRequestMetrics.From(update) ?? metrics;
         foreach (AIContent content in update.Contents)
         {
             switch (content)

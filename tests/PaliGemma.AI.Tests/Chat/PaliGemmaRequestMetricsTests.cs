@@ -20,8 +20,8 @@ public sealed class PaliGemmaRequestMetricsTests(ChatTestModels models)
             updates = await CollectAsync(client.GetStreamingResponseAsync(Ask("caption en", Image), new ChatOptions { MaxOutputTokens = 6 }));
         }
 
-        Assert.All(updates.Take(updates.Count - 1), u => Assert.Null(PaliGemmaRequestMetrics.From(u.AdditionalProperties)));
-        PaliGemmaRequestMetrics metrics = Assert.IsType<PaliGemmaRequestMetrics>(PaliGemmaRequestMetrics.From(updates[^1].AdditionalProperties));
+        Assert.All(updates.Take(updates.Count - 1), u => Assert.Null(PaliGemmaRequestMetrics.From(u)));
+        PaliGemmaRequestMetrics metrics = Assert.IsType<PaliGemmaRequestMetrics>(PaliGemmaRequestMetrics.From(updates[^1]));
         Assert.Same(metrics, Assert.Single(observed));
         UsageDetails usage = Assert.IsType<UsageContent>(Assert.Single(updates[^1].Contents)).Details;
         Assert.Equal(usage.InputTokenCount, metrics.InputTokens);
@@ -40,9 +40,9 @@ public sealed class PaliGemmaRequestMetricsTests(ChatTestModels models)
         ChatResponse first = await client.GetResponseAsync(Ask("caption en", Image), options);
         ChatResponse second = await client.GetResponseAsync(Ask("ocr", Image), options);
 
-        Assert.False(PaliGemmaRequestMetrics.From(first.AdditionalProperties)!.ImageFeaturesReused);
-        Assert.True(PaliGemmaRequestMetrics.From(second.AdditionalProperties)!.ImageFeaturesReused);
-        Assert.Equal(second.Usage!.InputTokenCount, PaliGemmaRequestMetrics.From(second.AdditionalProperties)!.InputTokens);
+        Assert.False(PaliGemmaRequestMetrics.From(first)!.ImageFeaturesReused);
+        Assert.True(PaliGemmaRequestMetrics.From(second)!.ImageFeaturesReused);
+        Assert.Equal(second.Usage!.InputTokenCount, PaliGemmaRequestMetrics.From(second)!.InputTokens);
     }
 
     [Fact]
@@ -82,7 +82,8 @@ public sealed class PaliGemmaRequestMetricsTests(ChatTestModels models)
     [Fact]
     public void Properties_without_figures_give_null()
     {
-        Assert.Null(PaliGemmaRequestMetrics.From(null));
+        Assert.Null(PaliGemmaRequestMetrics.From((AdditionalPropertiesDictionary?)null));
+        Assert.Null(PaliGemmaRequestMetrics.From(new ChatResponse(new ChatMessage(ChatRole.Assistant, "text"))));
         Assert.Null(PaliGemmaRequestMetrics.From(new AdditionalPropertiesDictionary { [PaliGemmaRequestMetrics.PropertyName] = "not metrics" }));
     }
 }

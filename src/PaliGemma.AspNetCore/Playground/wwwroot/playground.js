@@ -5,6 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324'];
 const TEXT_TASKS = new Set(['caption', 'describe', 'ocr', 'answer']);
+const COORDS_HINT = $('coords').textContent;
 
 let image = null;        // { blob, name, width, height, url }
 let objects = [];        // the last detect/segment result: { label, box, mask, visible, color }
@@ -42,6 +43,7 @@ async function useImage(blob, name) {
 
 function clearResults() {
   objects = [];
+  $('coords').textContent = COORDS_HINT;
   $('text').textContent = '';
   $('objects').replaceChildren();
   $('figures').replaceChildren();
