@@ -180,8 +180,7 @@ internal static class ChatCompletionsEndpoint
         }
 
         // The finish chunk carries the request's figures (an extension field; OpenAI clients ignore it).
-        ChatCompletionChunk finishChunk = Chunk(id, created, model, new DeltaWire(), FinishReason(finish));
-        await WriteChunkAsync(response, new ChatCompletionChunk { Id = id, Created = created, Model = model, Choices = finishChunk.Choices, Metrics = MetricsWire.From(metrics) }, aborted).ConfigureAwait(false);
+        await WriteChunkAsync(response, Chunk(id, created, model, new DeltaWire(), FinishReason(finish), MetricsWire.From(metrics)), aborted).ConfigureAwait(false);
         if (includeUsage)
         {
             var last = new ChatCompletionChunk { Id = id, Created = created, Model = model, Choices = [], Usage = Usage(usage) };
@@ -192,8 +191,8 @@ internal static class ChatCompletionsEndpoint
         await response.Body.FlushAsync(aborted).ConfigureAwait(false);
     }
 
-    private static ChatCompletionChunk Chunk(string id, long created, string model, DeltaWire delta, string? finish) =>
-        new() { Id = id, Created = created, Model = model, Choices = [new ChunkChoiceWire { Delta = delta, FinishReason = finish }] };
+    private static ChatCompletionChunk Chunk(string id, long created, string model, DeltaWire delta, string? finish, MetricsWire? metrics = null) =>
+        new() { Id = id, Created = created, Model = model, Choices = [new ChunkChoiceWire { Delta = delta, FinishReason = finish }], Metrics = metrics };
 
     private static Task WriteChunkAsync(HttpResponse response, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
         WriteEventAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, ServerJsonContext.Default.ChatCompletionChunk), cancellationToken);

@@ -51,7 +51,7 @@ function clearResults() {
 }
 
 function firstImageFile(items) {
-  for (const item of items || []) {
+  for (const item of Array.from(items || [])) {
     const file = item.getAsFile ? (item.kind === 'file' ? item.getAsFile() : null) : item;
     if (file && file.type.startsWith('image/')) return file;
   }
