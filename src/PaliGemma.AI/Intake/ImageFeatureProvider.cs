@@ -48,16 +48,19 @@ internal sealed partial class ImageFeatureProvider
     /// <summary>Drops every cached entry.</summary>
     public void Clear() => _cache.Clear();
 
-    /// <summary>Reads a request's image (bytes, data:, file: or http(s):) and returns its features.</summary>
+    /// <summary>
+    /// Reads a request's image (bytes, data:, file: or http(s):) and returns its features and whether they were reused
+    /// (from the cache, or from an encoding of the same image already running).
+    /// </summary>
     /// <param name="image">The image content of the request.</param>
     /// <param name="cancellationToken">Cancels reading and waiting.</param>
-    /// <returns>The features (shared; do not modify).</returns>
+    /// <returns>The features (shared; do not modify) and whether this request reused them.</returns>
     /// <exception cref="PaliGemmaImageException">The source is refused or failing, or the image cannot be decoded or breaks a limit.</exception>
     /// <exception cref="NotSupportedException">The source kind is switched off.</exception>
-    public async ValueTask<float[]> GetAsync(AIContent image, CancellationToken cancellationToken)
+    public async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(AIContent image, CancellationToken cancellationToken)
     {
         EncodedImage encoded = await _intake.ReadAsync(image, cancellationToken).ConfigureAwait(false);
-        return await GetAsync(encoded.Bytes, cancellationToken).ConfigureAwait(false);
+        return await GetWithSourceAsync(encoded.Bytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Returns the features of an image.</summary>
@@ -65,13 +68,13 @@ internal sealed partial class ImageFeatureProvider
     /// <param name="cancellationToken">Cancels the wait (an encoding shared with other requests still finishes).</param>
     /// <returns>The features (shared; do not modify).</returns>
     /// <exception cref="PaliGemmaImageException">The image cannot be decoded or breaks a limit.</exception>
-    public async ValueTask<float[]> GetAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    private async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
         if (!_cache.Enabled)
         {
             Interlocked.Increment(ref _misses);
             PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: false);
-            return await Task.Run(() => Encode(image), cancellationToken).ConfigureAwait(false);
+            return (await Task.Run(() => Encode(image), cancellationToken).ConfigureAwait(false), false);
         }
 
         var key = ImageFeatureCache.CreateKey(image.Span, _model.ModelId, _model.ImageSize);
@@ -80,7 +83,7 @@ internal sealed partial class ImageFeatureProvider
             Interlocked.Increment(ref _hits);
             PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: true);
             Log.CacheHit(_logger, key.Sha256);
-            return cached;
+            return (cached, true);
         }
 
         var mine = new Lazy<Task<float[]>>(() => Task.Run(() => EncodeAndStore(key, image), CancellationToken.None));
@@ -96,7 +99,7 @@ internal sealed partial class ImageFeatureProvider
             Log.SharedEncoding(_logger, key.Sha256);
         }
 
-        return await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false), !ReferenceEquals(shared, mine));
     }
 
     private float[] EncodeAndStore(ImageFeatureCache.Key key, ReadOnlyMemory<byte> image)
