@@ -121,7 +121,11 @@ public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
     public async Task A_run_killed_mid_way_then_resumed_ends_with_the_same_file_as_an_uninterrupted_run()
     {
         string resumed = Path.Combine(_run.Work, "killed.jsonl"), resumedCoco = Path.Combine(_run.Work, "killed-coco.json");
-        await StopMidRunAsync([.. _run.Arguments, "--input", _run.Input, "--output", resumed], resumed, 60, p => p.Kill(entireProcessTree: true));
+        await StopMidRunAsync([.. _run.Arguments, "--input", _run.Input, "--output", resumed], resumed, 60, (process, _) =>
+        {
+            process.Kill(entireProcessTree: true);
+            return Task.CompletedTask;
+        });
         Assert.InRange(CountLines(resumed), 60, 204);
 
         // Whatever the kill left, also leave a torn last line, as a kill during a write would.
@@ -135,41 +139,72 @@ public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
     [Fact]
     public async Task Ctrl_C_leaves_a_valid_results_file_and_COCO_file_with_exit_code_130_and_resume_completes_them()
     {
-        // A list of 40 of the inputs (the corrupt files and every fifth scene), so that a whole reference run stays short.
+        // A list of 41 inputs: the corrupt files, every fifth scene and, at index 12, a named pipe. Reading the pipe waits
+        // for a writer, so a run holds there with exactly 12 lines written (three windows of 4) until the test feeds it a
+        // scene's PNG: the interrupted run is stopped at that point however fast or slow the machine is, and the reference
+        // and resumed runs are fed the same bytes.
         string[] all = [.. _run.FullLines.Select(l => (string)JsonNode.Parse(l)!["source"]!)];
-        string[] chosen = [.. all.Where((s, i) => Path.GetFileName(s).StartsWith("c-", StringComparison.Ordinal) || i % 5 == 0).Take(40)];
-        Assert.Equal(40, chosen.Length);
+        List<string> chosen = [.. all.Where((s, i) => Path.GetFileName(s).StartsWith("c-", StringComparison.Ordinal) || i % 5 == 0).Take(40)];
+        string gate = Path.Combine(_run.Work, "gate.png");
+        Assert.Equal(0, MakeFifo(gate, Convert.ToUInt32("600", 8)));
+        chosen.Insert(12, gate);
         string list = Path.Combine(_run.Work, "sigint-list.txt");
         File.WriteAllLines(list, chosen);
         string[] arguments = [.. _run.Arguments, "--input", list];
+        byte[] fed = File.ReadAllBytes(Path.Combine(_run.Scenes.Folder, _run.Scenes.Scenes[1].Image));
 
         string reference = Path.Combine(_run.Work, "sigint-reference.jsonl"), referenceCoco = Path.Combine(_run.Work, "sigint-reference-coco.json");
+        Task feeding = FeedAsync(gate, fed);
         var (code, _, stderr) = await CliProcess.RunAsync([.. arguments, "--output", reference, "--coco", referenceCoco], BatchRunFixture.Environment);
         Assert.True(code == 0, stderr);
+        await feeding.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(chosen, File.ReadAllLines(reference).Select(l => (string)JsonNode.Parse(l)!["source"]!));
+        Assert.NotNull(JsonNode.Parse(File.ReadAllLines(reference)[12])!["results"]);
 
         string output = Path.Combine(_run.Work, "sigint.jsonl"), coco = Path.Combine(_run.Work, "sigint-coco.json");
-        int exit = await StopMidRunAsync([.. arguments, "--output", output, "--coco", coco], output, 8, p => Assert.Equal(0, SendSignal(p.Id, SigInt)));
+        int exit = await StopMidRunAsync([.. arguments, "--output", output, "--coco", coco], output, 12, async (process, stderr) =>
+        {
+            Assert.Equal(0, SendSignal(process.Id, SigInt));
+
+            // Once the CLI says it is stopping (its token is cancelled by then), release the read held at the pipe.
+            await stderr.WaitAsync(TimeSpan.FromMinutes(1));
+            await FeedAsync(gate, []).WaitAsync(TimeSpan.FromMinutes(1));
+        });
         Assert.Equal(130, exit);
 
-        // Every line is whole and parses; the COCO file is complete JSON with exactly the images finished.
-        byte[] bytes = File.ReadAllBytes(output);
-        Assert.Equal((byte)'\n', bytes[^1]);
-        string[] lines = File.ReadAllLines(output);
-        Assert.InRange(lines.Length, 8, 39);
-        JsonNode[] records = [.. lines.Select(l => JsonNode.Parse(l)!)];
-        Assert.Equal(chosen.Take(lines.Length), records.Select(r => (string)r["source"]!));
+        // Every line is whole and parses; the window held at the pipe was abandoned; the COCO file is complete JSON with
+        // exactly the images finished.
+        Assert.Equal((byte)'\n', File.ReadAllBytes(output)[^1]);
+        JsonNode[] records = [.. File.ReadAllLines(output).Select(l => JsonNode.Parse(l)!)];
+        Assert.Equal(chosen.Take(12), records.Select(r => (string)r["source"]!));
         using (JsonDocument partial = JsonDocument.Parse(File.ReadAllText(coco)))
         {
             Assert.Equal(records.Count(r => r["results"] is not null), partial.RootElement.GetProperty("images").GetArrayLength());
             Assert.Equal(5, partial.RootElement.GetProperty("categories").GetArrayLength());
         }
 
+        feeding = FeedAsync(gate, fed);
         (code, _, stderr) = await CliProcess.RunAsync([.. arguments, "--output", output, "--coco", coco, "--resume"], BatchRunFixture.Environment);
         Assert.True(code == 0, stderr);
+        await feeding.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(File.ReadAllLines(reference).Select(BatchRunFixture.WithoutTimings), File.ReadAllLines(output).Select(BatchRunFixture.WithoutTimings));
         Assert.Equal(File.ReadAllText(referenceCoco), File.ReadAllText(coco));
     }
+
+    /// <summary>Writes <paramref name="bytes"/> into the named pipe once a reader opens it (on its own thread: the open blocks until then).</summary>
+    private static Task FeedAsync(string fifo, byte[] bytes) => Task.Factory.StartNew(
+        () =>
+        {
+            using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+            pipe.Write(bytes);
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
+
+    [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int MakeFifo([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
 
     private const int SigInt = 2;
 
@@ -179,9 +214,10 @@ public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
 
     /// <summary>
     /// Starts the CLI, waits until <paramref name="output"/> has at least <paramref name="lines"/> lines, stops the process
-    /// with <paramref name="stop"/> and returns its exit code.
+    /// with <paramref name="stop"/> (given the process and a task that completes when the CLI writes its "stopping" line to
+    /// stderr) and returns its exit code.
     /// </summary>
-    private static async Task<int> StopMidRunAsync(string[] arguments, string output, int lines, Action<Process> stop)
+    private static async Task<int> StopMidRunAsync(string[] arguments, string output, int lines, Func<Process, Task, Task> stop)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(CliProcess.DllPath);
@@ -195,20 +231,35 @@ public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
             start.Environment[name] = value;
         }
 
-        using Process process = Process.Start(start)!;
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderr = new System.Text.StringBuilder();
+        using Process process = new() { StartInfo = start };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains(": stopping", StringComparison.Ordinal) == true)
+            {
+                stopping.TrySetResult();
+            }
+        };
+        Assert.True(process.Start());
+        process.BeginErrorReadLine();
         _ = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
         var deadline = Stopwatch.StartNew();
         try
         {
             while (CountLines(output) < lines)
             {
-                Assert.False(process.HasExited, $"the batch finished before it could be stopped: {(process.HasExited ? await stderr : "")}");
+                Assert.False(process.HasExited, $"the batch finished before it could be stopped: {stderr}");
                 Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "the batch wrote too few lines");
                 await Task.Delay(50);
             }
 
-            stop(process);
+            await stop(process, stopping.Task);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
             return process.ExitCode;
         }

@@ -74,6 +74,7 @@ internal static class BatchCommand
         {
             context.Cancel = true;
             stop.Cancel();
+            error.WriteLine($"{context.Signal}: stopping; the images in flight are abandoned");
         }
     }
 
