@@ -28,6 +28,7 @@ internal sealed class DecoderBatcher
     private readonly int _pad;
     private readonly object _lock = new();
     private Collection? _open;
+    private Task? _hold;
     private long _batches;
     private long _batchedRows;
 
@@ -46,6 +47,16 @@ internal sealed class DecoderBatcher
 
     /// <summary>Gets how many requests ran in batches of two or more.</summary>
     public long BatchedRequests => Interlocked.Read(ref _batchedRows);
+
+    /// <summary>
+    /// Test hook: while set and not completed, a collection whose window has passed keeps waiting until it is full (or the
+    /// task completes), so a test can form one batch of a known size however slowly its requests arrive.
+    /// </summary>
+    public Task? Hold
+    {
+        get => Volatile.Read(ref _hold);
+        set => Volatile.Write(ref _hold, value);
+    }
 
     /// <summary>True when <paramref name="request"/> may share a generator: greedy, and its prompt does not end in the pad id
     /// (ONNX Runtime GenAI finds a row's length by trimming trailing pads).</summary>
@@ -113,6 +124,11 @@ internal sealed class DecoderBatcher
     private void CollectAndRun(Collection collection)
     {
         collection.Full.Task.Wait(_window);
+        if (Hold is { } hold)
+        {
+            Task.WaitAny(collection.Full.Task, hold);
+        }
+
         List<Row> rows;
         lock (_lock)
         {

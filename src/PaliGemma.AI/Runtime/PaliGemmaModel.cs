@@ -356,6 +356,10 @@ public sealed class PaliGemmaModel : IDisposable
     /// <summary>Generators started by the batcher, and requests that ran in batches of two or more (tests, diagnostics).</summary>
     internal (long Batches, long BatchedRequests) BatchCounts => _batcher is null ? (0, 0) : (_batcher.Batches, _batcher.BatchedRequests);
 
+    /// <summary>Test hook: holds every forming batch open until it is full or <paramref name="release"/> completes (see <see cref="DecoderBatcher.Hold"/>).</summary>
+    internal void HoldBatchesUntil(Task release) =>
+        (_batcher ?? throw new InvalidOperationException("Batching is off for this model.")).Hold = release;
+
     private IEnumerable<GeneratedToken> Run(GenerationRequest request, CancellationToken cancellationToken)
     {
         _guard.Enter();

@@ -54,10 +54,39 @@ internal static class BatchOutput
     }
 
     /// <summary>Writes the COCO file from the results file, streaming it line by line.</summary>
-    /// <remarks>Categories are exactly the requested labels; objects the model labelled otherwise are left out and counted.</remarks>
+    /// <remarks>
+    /// Categories are exactly the requested labels. An object is exported only when its label is one that the step which
+    /// found it asked for: the model sometimes answers <c>segment star</c> with an object labelled <c>circle</c> (its mask is
+    /// then the star it was asked for, drawn over a circle), which is not an answer to any <c>segment circle</c>. Objects left
+    /// out are counted. The file
+    /// is written next to <paramref name="cocoPath"/> and moved over it when complete, so a run stopped while writing never
+    /// leaves a torn COCO file.
+    /// </remarks>
     public static (int Images, int Annotations, int Skipped) WriteCoco(string resultsPath, string cocoPath, IEnumerable<string> categories)
     {
-        using var coco = new CocoWriter(File.Create(cocoPath), categories) { AddUnknownLabels = false };
+        string partial = cocoPath + ".partial";
+        try
+        {
+            (int, int, int) counts;
+            using (var coco = new CocoWriter(File.Create(partial), categories) { AddUnknownLabels = false })
+            {
+                counts = WriteCoco(resultsPath, coco);
+            }
+
+            File.Move(partial, cocoPath, overwrite: true);
+            return counts;
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
+    }
+
+    private static (int Images, int Annotations, int Skipped) WriteCoco(string resultsPath, CocoWriter coco)
+    {
+        var stepLabels = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        int offStep = 0;
         foreach (string line in File.ReadLines(resultsPath))
         {
             using JsonDocument doc = JsonDocument.Parse(line);
@@ -70,6 +99,13 @@ internal static class BatchOutput
             var objects = new List<CocoObject>();
             foreach (JsonElement o in results.GetProperty("objects").EnumerateArray())
             {
+                string label = o.GetProperty("label").GetString() ?? string.Empty;
+                if (!AskedFor(stepLabels, o.GetProperty("step").GetString() ?? string.Empty, label))
+                {
+                    offStep++;
+                    continue;
+                }
+
                 JsonElement box = o.GetProperty("box");
                 var b = new BoundingBox(box.GetProperty("left").GetSingle(), box.GetProperty("top").GetSingle(), box.GetProperty("right").GetSingle(), box.GetProperty("bottom").GetSingle());
                 CocoRle? rle = null;
@@ -81,14 +117,34 @@ internal static class BatchOutput
                         [.. r.GetProperty("counts").EnumerateArray().Select(v => v.GetInt32())]);
                 }
 
-                objects.Add(new CocoObject(o.GetProperty("label").GetString() ?? string.Empty, b) { Rle = rle });
+                objects.Add(new CocoObject(label, b) { Rle = rle });
             }
 
             coco.AddImage(root.GetProperty("source").GetString()!, root.GetProperty("width").GetInt32(), root.GetProperty("height").GetInt32(), objects);
         }
 
         coco.Complete();
-        return (coco.ImageCount, coco.AnnotationCount, coco.SkippedObjectCount);
+        return (coco.ImageCount, coco.AnnotationCount, coco.SkippedObjectCount + offStep);
+    }
+
+    /// <summary>Whether <paramref name="label"/> is one of the labels the step with prompt <paramref name="step"/> asked for.</summary>
+    private static bool AskedFor(Dictionary<string, HashSet<string>> cache, string step, string label)
+    {
+        if (!cache.TryGetValue(step, out HashSet<string>? labels))
+        {
+            try
+            {
+                labels = new HashSet<string>(VisionStep.Parse(step).Labels, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            {
+                labels = [];
+            }
+
+            cache[step] = labels;
+        }
+
+        return labels.Contains(label);
     }
 
     private static string? SourceOf(ReadOnlySpan<byte> line)

@@ -18,7 +18,8 @@ namespace PaliGemma.Cli.Commands;
 /// <remarks>
 /// Memory stays bounded: the input listing is streamed, at most <c>--concurrency</c> images are in flight, every line is
 /// flushed as soon as it is written (in input order), and the COCO file is made at the end by re-reading the results file.
-/// Ctrl+C abandons the images in flight and leaves a valid file; <c>--resume</c> skips the images already in it.
+/// Ctrl+C (SIGINT) or SIGTERM abandons the images in flight and leaves a valid results file (and, with <c>--coco</c>, a valid
+/// COCO file of the images finished), exit code 130; <c>--resume</c> skips the images already in it.
 /// </remarks>
 internal static class BatchCommand
 {
@@ -73,6 +74,7 @@ internal static class BatchCommand
         {
             context.Cancel = true;
             stop.Cancel();
+            error.WriteLine($"{context.Signal}: stopping; the images in flight are abandoned");
         }
     }
 
@@ -162,17 +164,18 @@ internal static class BatchCommand
             }
 
             error.WriteLine($"{counts.Processed} image(s) processed ({counts.Errors} error line(s)), {done.Count} skipped; results in {request.OutputPath}");
+            if (request.CocoPath is { } cocoPath)
+            {
+                // Also after Ctrl+C: the COCO file then holds the images finished so far (a resumed run rewrites it whole).
+                IEnumerable<string> labels = pipeline.Steps.SelectMany(s => s.Labels).Distinct(StringComparer.Ordinal);
+                var (images, annotations, skipped) = BatchOutput.WriteCoco(request.OutputPath, cocoPath, labels);
+                error.WriteLine($"wrote {cocoPath}: {images} image(s), {annotations} annotation(s); {skipped} object(s) with labels not asked for left out");
+            }
+
             if (cancelled)
             {
                 error.WriteLine("cancelled: the results file holds every finished image; rerun with --resume to continue");
                 return 130;
-            }
-
-            if (request.CocoPath is { } cocoPath)
-            {
-                IEnumerable<string> labels = pipeline.Steps.SelectMany(s => s.Labels).Distinct(StringComparer.Ordinal);
-                var (images, annotations, skipped) = BatchOutput.WriteCoco(request.OutputPath, cocoPath, labels);
-                error.WriteLine($"wrote {cocoPath}: {images} image(s), {annotations} annotation(s); {skipped} object(s) with labels not asked for left out");
             }
 
             return 0;
