@@ -31,6 +31,7 @@ internal sealed class DecoderBatcher
     private Task? _hold;
     private long _batches;
     private long _batchedRows;
+    private int _running; // batch threads started and not yet finished (guarded by _lock)
 
     public DecoderBatcher(DecoderEngine engine, UsageGuard guard, PaliGemmaManifest manifest, int maxBatchSize, TimeSpan window)
     {
@@ -105,6 +106,7 @@ internal sealed class DecoderBatcher
                 _open = new Collection();
                 _open.Rows.Add(row);
                 Collection created = _open;
+                _running++;
                 _ = Task.Factory.StartNew(() => CollectAndRun(created), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
             else
@@ -121,7 +123,47 @@ internal sealed class DecoderBatcher
         launch?.Full.TrySetResult();
     }
 
+    /// <summary>
+    /// Waits until no batch thread is running, at most <paramref name="timeout"/>; true when none is. The last batch to leave
+    /// the model's <see cref="UsageGuard"/> after disposal releases the native objects on its own thread, so
+    /// <see cref="PaliGemmaModel.Dispose"/> waits here: returning earlier let a process exit while that thread was still
+    /// inside ONNX Runtime GenAI, which crashed it (SIGSEGV after the output in about 1 `paligemma run` in 10).
+    /// </summary>
+    public bool WaitUntilIdle(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_lock)
+        {
+            while (_running > 0)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(_lock, (int)Math.Min(left, int.MaxValue)))
+                {
+                    return _running == 0;
+                }
+            }
+
+            return true;
+        }
+    }
+
     private void CollectAndRun(Collection collection)
+    {
+        try
+        {
+            CollectAndRunCore(collection);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _running--;
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
+
+    private void CollectAndRunCore(Collection collection)
     {
         collection.Full.Task.Wait(_window);
         if (Hold is { } hold)

@@ -343,8 +343,18 @@ public sealed class PaliGemmaModel : IDisposable
     /// <summary>The ONNX Runtime GenAI model behind <see cref="Generate"/> (benchmarks run their baseline loop over this same instance).</summary>
     internal Microsoft.ML.OnnxRuntimeGenAI.Model GenAiModel => _decoder.Model;
 
-    /// <summary>Frees the sessions, the decoder model and the tokenizer (once running calls have finished).</summary>
-    public void Dispose() => _guard.Dispose();
+    /// <summary>
+    /// Frees the sessions, the decoder model and the tokenizer once running calls have finished; waits (up to 30 s) for
+    /// batched generations already running on the batcher's threads, so that the native objects are gone on return.
+    /// </summary>
+    public void Dispose()
+    {
+        _guard.Dispose();
+
+        // A batch still running releases the native objects when it leaves; wait for it (bounded: a caller that abandons
+        // an enumeration without disposing it keeps its own hold, and the release then happens when that one ends).
+        _batcher?.WaitUntilIdle(TimeSpan.FromSeconds(30));
+    }
 
     /// <summary>
     /// Gets a value indicating whether concurrent greedy <see cref="Generate"/> calls share batched generators (see
