@@ -75,7 +75,9 @@ public sealed class PaliGemmaVision : IPaliGemmaVision
     private async Task<string> RunAsync(DataContent image, PaliGemmaTask task, CancellationToken cancellationToken)
     {
         var message = new ChatMessage(ChatRole.User, [new TextContent(task.ToPrompt()), image]);
-        var options = new ChatOptions { Temperature = 0f, MaxOutputTokens = _options.MaxOutputTokens };
+        // The typed task travels with the text: a local PaliGemmaChatClient then decodes it under its grammar (see
+        // PaliGemmaChatClientOptions.ConstrainTypedTasks); any other PaliGemma server reads the text.
+        var options = new ChatOptions { Temperature = 0f, MaxOutputTokens = _options.MaxOutputTokens }.WithPaliGemmaTask(task);
         var response = await _chatClient.GetResponseAsync([message], options, cancellationToken).ConfigureAwait(false);
         return response.Text;
     }
