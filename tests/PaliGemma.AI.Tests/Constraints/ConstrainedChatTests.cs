@@ -70,13 +70,17 @@ public sealed class ConstrainedChatTests(ChatTestModels models)
 
         Assert.Contains(answer.Text, choices);
         Assert.Equal(ChatFinishReason.Stop, answer.FinishReason);
+        var vision = new PaliGemmaVision(client, new PaliGemmaVisionOptions { MaxOutputTokens = 8 });
+        TextResult typed = await vision.AnswerAsync(new DataContent(Png, "image/png"), "is it red?", choices);
+        Assert.Equal(answer.Text, typed.Text);
+        await Assert.ThrowsAsync<ArgumentException>(() => vision.AnswerAsync(new DataContent(Png, "image/png"), "is it red?", Array.Empty<string>()));
         Assert.Contains("no output grammar", (await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask("caption en", Png), new ChatOptions().WithPaliGemmaConstrainedDecoding()))).Message, StringComparison.Ordinal);
         Assert.Contains("not an answer task", (await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Ask("detect cat", Png), new ChatOptions().WithPaliGemmaAllowedAnswers(["yes"])))).Message, StringComparison.Ordinal);
         var wrongType = new ChatOptions { AdditionalProperties = new() { [PaliGemmaChatOptionsExtensions.ConstrainedDecodingPropertyName] = "yes" } };
         Assert.Contains("must be a bool", Assert.Throws<ArgumentException>(() => wrongType.GetPaliGemmaConstrainedDecoding()).Message, StringComparison.Ordinal);
         Assert.Null(new ChatOptions().GetPaliGemmaConstrainedDecoding());
         Assert.Null(new ChatOptions().GetPaliGemmaAllowedAnswers());
-        Assert.Equal(1, client.Statistics.CompletedRequests); // only the allowed-answers request ran
+        Assert.Equal(2, client.Statistics.CompletedRequests); // only the two allowed-answers requests ran
     }
 
     /// <summary>The text of a direct greedy run of the model, with or without the task's constraint.</summary>

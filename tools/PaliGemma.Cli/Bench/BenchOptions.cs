@@ -13,5 +13,4 @@ namespace PaliGemma.Cli.Bench;
 /// <param name="SweepThreads">Also load the model with 1 and 2 threads (and the default with spinning vision threads) and report the default as a share of the best.</param>
 /// <param name="PyTorchBaselinePath">JSON from <c>scripts/bench-pytorch.sh</c>, or null.</param>
 /// <param name="CeilingVariants">Also time the int4 prefill ceiling at other MatMulNBits accuracy levels and block sizes (what-if figures).</param>
-/// <param name="Constrained">Also time the library loop under the prompt's output grammar (a detect or segment prompt) and report the per-token ratio to the free loop.</param>
-internal sealed record BenchOptions(string ModelFolder, string ImagePath, string Prompt, int Tokens, int Runs, int Threads, long BandwidthBufferBytes, string? ReferenceFolder = null, int AgreementSteps = 64, bool SweepThreads = false, string? PyTorchBaselinePath = null, bool CeilingVariants = false, bool Constrained = false);
+internal sealed record BenchOptions(string ModelFolder, string ImagePath, string Prompt, int Tokens, int Runs, int Threads, long BandwidthBufferBytes, string? ReferenceFolder = null, int AgreementSteps = 64, bool SweepThreads = false, string? PyTorchBaselinePath = null, bool CeilingVariants = false);

@@ -96,21 +96,6 @@ internal sealed record BenchResult
 
     public required double LibraryTimeToFirstTokenMs { get; init; }
 
-    /// <summary>Gets the library loop's milliseconds per decoded token without a constraint (with <c>--constrained</c>).</summary>
-    public double? FreeMsPerToken { get; init; }
-
-    /// <summary>Gets the library loop's milliseconds per decoded token under the prompt's output grammar (with <c>--constrained</c>).</summary>
-    public double? ConstrainedMsPerToken { get; init; }
-
-    /// <summary>Gets <see cref="ConstrainedMsPerToken"/> / <see cref="FreeMsPerToken"/>.</summary>
-    public double? ConstrainedToFreePerTokenRatio { get; init; }
-
-    /// <summary>Gets the tokens the constrained loop generated (first run).</summary>
-    public int? ConstrainedTokens { get; init; }
-
-    /// <summary>Gets the constrained loop's text (first run, at most 200 characters).</summary>
-    public string? ConstrainedText { get; init; }
-
     public required double DetokeniseMsPerToken { get; init; }
 
     /// <summary>

@@ -54,13 +54,6 @@ internal static class BenchRunner
         double visionMs = Median(o.Runs, () => model.EncodeImage(pixels));
         float[] features = model.EncodeImage(pixels);
         int[] prompt = model.BuildPromptIds(o.Prompt);
-        PaliGemmaOutputConstraint? constraint = null;
-        if (o.Constrained)
-        {
-            constraint = PaliGemmaTask.TryParse(o.Prompt, out PaliGemmaTask? task)
-                ? model.CreateOutputConstraint(task)
-                : throw new ArgumentException($"--constrained needs a detect or segment prompt; '{o.Prompt}' is not a task with labels.");
-        }
 
         // Peak memory after warm-up of the library path (the raw-loop baseline shares its decoder instance).
         log("chat client warm-up");
@@ -78,12 +71,6 @@ internal static class BenchRunner
         var cached = new List<GenerationTiming>();
         var library = new List<GenerationTiming>();
         var raw = new List<GenerationTiming>();
-        var free = new List<GenerationTiming>();
-        var constrained = new List<GenerationTiming>();
-        if (constraint is not null)
-        {
-            LibraryLoopProbe.Run(model, features, prompt, o.Tokens, constraint); // warm-up
-        }
         RawGenAiLoop loop = RawGenAiLoop.Over(model);
         (_, List<int> rawIds) = loop.Run(prompt, features, hidden, o.Tokens, stops);
         for (int r = 0; r < o.Runs; r++)
@@ -94,25 +81,6 @@ internal static class BenchRunner
             cached.Add(await ChatClientProbe.RunAsync(client, image, mediaType, o.Prompt, o.Tokens).ConfigureAwait(false));
             library.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens));
             raw.Add(loop.Run(prompt, features, hidden, o.Tokens, stops).Timing);
-            if (constraint is not null)
-            {
-                // Free and constrained library loops back to back, several times, so both see the same machine load.
-                for (int k = 0; k < 5; k++)
-                {
-                    free.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens));
-                    constrained.Add(LibraryLoopProbe.Run(model, features, prompt, o.Tokens, constraint));
-                }
-            }
-        }
-
-        double? freeMs = constraint is null ? null : Median(free.Select(t => t.DecodeSeconds * 1000.0 / Math.Max(1, t.Tokens - 1)));
-        double? constrainedMs = constraint is null ? null : Median(constrained.Select(t => t.DecodeSeconds * 1000.0 / Math.Max(1, t.Tokens - 1)));
-        string? constrainedText = null;
-        if (constraint is not null)
-        {
-            int[] ids = [.. model.Generate(features, prompt, new PaliGemmaGenerationSettings { MaxNewTokens = o.Tokens, Constraint = constraint }).Where(t => !t.IsStop).Select(t => t.Id)];
-            constrainedText = model.Decode(ids);
-            constrainedText = constrainedText.Length > 200 ? constrainedText[..200] : constrainedText;
         }
 
         string rawText = model.Decode(rawIds.Where(id => !stops.Contains(id)).ToArray());
@@ -208,11 +176,6 @@ internal static class BenchRunner
             LibraryDecodeTokensPerSecond = Median(library.Select(t => t.DecodeTokensPerSecond)),
             DetokeniseMsPerToken = detokeniseMs,
             LibraryTimeToFirstTokenMs = Median(library.Select(t => t.TimeToFirstTokenMs)),
-            FreeMsPerToken = freeMs,
-            ConstrainedMsPerToken = constrainedMs,
-            ConstrainedToFreePerTokenRatio = constrainedMs / freeMs,
-            ConstrainedTokens = constraint is null ? null : constrained[0].Tokens,
-            ConstrainedText = constrainedText,
             ChatStreamsEveryToken = everyTokenStreams,
             ChatOverheadDecodePercent = 100.0 * (1 - (decodeTps / rawDecodeTps)),
             ChatOverheadTtftMs = ttftCached - rawTtft,
