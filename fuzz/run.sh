@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
-#   TARGET: image | parser | prompt | safetensors | config | npz | resolver | onnx | modelconfig
+#   TARGET: image | parser | prompt | safetensors | config | npz | resolver | onnx | modelconfig | grammar
 # Builds the libFuzzer driver (fuzz/driver/libfuzzer-dotnet.c), publishes fuzz/PaliGemma.Fuzz, instruments the
 # PaliGemma assemblies with SharpFuzz (the image target reaches SkiaSharp's native decoders, which it cannot
 # instrument), then fuzzes TARGET for SECONDS.

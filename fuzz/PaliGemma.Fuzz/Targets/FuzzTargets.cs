@@ -20,6 +20,7 @@ internal static class FuzzTargets
         ["resolver"] = ResolverTarget.Run,
         ["onnx"] = OnnxInputsTarget.Run,
         ["modelconfig"] = ModelConfigTarget.Run,
+        ["grammar"] = GrammarTarget.Run,
     };
 }
 

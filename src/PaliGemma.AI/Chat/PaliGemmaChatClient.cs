@@ -232,7 +232,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     {
         long requestStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = ChatRequestReader.Read(messages, options);
-        var settings = GenerationSettingsMapper.Map(options);
+        var settings = GenerationSettingsMapper.Map(options) with { Constraint = ResolveConstraint(request.Prefix, options) };
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
         var promptIds = _model.BuildPromptIds(request.Prefix);
 
@@ -285,6 +285,40 @@ public sealed partial class PaliGemmaChatClient : IChatClient
             outcome.OutputTokens);
         PaliGemmaRequestMetrics.Publish(metrics);
         yield return update.Final(promptIds.Length, outcome, metrics);
+    }
+
+    /// <summary>
+    /// The output grammar of a request, or null: typed detect/segment tasks are constrained when
+    /// <see cref="PaliGemmaChatClientOptions.ConstrainTypedTasks"/> is on; a request's own switch wins; raw prompts only
+    /// when asked; allowed answers constrain an answer task unless switched off.
+    /// </summary>
+    private PaliGemmaOutputConstraint? ResolveConstraint(string prefix, ChatOptions? options)
+    {
+        bool? asked = options.GetPaliGemmaConstrainedDecoding();
+        IReadOnlyList<string>? answers = options.GetPaliGemmaAllowedAnswers();
+        PaliGemmaTask? typed = options.GetPaliGemmaTask();
+        if (asked == false)
+        {
+            return null;
+        }
+
+        bool hasAnswers = answers is { Count: > 0 };
+        PaliGemmaTask? task = typed ?? (PaliGemmaTask.TryParse(prefix, out var parsed) ? parsed : null);
+        if (hasAnswers && task?.Kind != PaliGemmaTaskKind.Answer)
+        {
+            throw new ArgumentException($"Allowed answers were given, but the request's task \"{prefix}\" is not an answer task.", nameof(options));
+        }
+
+        bool grammarTask = task?.Kind is PaliGemmaTaskKind.Detect or PaliGemmaTaskKind.Segment || hasAnswers;
+        if (asked == true && !grammarTask)
+        {
+            throw new ArgumentException(
+                $"Constrained decoding was requested, but the task \"{prefix}\" has no output grammar: only detect, segment and answer with allowed answers (WithPaliGemmaAllowedAnswers) can be constrained.",
+                nameof(options));
+        }
+
+        bool on = asked == true || hasAnswers || (typed is not null && _options.ConstrainTypedTasks);
+        return on && grammarTask ? _model.CreateOutputConstraint(task!, answers) : null;
     }
 
     private static partial class Log

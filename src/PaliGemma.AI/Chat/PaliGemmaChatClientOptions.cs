@@ -72,6 +72,17 @@ public sealed class PaliGemmaChatClientOptions
     /// </summary>
     public bool AllowFileImages { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether typed tasks are decoded under their output grammar (default <see langword="true"/>): a request
+    /// whose task was set with <see cref="Microsoft.Extensions.AI.PaliGemmaChatOptionsExtensions.WithPaliGemmaTask"/> (as
+    /// <see cref="PaliGemmaVision"/>, the tools and the typed endpoints do) and is <c>detect</c> or <c>segment</c> can then only
+    /// produce complete objects with the requested labels (see <see cref="PaliGemmaOutputConstraint"/>). Raw-prompt requests
+    /// are constrained only when they ask with
+    /// <see cref="Microsoft.Extensions.AI.PaliGemmaChatOptionsExtensions.WithPaliGemmaConstrainedDecoding"/> or give allowed
+    /// answers; a request's own setting wins over this one.
+    /// </summary>
+    public bool ConstrainTypedTasks { get; set; } = true;
+
     /// <summary>Gets the folders whose image files may be read when <see cref="AllowFileImages"/> is set (at least one is then required).</summary>
     public IList<string> AllowedImageRoots { get; private set; } = [];
 

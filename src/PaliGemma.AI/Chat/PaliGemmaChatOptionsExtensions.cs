@@ -8,6 +8,12 @@ public static class PaliGemmaChatOptionsExtensions
     /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key under which the typed task is stored.</summary>
     public const string TaskPropertyName = "paligemma.task";
 
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the per-request constrained-decoding switch.</summary>
+    public const string ConstrainedDecodingPropertyName = "paligemma.constrained";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the allowed answers of an answer task.</summary>
+    public const string AllowedAnswersPropertyName = "paligemma.allowed_answers";
+
     /// <summary>
     /// Chooses the PaliGemma task with a typed value instead of prompt text. The user message's text must then be
     /// empty or equal to <see cref="PaliGemmaTask.ToPrompt"/>.
@@ -39,6 +45,76 @@ public static class PaliGemmaChatOptionsExtensions
 
         return value as PaliGemmaTask ?? throw new ArgumentException(
             $"ChatOptions.AdditionalProperties[\"{TaskPropertyName}\"] holds a {value.GetType().Name}; it must be a {nameof(PaliGemmaTask)} (use {nameof(WithPaliGemmaTask)}).",
+            nameof(options));
+    }
+
+    /// <summary>
+    /// Switches constrained decoding on or off for this request, overriding
+    /// <see cref="PaliGemmaChatClientOptions.ConstrainTypedTasks"/>. On, a <c>detect</c> or <c>segment</c> request (typed or
+    /// written as text) produces only complete objects with its labels, and an <c>answer</c> request with allowed answers
+    /// only one of them (see <see cref="PaliGemmaOutputConstraint"/>); requesting it for a task without a grammar
+    /// (caption, OCR, …) is an error.
+    /// </summary>
+    /// <param name="options">The options to change.</param>
+    /// <param name="enabled">True to constrain, false to decode freely.</param>
+    /// <returns><paramref name="options"/>, for chaining.</returns>
+    public static ChatOptions WithPaliGemmaConstrainedDecoding(this ChatOptions options, bool enabled = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.AdditionalProperties ??= [];
+        options.AdditionalProperties[ConstrainedDecodingPropertyName] = enabled;
+        return options;
+    }
+
+    /// <summary>Gets the switch set with <see cref="WithPaliGemmaConstrainedDecoding"/>, or null when none is set.</summary>
+    /// <param name="options">The options to read, or <see langword="null"/>.</param>
+    /// <returns>The switch, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">The property holds something other than a <see cref="bool"/>.</exception>
+    public static bool? GetPaliGemmaConstrainedDecoding(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is null ||
+            !options.AdditionalProperties.TryGetValue(ConstrainedDecodingPropertyName, out var value) ||
+            value is null)
+        {
+            return null;
+        }
+
+        return value as bool? ?? throw new ArgumentException(
+            $"ChatOptions.AdditionalProperties[\"{ConstrainedDecodingPropertyName}\"] holds a {value.GetType().Name}; it must be a bool (use {nameof(WithPaliGemmaConstrainedDecoding)}).",
+            nameof(options));
+    }
+
+    /// <summary>
+    /// Limits the answer of an <c>answer</c> task to one of <paramref name="answers"/> (for example <c>yes</c>, <c>no</c>),
+    /// enforced token by token. Applies unless constrained decoding is switched off for the request.
+    /// </summary>
+    /// <param name="options">The options to change.</param>
+    /// <param name="answers">The allowed answers, each one line without <c>&lt;</c> or <c>&gt;</c>.</param>
+    /// <returns><paramref name="options"/>, for chaining.</returns>
+    public static ChatOptions WithPaliGemmaAllowedAnswers(this ChatOptions options, IEnumerable<string> answers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(answers);
+        options.AdditionalProperties ??= [];
+        options.AdditionalProperties[AllowedAnswersPropertyName] = Array.AsReadOnly(answers.ToArray());
+        return options;
+    }
+
+    /// <summary>Gets the answers set with <see cref="WithPaliGemmaAllowedAnswers"/>, or null when none are set.</summary>
+    /// <param name="options">The options to read, or <see langword="null"/>.</param>
+    /// <returns>The answers, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">The property holds something other than a list of strings.</exception>
+    public static IReadOnlyList<string>? GetPaliGemmaAllowedAnswers(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is null ||
+            !options.AdditionalProperties.TryGetValue(AllowedAnswersPropertyName, out var value) ||
+            value is null)
+        {
+            return null;
+        }
+
+        return value as IReadOnlyList<string> ?? throw new ArgumentException(
+            $"ChatOptions.AdditionalProperties[\"{AllowedAnswersPropertyName}\"] holds a {value.GetType().Name}; it must be a list of strings (use {nameof(WithPaliGemmaAllowedAnswers)}).",
             nameof(options));
     }
 }

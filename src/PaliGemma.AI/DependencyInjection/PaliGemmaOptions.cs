@@ -33,6 +33,9 @@ public sealed class PaliGemmaOptions
     /// <summary>Gets or sets how many requests may wait for a slot, or null for no limit; see <see cref="PaliGemmaChatClientOptions.MaxQueueLength"/>.</summary>
     public int? MaxQueueLength { get; set; }
 
+    /// <summary>Gets or sets whether typed detect and segment tasks follow their output grammar (default true); see <see cref="PaliGemmaChatClientOptions.ConstrainTypedTasks"/>.</summary>
+    public bool ConstrainTypedTasks { get; set; } = true;
+
     /// <summary>Gets or sets how many images' vision features are cached (default 16, 0 disables).</summary>
     public int ImageFeatureCacheCapacity { get; set; } = PaliGemmaChatClientOptions.DefaultImageFeatureCacheCapacity;
 

@@ -137,6 +137,7 @@ public static class PaliGemmaServiceCollectionExtensions
             AllowPrivateNetworkImages = options.AllowPrivateNetworkImages,
             RemoteImageTimeout = options.RemoteImageTimeout,
             AllowFileImages = options.AllowFileImages,
+            ConstrainTypedTasks = options.ConstrainTypedTasks,
         };
         foreach (string host in options.AllowedImageHosts)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using PaliGemma.AI.Constraints;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -26,6 +27,7 @@ internal sealed class DecoderBatcher
     private readonly TimeSpan _window;
     private readonly int _maxSequenceLength;
     private readonly int _pad;
+    private readonly int _vocab;
     private readonly object _lock = new();
     private Collection? _open;
     private Task? _hold;
@@ -41,6 +43,7 @@ internal sealed class DecoderBatcher
         _window = window;
         _maxSequenceLength = manifest.MaxSequenceLength;
         _pad = manifest.TokenIds.Pad;
+        _vocab = manifest.VocabSize;
     }
 
     /// <summary>Gets how many generators the batcher has started (diagnostics and tests).</summary>
@@ -215,6 +218,14 @@ internal sealed class DecoderBatcher
             int maxLength = Math.Min(_maxSequenceLength, longest + rows.Max(r => r.Request.MaxNewTokens));
             using DecoderEngine.BatchGenerator generator = _engine.StartBatch([.. rows.Select(r => r.Request)], maxLength);
             IReadOnlySet<int> stops = _engine.StopIds;
+            // Each constrained row walks its own grammar; the logits are masked row by row, so constrained and
+            // unconstrained requests, and requests with different labels, share one generator.
+            ConstraintState?[] constraints = [.. rows.Select(r => r.Request.StartConstraint())];
+            if (constraints.All(c => c is null))
+            {
+                constraints = [];
+            }
+
             var active = new bool[rows.Count];
             active.AsSpan().Fill(true);
             int remaining = rows.Count;
@@ -226,6 +237,11 @@ internal sealed class DecoderBatcher
                     {
                         active[i] = false;
                         remaining--;
+                    }
+
+                    if (!active[i] && constraints.Length > 0)
+                    {
+                        constraints[i] = null;
                     }
                 }
 
@@ -240,7 +256,7 @@ internal sealed class DecoderBatcher
                     break;
                 }
 
-                ReadOnlySpan<int> next = generator.Step();
+                ReadOnlySpan<int> next = generator.Step(constraints, _vocab);
                 for (int i = 0; i < rows.Count; i++)
                 {
                     if (!active[i])

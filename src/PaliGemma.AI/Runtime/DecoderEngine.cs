@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.AI.Constraints;
 using PaliGemma.AI.Runtime.Onnx;
 
 namespace PaliGemma.AI.Runtime;
@@ -77,16 +78,16 @@ internal sealed class DecoderEngine : IDisposable
     }
 
     /// <summary>
-    /// Runs one generation (see <see cref="PaliGemmaModel.Generate"/>). Arguments were validated by the caller;
-    /// <paramref name="maxLength"/> is the total sequence length limit for the generator.
+    /// Runs one generation (see <see cref="PaliGemmaModel.Generate"/>) in its own generator; a constrained request's
+    /// logits are masked by its grammar before every step.
     /// </summary>
-    public IEnumerable<GeneratedToken> Generate(
-        ReadOnlyMemory<float> features, int[] promptIds, int maxNewTokens, int maxLength,
-        PaliGemmaGenerationSettings settings, CancellationToken cancellationToken)
+    public IEnumerable<GeneratedToken> Generate(GenerationRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var session = StartGenerator(features, promptIds, maxLength, settings);
+        using var session = StartGenerator(request.Features, request.PromptIds, request.MaxLength, request.Settings);
         IReadOnlySet<int> stops = StopIds;
+        ConstraintState?[] constraint = [request.StartConstraint()];
+        int maxNewTokens = request.MaxNewTokens;
         for (int produced = 0; produced < maxNewTokens; produced++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -95,8 +96,14 @@ internal sealed class DecoderEngine : IDisposable
                 yield break;
             }
 
+            if (constraint[0] is not null)
+            {
+                GeneratorLogits.Apply(session.Generator, constraint, _manifest.VocabSize);
+            }
+
             session.Generator.GenerateNextToken();
             int id = session.Generator.GetNextTokens()[0];
+            constraint[0]?.Advance(id);
             bool isStop = stops.Contains(id);
             yield return new GeneratedToken(id, isStop);
             if (isStop)
@@ -275,11 +282,31 @@ internal sealed class DecoderEngine : IDisposable
         public bool IsDone => _session.Generator.IsDone();
 
         /// <summary>Runs one decode step and returns the next token of every row, in batch order.</summary>
+        /// <param name="constraints">Per row, the grammar state to mask the row's logits with (null: unconstrained), or
+        /// empty when no row is constrained; each state is advanced with its row's token.</param>
+        /// <param name="vocab">The width of a logits row.</param>
         /// <returns>The tokens (valid until the next step).</returns>
-        public ReadOnlySpan<int> Step()
+        public ReadOnlySpan<int> Step(ReadOnlySpan<ConstraintState?> constraints, int vocab)
         {
+            bool any = false;
+            foreach (ConstraintState? state in constraints)
+            {
+                any |= state is not null;
+            }
+
+            if (any)
+            {
+                GeneratorLogits.Apply(_session.Generator, constraints, vocab);
+            }
+
             _session.Generator.GenerateNextToken();
-            return _session.Generator.GetNextTokens();
+            ReadOnlySpan<int> next = _session.Generator.GetNextTokens();
+            for (int i = 0; i < constraints.Length; i++)
+            {
+                constraints[i]?.Advance(next[i]);
+            }
+
+            return next;
         }
 
         /// <inheritdoc />

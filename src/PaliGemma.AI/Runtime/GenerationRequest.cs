@@ -13,6 +13,9 @@ internal sealed record GenerationRequest(
     int MaxLength,
     PaliGemmaGenerationSettings Settings)
 {
+    /// <summary>Starts the walk through the request's grammar, or returns null when it is unconstrained.</summary>
+    public Constraints.ConstraintState? StartConstraint() => Settings.Constraint?.Grammar.Start(MaxNewTokens);
+
     /// <summary>Validates the arguments; every problem is an <see cref="ArgumentException"/> naming the value.</summary>
     public static GenerationRequest Create(
         PaliGemmaManifest manifest,
@@ -70,6 +73,13 @@ internal sealed record GenerationRequest(
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"imageFeatures has {rows} rows but the prompt has {imageTokens} <image> tokens; they must match (one row per <image> token)."),
                 "imageFeatures");
+        }
+
+        if (settings.Constraint is { } constraint && !string.Equals(constraint.ModelId, manifest.ModelId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The output constraint was created by the model '{constraint.ModelId}', not by '{manifest.ModelId}'; create it with this model's CreateOutputConstraint (token ids differ between tokenizers).",
+                nameof(settings));
         }
 
         int maxLength = (int)Math.Min((long)ids.Length + settings.MaxNewTokens, cap);

@@ -18,6 +18,12 @@ public sealed record PaliGemmaGenerationSettings
     /// <summary>Random seed for sampling; null = nondeterministic.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>
+    /// A grammar the output must follow (constrained decoding), from <see cref="PaliGemmaModel.CreateOutputConstraint"/>
+    /// of the same model; null (default) = unconstrained.
+    /// </summary>
+    public PaliGemmaOutputConstraint? Constraint { get; init; }
+
     /// <summary>True when these settings sample (temperature above 0); false for greedy search.</summary>
     public bool IsSampling => Temperature > 0f;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PaliGemma.AI.Runtime;
@@ -325,6 +326,55 @@ public sealed class PaliGemmaModel : IDisposable
         return Run(request, cancellationToken);
     }
 
+    /// <summary>
+    /// Compiles the output grammar of a task for constrained decoding (pass it in
+    /// <see cref="PaliGemmaGenerationSettings.Constraint"/>): for <c>detect</c> and <c>segment</c>, objects with exactly four
+    /// location tokens (and sixteen mask tokens) and one of the task's labels; for <c>answer</c>, one of
+    /// <paramref name="allowedAnswers"/>. Labels and answers are tokenized with this model's tokenizer as the model writes
+    /// them. Thread-safe; the result can be reused.
+    /// </summary>
+    /// <param name="task">A detect, segment or answer task.</param>
+    /// <param name="allowedAnswers">For an answer task: the answers the model may give (one line each, at most
+    /// <see cref="MaxAllowedAnswers"/>); must be null or empty for other tasks.</param>
+    /// <returns>The constraint.</returns>
+    /// <exception cref="ArgumentException">The task has no grammar (caption, describe, OCR, question, or answer without
+    /// allowed answers), allowed answers were given for another task, or an answer is empty, too many, or not one line
+    /// without <c>&lt;</c>, <c>&gt;</c>.</exception>
+    public PaliGemmaOutputConstraint CreateOutputConstraint(PaliGemmaTask task, IEnumerable<string>? allowedAnswers = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        string[] answers = allowedAnswers is null ? [] : [.. allowedAnswers];
+        if (answers.Length > 0 && task.Kind != PaliGemmaTaskKind.Answer)
+        {
+            throw new ArgumentException($"Allowed answers apply to answer tasks only; the task is '{task.ToPrompt()}'.", nameof(allowedAnswers));
+        }
+
+        if (answers.Length > MaxAllowedAnswers)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{answers.Length} allowed answers were given; at most {MaxAllowedAnswers} are supported."), nameof(allowedAnswers));
+        }
+
+        for (int i = 0; i < answers.Length; i++)
+        {
+            answers[i] = PromptTextValidator.ValidateFreeText(answers[i], nameof(allowedAnswers));
+        }
+
+        PaliGemmaTokenIds ids = Manifest.TokenIds;
+        var tokens = new Constraints.GrammarTokens(ids.LocStart, ids.SegStart, ids.Eos);
+        Constraints.OutputGrammar grammar = task.Kind switch
+        {
+            PaliGemmaTaskKind.Detect or PaliGemmaTaskKind.Segment =>
+                Constraints.OutputGrammar.ForObjects(tokens, task.Labels, task.Kind == PaliGemmaTaskKind.Segment, Tokenize),
+            PaliGemmaTaskKind.Answer when answers.Length > 0 => Constraints.OutputGrammar.ForChoices(tokens, answers, Tokenize),
+            PaliGemmaTaskKind.Answer => throw new ArgumentException("An answer task is constrained only to a list of allowed answers, and none was given.", nameof(allowedAnswers)),
+            _ => throw new ArgumentException($"The task '{task.ToPrompt()}' has no output grammar; only detect, segment and answer (with allowed answers) can be constrained.", nameof(task)),
+        };
+        return new PaliGemmaOutputConstraint(task, task.Kind == PaliGemmaTaskKind.Answer ? Array.AsReadOnly(answers) : task.Labels, grammar, ModelId);
+    }
+
+    /// <summary>The most allowed answers <see cref="CreateOutputConstraint"/> accepts.</summary>
+    public const int MaxAllowedAnswers = 1024;
+
     /// <summary>Runs only the prefill and returns the last position's logits (tests: the image reaches the decoder).</summary>
     internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds)
     {
@@ -377,7 +427,7 @@ public sealed class PaliGemmaModel : IDisposable
         {
             IEnumerable<GeneratedToken> tokens = _batcher is { } batcher && batcher.CanBatch(request)
                 ? batcher.Generate(request, cancellationToken)
-                : _decoder.Generate(request.Features, request.PromptIds, request.MaxNewTokens, request.MaxLength, request.Settings, cancellationToken);
+                : _decoder.Generate(request, cancellationToken);
             foreach (GeneratedToken token in tokens)
             {
                 yield return token;

@@ -65,17 +65,48 @@ public sealed class PaliGemmaVision : IPaliGemmaVision
     public Task<TextResult> AnswerAsync(DataContent image, string question, string language = "en", CancellationToken cancellationToken = default) =>
         RunTextAsync(image, PaliGemmaTask.Answer(question, language), cancellationToken);
 
-    private async Task<TextResult> RunTextAsync(DataContent image, PaliGemmaTask task, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers a question with one of <paramref name="allowedAnswers"/> (for example <c>yes</c>/<c>no</c> or digits): a local
+    /// <see cref="PaliGemmaChatClient"/> enforces the choice token by token (see
+    /// <see cref="PaliGemmaChatOptionsExtensions.WithPaliGemmaAllowedAnswers"/>).
+    /// </summary>
+    /// <param name="image">The image (<c>image/*</c>).</param>
+    /// <param name="question">The question, on one line.</param>
+    /// <param name="allowedAnswers">The answers the model may give, each one line without <c>&lt;</c> or <c>&gt;</c>.</param>
+    /// <param name="language">The language code, for example <c>en</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="ArgumentException">The question, language or an answer is not valid, or no answer was given.</exception>
+    public Task<TextResult> AnswerAsync(DataContent image, string question, IEnumerable<string> allowedAnswers, string language = "en", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(allowedAnswers);
+        string[] answers = [.. allowedAnswers];
+        if (answers.Length == 0)
+        {
+            throw new ArgumentException("At least one allowed answer is needed.", nameof(allowedAnswers));
+        }
+
+        return RunTextAsync(image, PaliGemmaTask.Answer(question, language), cancellationToken, answers);
+    }
+
+    private async Task<TextResult> RunTextAsync(DataContent image, PaliGemmaTask task, CancellationToken cancellationToken, string[]? allowedAnswers = null)
     {
         CheckImage(image);
-        var text = await RunAsync(image, task, cancellationToken).ConfigureAwait(false);
+        var text = await RunAsync(image, task, cancellationToken, allowedAnswers).ConfigureAwait(false);
         return new TextResult(PaliGemmaOutputParser.ParseText(text), text);
     }
 
-    private async Task<string> RunAsync(DataContent image, PaliGemmaTask task, CancellationToken cancellationToken)
+    private async Task<string> RunAsync(DataContent image, PaliGemmaTask task, CancellationToken cancellationToken, string[]? allowedAnswers = null)
     {
         var message = new ChatMessage(ChatRole.User, [new TextContent(task.ToPrompt()), image]);
-        var options = new ChatOptions { Temperature = 0f, MaxOutputTokens = _options.MaxOutputTokens };
+        // The typed task travels with the text: a local PaliGemmaChatClient then decodes it under its grammar (see
+        // PaliGemmaChatClientOptions.ConstrainTypedTasks); any other PaliGemma server reads the text.
+        var options = new ChatOptions { Temperature = 0f, MaxOutputTokens = _options.MaxOutputTokens }.WithPaliGemmaTask(task);
+        if (allowedAnswers is not null)
+        {
+            options.WithPaliGemmaAllowedAnswers(allowedAnswers);
+        }
+
         var response = await _chatClient.GetResponseAsync([message], options, cancellationToken).ConfigureAwait(false);
         return response.Text;
     }

@@ -100,12 +100,18 @@ public sealed class PaliGemmaChatClientTests(ChatTestModels models)
     public async Task Typed_task_option_gives_the_same_answer_as_the_prompt_text()
     {
         using var client = new PaliGemmaChatClient(models.Pg2);
+        // Typed detect tasks are constrained by default and raw prompts are not: compare like with like.
         var byText = await client.GetResponseAsync(Ask("detect cat ; dog", Image), new ChatOptions { MaxOutputTokens = 8 });
         var byTask = await client.GetResponseAsync(
+            [new ChatMessage(ChatRole.User, [new DataContent(Image, "image/png")])],
+            new ChatOptions { MaxOutputTokens = 8 }.WithPaliGemmaTask(PaliGemmaTask.Detect("cat", "dog")).WithPaliGemmaConstrainedDecoding(false));
+        var byTextConstrained = await client.GetResponseAsync(Ask("detect cat ; dog", Image), new ChatOptions { MaxOutputTokens = 8 }.WithPaliGemmaConstrainedDecoding());
+        var byTaskConstrained = await client.GetResponseAsync(
             [new ChatMessage(ChatRole.User, [new DataContent(Image, "image/png")])],
             new ChatOptions { MaxOutputTokens = 8 }.WithPaliGemmaTask(PaliGemmaTask.Detect("cat", "dog")));
 
         Assert.Equal(byText.Text, byTask.Text);
+        Assert.Equal(byTextConstrained.Text, byTaskConstrained.Text);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class PaliGemmaVisionModelTests(ChatTestModels models)
         var result = await vision.DetectAsync(Png, ["cat", "dog"]);
         var direct = await client.GetResponseAsync(
             [new ChatMessage(ChatRole.User, [new TextContent("detect cat ; dog"), new DataContent(Png, "image/png")])],
-            new ChatOptions { MaxOutputTokens = 24 });
+            new ChatOptions { MaxOutputTokens = 24 }.WithPaliGemmaTask(PaliGemmaTask.Detect("cat", "dog")));
 
         Assert.Equal(direct.Text, result.RawText);
         Assert.Equal(320, result.ImageWidth);

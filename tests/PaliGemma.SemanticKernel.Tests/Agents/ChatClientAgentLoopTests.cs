@@ -163,11 +163,12 @@ public class ChatClientAgentLoopTests : IClassFixture<AgentModelFixture>
     private static void AssertObject(JsonElement o, int width, int height, bool hasMaskProperty)
     {
         Assert.Equal(JsonValueKind.String, o.GetProperty("label").ValueKind);
+        // The pixel box is rounded to 2 decimals and the normalized one, from the unrounded box, to 4: compare within 1e-4.
         JsonElement box = o.GetProperty("box"), norm = o.GetProperty("normalizedBox");
-        Assert.Equal(ToolJson.Num(box, "left") / width, ToolJson.Num(norm, "left"), 4);
-        Assert.Equal(ToolJson.Num(box, "top") / height, ToolJson.Num(norm, "top"), 4);
-        Assert.Equal(ToolJson.Num(box, "right") / width, ToolJson.Num(norm, "right"), 4);
-        Assert.Equal(ToolJson.Num(box, "bottom") / height, ToolJson.Num(norm, "bottom"), 4);
+        Assert.Equal(ToolJson.Num(box, "left") / width, ToolJson.Num(norm, "left"), 1e-4);
+        Assert.Equal(ToolJson.Num(box, "top") / height, ToolJson.Num(norm, "top"), 1e-4);
+        Assert.Equal(ToolJson.Num(box, "right") / width, ToolJson.Num(norm, "right"), 1e-4);
+        Assert.Equal(ToolJson.Num(box, "bottom") / height, ToolJson.Num(norm, "bottom"), 1e-4);
         if (hasMaskProperty && o.TryGetProperty("mask", out JsonElement mask))
         {
             int[] counts = [.. mask.GetProperty("counts").EnumerateArray().Select(e => e.GetInt32())];

@@ -23,6 +23,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for the chat client and the raw loop (0 = the library default: the cores available to the process).", DefaultValueFactory = _ => 0 };
         var sweep = new Option<bool>("--sweep-threads") { Description = "Also load the model with the library default, --threads 1, --threads 2 and spinning vision threads, one at a time, and report the default as a share of the best prefill and decode." };
         var pytorch = new Option<FileInfo?>("--pytorch-baseline") { Description = "JSON written by scripts/bench-pytorch.sh on the same checkpoint: adds prefill and decode ratios against PyTorch eager." };
+        var constrained = new Option<bool>("--constrained") { Description = "Instead of the single-request bench: per-token time of greedy decoding under the --prompt's output grammar (a detect or segment prompt) as a ratio to free decoding (library loop, pairs back to back; wall and process CPU time)." };
         var ceilingVariants = new Option<bool>("--ceiling-variants") { Description = "Also time the prefill ceiling with spinning threads and, for int4, other MatMulNBits accuracy levels and block sizes (what-if figures)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var reference = new Option<DirectoryInfo?>("--reference") { Description = "Reference model folder (e.g. the fp32 conversion) for top-1 agreement of greedy decoding." };
@@ -33,7 +34,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark a model folder: load, vision, prefill, time to first token, decode tokens/s, peak RSS; raw GenAI loop and bandwidth floor as baselines.")
         {
-            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps, concurrency, batchWindow, sweep, pytorch, ceilingVariants,
+            model, image, prompt, tokens, runs, threads, json, buffer, reference, agreementSteps, concurrency, batchWindow, sweep, pytorch, ceilingVariants, constrained,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -41,6 +42,31 @@ internal static class BenchCommand
             if (parse.GetValue(concurrency) is string levels)
             {
                 return RunConcurrency(parse, model, image, prompt, tokens, runs, threads, json, ConcurrencyBench.ParseLevels(levels), parse.GetValue(batchWindow));
+            }
+
+            if (parse.GetValue(constrained))
+            {
+                string imagePath = parse.GetRequiredValue(image).FullName;
+                if (!File.Exists(imagePath))
+                {
+                    throw new FileNotFoundException($"Image '{imagePath}' does not exist.");
+                }
+
+                ConstrainedBenchResult constrainedResult = ConstrainedBench.Run(
+                    parse.GetRequiredValue(model).FullName, imagePath, parse.GetValue(prompt) ?? "caption en",
+                    Positive(parse.GetValue(tokens), "--tokens"), Positive(parse.GetValue(runs), "--runs"), Math.Max(0, parse.GetValue(threads)),
+                    line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+                foreach (string line in ConstrainedBench.Lines(constrainedResult))
+                {
+                    AnsiConsole.WriteLine(line);
+                }
+
+                if (parse.GetValue(json) is FileInfo constrainedJson)
+                {
+                    ConstrainedBench.WriteJson(constrainedResult, constrainedJson.FullName);
+                }
+
+                return 0;
             }
 
             var options = new BenchOptions(

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace PaliGemma.Cli.Commands;
 
 /// <summary>
-/// <c>paligemma eval [--model DIR] --scenes DIR [--count N] [--json FILE] [--max-tokens N]</c>: scores a model folder on a
+/// <c>paligemma eval [--model DIR] --scenes DIR [--count N] [--json FILE] [--max-tokens N] [--constrained on|off]</c>: scores a model folder on a
 /// held-out synthetic scene set (<c>python3 -m scenes --write DIR</c>) through <see cref="IPaliGemmaVision"/>: detection
 /// mAP@0.5, mask mIoU, caption exact match, OCR character accuracy and counting accuracy (see <see cref="SceneEvaluator"/>).
 /// A table goes to standard output, one progress line per scene to standard error; Ctrl+C stops with exit code 130.
@@ -23,10 +23,12 @@ internal static class EvalCommand
         var count = new Option<int?>("--count") { Description = "Evaluate only the first N scenes (default: all)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write every figure as JSON to this file." };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens generated per request.", DefaultValueFactory = _ => 128 };
+        var constrained = new Option<string>("--constrained") { Description = "on (default): detect and segment follow their output grammar (PaliGemmaChatClientOptions.ConstrainTypedTasks); off: free decoding.", DefaultValueFactory = _ => "on" };
+        constrained.AcceptOnlyFromAmong("on", "off");
 
         var command = new Command("eval", "Score a model on held-out synthetic scenes: detection mAP@0.5, mask mIoU, caption exact match, OCR character accuracy, counting accuracy.")
         {
-            model, scenes, count, json, maxTokens,
+            model, scenes, count, json, maxTokens, constrained,
         };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(
             new EvalRequest(
@@ -34,7 +36,8 @@ internal static class EvalCommand
                 parse.GetRequiredValue(scenes).FullName,
                 parse.GetValue(count),
                 parse.GetValue(json)?.FullName,
-                parse.GetValue(maxTokens)),
+                parse.GetValue(maxTokens),
+                parse.GetValue(constrained) != "off"),
             Console.Error,
             cancellationToken));
         return command;
@@ -59,7 +62,8 @@ internal static class EvalCommand
             string modelPath = request.ModelPath ?? ModelOption.Resolve(null, error);
             SceneRecord[] selected = [.. all.Take(request.Count ?? all.Count)];
             string sceneSet = Directory.Exists(request.ScenesPath) ? Path.Combine(request.ScenesPath, SceneSetReader.FileName) : request.ScenesPath;
-            using PaliGemmaChatClient client = await PaliGemmaChatClient.LoadAsync(modelPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using PaliGemmaChatClient client = await PaliGemmaChatClient.LoadAsync(
+                modelPath, options: new PaliGemmaChatClientOptions { ConstrainTypedTasks = request.Constrained }, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (client.Model.MaskDecoder is null)
             {
                 error.WriteLine($"note: '{modelPath}' has no mask decoder; segment answers carry no masks, so mask mIoU is 0.");
@@ -71,7 +75,7 @@ internal static class EvalCommand
             }
 
             var vision = new PaliGemmaVision(client, new PaliGemmaVisionOptions { MaxOutputTokens = request.MaxTokens });
-            error.WriteLine($"evaluating {client.Model.ModelId} on {selected.Length} of {all.Count} scene(s) from {sceneSet}");
+            error.WriteLine($"evaluating {client.Model.ModelId} on {selected.Length} of {all.Count} scene(s) from {sceneSet}, constrained decoding {(request.Constrained ? "on" : "off")}");
             EvaluationReport report = await new SceneEvaluator(vision).RunAsync(
                 selected, modelPath, sceneSet, request.MaxTokens, line => error.WriteLine(line), cancellationToken).ConfigureAwait(false);
 
@@ -122,5 +126,5 @@ internal static class EvalCommand
     }
 
     /// <summary>The inputs of one <c>eval</c>.</summary>
-    internal sealed record EvalRequest(string? ModelPath, string ScenesPath, int? Count, string? JsonPath, int MaxTokens);
+    internal sealed record EvalRequest(string? ModelPath, string ScenesPath, int? Count, string? JsonPath, int MaxTokens, bool Constrained = true);
 }
