@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.Onnx.Adapters;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
@@ -32,6 +33,7 @@ public static class PaliGemmaConverter
     /// </summary>
     /// <param name="options">Input, output, precision (resolved with <see cref="ConvertOptions.Resolve"/>) and progress.</param>
     /// <exception cref="CheckpointException">The checkpoint (or the mask decoder's .npz) is missing, malformed or does not match its config; the message names the file, key or tensor.</exception>
+    /// <exception cref="LoraAdapterException">The <see cref="ConvertOptions.LoraAdapterDirectory"/> adapter is missing, malformed, unsupported or does not fit the checkpoint; <see cref="LoraAdapterException.Field"/> and <see cref="LoraAdapterException.Value"/> name what.</exception>
     /// <exception cref="IOException">The output folder exists (without <see cref="ConvertOptions.Overwrite"/>) or cannot be written.</exception>
     public static PaliGemmaManifest Convert(ConvertOptions options) => Convert(options, OnnxGraphExporter.Instance);
 
@@ -95,12 +97,15 @@ public static class PaliGemmaConverter
             throw new ArgumentException($"MaxSequenceLength {contextLength} leaves no room for text after {config.Vision.NumPatches} image tokens.", nameof(options));
         }
 
-        using SafetensorsReader weights = CheckpointFolder.Open(input);
-        PaliGemmaTensorLayout.Validate(config, weights, input);
+        using SafetensorsReader checkpoint = CheckpointFolder.Open(input);
+        PaliGemmaTensorLayout.Validate(config, checkpoint, input);
+        using LoraAdapter? adapter = options.LoraAdapterDirectory is { } loraDir ? LoraAdapter.Load(loraDir, config) : null;
+        using ICheckpointReader weights = adapter is null ? checkpoint : new LoraMergedCheckpoint(checkpoint, adapter);
         VqVaeDecoderWeights? maskWeights = options.MaskDecoderNpzPath is { } npz ? ReadMaskDecoder(npz) : null;
         progress?.Report(new ExportProgress("validate", 1, 1));
 
-        string checkpointHash = HashFiles(weights.Files, progress);
+        // With an adapter, the hash covers the base weights and then the adapter's files: a merged folder never claims the base's hash.
+        string checkpointHash = HashFiles([.. checkpoint.Files, .. adapter?.Files ?? []], progress);
         string temp = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.partial-{Guid.NewGuid():N}");
         string writing = temp;
         try
@@ -141,7 +146,7 @@ public static class PaliGemmaConverter
 
     /// <summary>Writes this library's model folder (graphs, genai_config.json, optional mask decoder, tokenizer files, manifest) into <paramref name="temp"/>.</summary>
     private static PaliGemmaManifest WriteModelFolder(
-        string temp, string input, PaliGemmaConfig config, SafetensorsReader weights, ConvertOptions options, IModelGraphExporter exporter, PaliGemmaTokenIds ids, int contextLength,
+        string temp, string input, PaliGemmaConfig config, ICheckpointReader weights, ConvertOptions options, IModelGraphExporter exporter, PaliGemmaTokenIds ids, int contextLength,
         VqVaeDecoderWeights? maskWeights, PaliGemmaManifest manifest, ref string writing)
     {
         IProgress<ExportProgress>? progress = options.Progress;

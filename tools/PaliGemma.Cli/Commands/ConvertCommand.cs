@@ -25,13 +25,14 @@ internal static class ConvertCommand
         var window = new Option<string>("--sliding-window") { Description = "Gemma 2 sliding-window semantics: hf (transformers >= 4.53), hf-legacy, symmetric (big_vision).", DefaultValueFactory = _ => "hf" };
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
         var maskDecoder = MaskDecoderOption();
+        var lora = new Option<DirectoryInfo?>("--lora") { Description = "A Hugging Face PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to merge into the checkpoint before export (W + scale*B*A, before fp16/int4 conversion)." };
         var int4 = new Int4Options();
         var layout = new Option<string>("--layout") { Description = "Folder layout: paligemma (this library's model folder) or transformers-js (the same weights as transformers.js's vision_encoder / embed_tokens / decoder_model_merged, for the benchmark baseline).", DefaultValueFactory = _ => "paligemma" };
         layout.AcceptOnlyFromAmong("paligemma", "transformers-js");
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, target, visionPrecision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, layout,
+            input, output, precision, target, visionPrecision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, lora, layout,
             int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
@@ -49,6 +50,7 @@ internal static class ConvertCommand
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
                 MaskDecoderNpzPath = parse.GetValue(maskDecoder)?.FullName,
+                LoraAdapterDirectory = parse.GetValue(lora)?.FullName,
                 Int4 = int4.Parse(parse, ParsePrecision(parse.GetValue(precision)) is null && ParseTarget(parse.GetValue(target)) == ConversionTarget.Cpu),
                 Decoder = new DecoderExportOptions
                 {
