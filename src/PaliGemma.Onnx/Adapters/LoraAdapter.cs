@@ -396,7 +396,7 @@ internal sealed class LoraAdapter : IDisposable
                 foreach (JsonProperty entry in pattern.EnumerateObject())
                 {
                     // PEFT: the first key (in order) for which re.match(rf"(.*\.)?({key})$", module) succeeds.
-                    Regex regex = Compile(path, $"{field}.{entry.Name}", @"\A(?:.*\.)?(?:" + entry.Name + @")\z");
+                    Regex regex = Compile(path, $"{field}.{entry.Name}", entry.Name, @"\A(?:.*\.)?(?:" + entry.Name + @")\z");
                     if (isRank)
                     {
                         int r = entry.Value.ValueKind == JsonValueKind.Number && entry.Value.TryGetInt32(out int ri) && ri > 0
@@ -471,17 +471,20 @@ internal sealed class LoraAdapter : IDisposable
             }
         }
 
-        private static Regex FullMatch(string path, string field, string pattern) => Compile(path, field, @"\A(?:" + pattern + @")\z");
+        /// <summary>PEFT's <c>re.fullmatch(pattern, module)</c>.</summary>
+        private static Regex FullMatch(string path, string field, string pattern) => Compile(path, field, pattern, @"\A(?:" + pattern + @")\z");
 
-        private static Regex Compile(string path, string field, string pattern)
+        private static Regex Compile(string path, string field, string pattern, string anchored)
         {
             try
             {
-                return new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+                // The pattern must parse on its own, so that it cannot close the anchoring group ("a)|(b").
+                _ = new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+                return new Regex(anchored, RegexOptions.CultureInvariant, RegexTimeout);
             }
             catch (ArgumentException ex)
             {
-                throw new LoraAdapterException(field, pattern, $"LoRA adapter config '{path}': {field} is not a valid regular expression: {ex.Message}", ex);
+                throw new LoraAdapterException(field, pattern, $"LoRA adapter config '{path}': {field} = {pattern} is not a valid regular expression: {ex.Message}", ex);
             }
         }
 

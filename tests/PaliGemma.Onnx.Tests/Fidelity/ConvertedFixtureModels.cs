@@ -19,7 +19,11 @@ public sealed class ConvertedFixtureModels : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<string>> _checkpoints = new();
 
     internal ConvertedModel Get(string name, ModelPrecision precision, DecoderMutation mutation = DecoderMutation.None) =>
-        _models.GetOrAdd($"{name}-{precision}-{mutation}", key => new Lazy<ConvertedModel>(() => Convert(name, key, precision, mutation))).Value;
+        _models.GetOrAdd($"{name}-{precision}-{mutation}", key => new Lazy<ConvertedModel>(() => Convert(name, key, precision, mutation, null))).Value;
+
+    /// <summary>The fixture checkpoint converted with a PEFT LoRA adapter folder merged in (<see cref="ConvertOptions.LoraAdapterDirectory"/>).</summary>
+    internal ConvertedModel GetWithLora(string name, ModelPrecision precision, string adapterDirectory) =>
+        _models.GetOrAdd($"{name}-{precision}-lora-{adapterDirectory}", key => new Lazy<ConvertedModel>(() => Convert(name, "lora-" + Guid.NewGuid().ToString("N"), precision, DecoderMutation.None, adapterDirectory))).Value;
 
     public void Dispose()
     {
@@ -38,7 +42,7 @@ public sealed class ConvertedFixtureModels : IDisposable
         }
     }
 
-    private ConvertedModel Convert(string name, string key, ModelPrecision precision, DecoderMutation mutation)
+    private ConvertedModel Convert(string name, string key, ModelPrecision precision, DecoderMutation mutation, string? lora)
     {
         string input = _checkpoints.GetOrAdd(name, n => new Lazy<string>(() => CopyCheckpoint(n))).Value;
         string output = Path.Combine(_root, "models", key);
@@ -50,6 +54,7 @@ public sealed class ConvertedFixtureModels : IDisposable
             Precision = precision,
             ModelId = name,
             Decoder = mutation == DecoderMutation.None ? null : new DecoderExportOptions { Mutation = mutation },
+            LoraAdapterDirectory = lora,
         });
         return new ConvertedModel(output, manifest, watch.Elapsed);
     }
