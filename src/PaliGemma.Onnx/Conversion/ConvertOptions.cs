@@ -122,6 +122,15 @@ public sealed record ConvertOptions
     /// </summary>
     public string? LoraAdapterDirectory { get; init; }
 
+    /// <summary>
+    /// Run-time LoRA adapters to convert alongside the base, by name (the name a request selects, see docs/model-format.md):
+    /// each PEFT adapter folder is validated like <see cref="LoraAdapterDirectory"/>, every layer any of them targets gets
+    /// zero-rank LoRA inputs in <c>vision.onnx</c> / <c>decoder.onnx</c>, and each adapter is written as ONNX Runtime adapter
+    /// files under <c>adapters/</c>, listed in the manifest's <c>files.adapters</c>. Null or empty (default): no run-time adapters.
+    /// Names are a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? RuntimeLoraAdapters { get; init; }
+
     /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>mask_decoder</c> (only with <see cref="MaskDecoderNpzPath"/>), <c>finish</c>.</summary>
     public IProgress<ExportProgress>? Progress { get; init; }
 }

@@ -76,6 +76,11 @@ public static class PaliGemmaConverter
             throw new ArgumentOutOfRangeException(nameof(options), options.Layout, "Unknown model layout.");
         }
 
+        if (options.Layout == ModelLayout.TransformersJs && options.RuntimeLoraAdapters is { Count: > 0 })
+        {
+            throw new ArgumentException("The transformers.js layout has no run-time adapters; merge one adapter with LoraAdapterDirectory instead.", nameof(options));
+        }
+
         if (options.Layout == ModelLayout.TransformersJs && options.MaskDecoderNpzPath is not null)
         {
             throw new ArgumentException("The transformers.js layout has no mask decoder; convert without a mask decoder .npz.", nameof(options));
@@ -100,7 +105,9 @@ public static class PaliGemmaConverter
         using SafetensorsReader checkpoint = CheckpointFolder.Open(input);
         PaliGemmaTensorLayout.Validate(config, checkpoint, input);
         using LoraAdapter? adapter = options.LoraAdapterDirectory is { } loraDir ? LoraAdapter.Load(loraDir, config) : null;
-        using ICheckpointReader weights = adapter is null ? checkpoint : new LoraMergedCheckpoint(checkpoint, adapter);
+        using ICheckpointReader merged = adapter is null ? checkpoint : new LoraMergedCheckpoint(checkpoint, adapter);
+        using RuntimeAdapterSet runtimeAdapters = LoadRuntimeAdapters(options, config);
+        using ICheckpointReader weights = runtimeAdapters.Count == 0 ? merged : new RuntimeLoraCheckpoint(merged, RuntimeLoraExport.Slots(runtimeAdapters.Adapters.Values));
         VqVaeDecoderWeights? maskWeights = options.MaskDecoderNpzPath is { } npz ? ReadMaskDecoder(npz) : null;
         progress?.Report(new ExportProgress("validate", 1, 1));
 
@@ -120,6 +127,20 @@ public static class PaliGemmaConverter
             else
             {
                 manifest = WriteModelFolder(temp, input, config, weights, options, exporter, ids, contextLength, maskWeights, manifest, ref writing);
+                if (runtimeAdapters.Count > 0)
+                {
+                    var written = new List<PaliGemmaAdapterFiles>();
+                    foreach ((string name, LoraAdapter runtime) in runtimeAdapters.Adapters)
+                    {
+                        writing = Path.Combine(temp, RuntimeLoraExport.FolderName, name);
+                        RuntimeLoraFiles files = RuntimeLoraExport.Write(temp, name, runtime);
+                        written.Add(new PaliGemmaAdapterFiles { Name = name, Vision = files.Vision, Decoder = files.Decoder });
+                    }
+
+                    manifest = manifest with { Files = manifest.Files with { Adapters = written } };
+                    writing = Path.Combine(temp, PaliGemmaManifest.FileName);
+                    WriteManifest(writing, manifest);
+                }
             }
 
             progress?.Report(new ExportProgress("finish", 0, 1));
@@ -221,6 +242,52 @@ public static class PaliGemmaConverter
             Description = options.Description,
         },
     };
+
+    /// <summary>Loads and validates every run-time adapter (names checked) before anything is written.</summary>
+    private static RuntimeAdapterSet LoadRuntimeAdapters(ConvertOptions options, PaliGemmaConfig config)
+    {
+        var set = new RuntimeAdapterSet();
+        try
+        {
+            foreach ((string name, string directory) in options.RuntimeLoraAdapters ?? new Dictionary<string, string>())
+            {
+                if (name is null || !RuntimeLoraExport.NamePattern().IsMatch(name))
+                {
+                    throw new LoraAdapterException("name", name, $"Run-time adapter name '{name}' is not allowed: use a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.");
+                }
+
+                if (set.Adapters.Keys.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new LoraAdapterException("name", name, $"Run-time adapter name '{name}' is given twice (names are compared ignoring case: they become file names).");
+                }
+
+                set.Adapters.Add(name, LoraAdapter.Load(directory, config));
+            }
+
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The run-time adapters of a conversion, disposed together.</summary>
+    private sealed class RuntimeAdapterSet : IDisposable
+    {
+        public Dictionary<string, LoraAdapter> Adapters { get; } = new(StringComparer.Ordinal);
+
+        public int Count => Adapters.Count;
+
+        public void Dispose()
+        {
+            foreach (LoraAdapter adapter in Adapters.Values)
+            {
+                adapter.Dispose();
+            }
+        }
+    }
 
     /// <summary>Reads and validates the VQ-VAE weights before any graph is written; every failure names the file.</summary>
     private static VqVaeDecoderWeights ReadMaskDecoder(string npzPath)

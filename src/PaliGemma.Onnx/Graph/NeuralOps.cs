@@ -43,6 +43,12 @@ internal sealed class NeuralOps
                 : _b.Op("MatMul", x, weight.Name);
         }
 
+        if (weight.Lora is { } lora)
+        {
+            // Run-time LoRA: + (x·A)·B in float32; A and B are zero-rank unless an adapter overrides them.
+            y = _b.Op("Add", y, _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
+        }
+
         return bias is null ? y : _b.Op("Add", y, bias);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using PaliGemma.Onnx.Adapters;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Quantization;
@@ -65,16 +66,33 @@ internal sealed class WeightLoader
     /// </summary>
     public LinearWeight Linear(string name, long outDim, long inDim)
     {
+        LinearWeight weight;
         if (Int4 is not null)
         {
             Check(name, outDim, inDim);
-            return Quantized(name, name, outDim, inDim, Int4);
+            weight = Quantized(name, name, outDim, inDim, Int4);
+        }
+        else
+        {
+            float[] w = Read(name, outDim, inDim);
+            float[] t = new float[w.Length];
+            Transpose(w, t, (int)outDim, (int)inDim);
+            weight = new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
         }
 
-        float[] w = Read(name, outDim, inDim);
-        float[] t = new float[w.Length];
-        Transpose(w, t, (int)outDim, (int)inDim);
-        return new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
+        return _reader is IRuntimeLoraSlots slots && slots.HasRuntimeLora(name) ? weight with { Lora = RuntimeLora(name, outDim, inDim) } : weight;
+    }
+
+    /// <summary>Declares the run-time LoRA inputs of linear weight <paramref name="name"/> with zero-rank defaults.</summary>
+    private RuntimeLoraInputs RuntimeLora(string name, long outDim, long inDim)
+    {
+        (string a, string b) = RuntimeLoraNames.Inputs(name);
+        string rank = RuntimeLoraNames.RankSymbol(name);
+        _builder.Input(a, ElementType.Float, inDim, rank);
+        _builder.InlineF32(a, [], [inDim, 0]);
+        _builder.Input(b, ElementType.Float, rank, outDim);
+        _builder.InlineF32(b, [], [0, outDim]);
+        return new RuntimeLoraInputs(a, b);
     }
 
     /// <summary>A 4-bit MatMulNBits copy of an [out, in] tensor (the tied language-model head reads the embedding table).</summary>

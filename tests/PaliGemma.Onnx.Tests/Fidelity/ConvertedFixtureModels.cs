@@ -25,6 +25,10 @@ public sealed class ConvertedFixtureModels : IDisposable
     internal ConvertedModel GetWithLora(string name, ModelPrecision precision, string adapterDirectory) =>
         _models.GetOrAdd($"{name}-{precision}-lora-{adapterDirectory}", key => new Lazy<ConvertedModel>(() => Convert(name, "lora-" + Guid.NewGuid().ToString("N"), precision, DecoderMutation.None, adapterDirectory))).Value;
 
+    /// <summary>The fixture checkpoint converted with run-time LoRA adapters (<see cref="ConvertOptions.RuntimeLoraAdapters"/>).</summary>
+    internal ConvertedModel GetWithRuntimeAdapters(string name, ModelPrecision precision, IReadOnlyDictionary<string, string> adapters) =>
+        _models.GetOrAdd($"{name}-{precision}-runtime-{string.Join(";", adapters.Select(a => a.Key + "=" + a.Value))}", key => new Lazy<ConvertedModel>(() => Convert(name, "runtime-" + Guid.NewGuid().ToString("N"), precision, DecoderMutation.None, null, adapters))).Value;
+
     public void Dispose()
     {
         try
@@ -42,7 +46,7 @@ public sealed class ConvertedFixtureModels : IDisposable
         }
     }
 
-    private ConvertedModel Convert(string name, string key, ModelPrecision precision, DecoderMutation mutation, string? lora)
+    private ConvertedModel Convert(string name, string key, ModelPrecision precision, DecoderMutation mutation, string? lora, IReadOnlyDictionary<string, string>? runtime = null)
     {
         string input = _checkpoints.GetOrAdd(name, n => new Lazy<string>(() => CopyCheckpoint(n))).Value;
         string output = Path.Combine(_root, "models", key);
@@ -55,6 +59,7 @@ public sealed class ConvertedFixtureModels : IDisposable
             ModelId = name,
             Decoder = mutation == DecoderMutation.None ? null : new DecoderExportOptions { Mutation = mutation },
             LoraAdapterDirectory = lora,
+            RuntimeLoraAdapters = runtime,
         });
         return new ConvertedModel(output, manifest, watch.Elapsed);
     }
