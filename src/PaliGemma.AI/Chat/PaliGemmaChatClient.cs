@@ -233,6 +233,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         long requestStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = ChatRequestReader.Read(messages, options);
         var settings = GenerationSettingsMapper.Map(options);
+        _model.ThrowIfUnknownAdapter(settings.Adapter);
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
         var promptIds = _model.BuildPromptIds(request.Prefix);
 
@@ -242,7 +243,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         Interlocked.Add(ref _inputTokens, promptIds.Length);
 
         // The intake stage, once: read the source (inside the gate, so downloads are bounded by it), decode, encode, cache.
-        var features = await _features.GetAsync(request.Image, cancellationToken).ConfigureAwait(false);
+        var features = await _features.GetAsync(request.Image, settings.Adapter, cancellationToken).ConfigureAwait(false);
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher) { RequestStart = requestStart };
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

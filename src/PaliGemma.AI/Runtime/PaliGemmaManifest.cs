@@ -148,8 +148,16 @@ public sealed record PaliGemmaModelFiles
 }
 
 /// <summary>The files of one run-time LoRA adapter in a model folder.</summary>
-public sealed record PaliGemmaAdapterFiles
+public sealed partial record PaliGemmaAdapterFiles
 {
+    /// <summary>Whether <paramref name="name"/> is a valid adapter name: a letter or digit, then up to 63 letters, digits, '_', '-' or '.'.</summary>
+    /// <param name="name">The name to check.</param>
+    /// <returns>True when the name may be used.</returns>
+    public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NamePattern();
+
     /// <summary>The name requests select the adapter by.</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }

@@ -1,9 +1,8 @@
-using System.Text.RegularExpressions;
 using PaliGemma.Onnx.Checkpoints;
 
 namespace PaliGemma.Onnx.Adapters;
 
-/// <summary>The run-time adapter files written for one named adapter (paths relative to the model folder; null when the adapter changes nothing in that graph).</summary>
+/// <summary>The run-time adapter files written for one named adapter (file names inside the model folder; null when the adapter changes nothing in that graph).</summary>
 /// <param name="Name">The adapter name requests select it by.</param>
 /// <param name="Vision">The adapter file for <c>vision.onnx</c> (vision tower and projector targets), or null.</param>
 /// <param name="Decoder">The adapter file for <c>decoder.onnx</c>, or null.</param>
@@ -11,18 +10,14 @@ internal sealed record RuntimeLoraFiles(string Name, string? Vision, string? Dec
 
 /// <summary>
 /// Run-time LoRA at conversion: the union of every adapter's targets becomes the graphs' LoRA slots, and each adapter is
-/// written as one <c>.onnx_adapter</c> file per graph it changes (<c>adapters/NAME.vision.onnx_adapter</c>,
-/// <c>adapters/NAME.decoder.onnx_adapter</c>) holding A = lora_Aᵀ [in, r] and B = scale·lora_Bᵀ [r, out] for each slot it
+/// written as one <c>.onnx_adapter</c> file per graph it changes (<c>adapter.NAME.vision.onnx_adapter</c>,
+/// <c>adapter.NAME.decoder.onnx_adapter</c>, in the model folder itself) holding A = lora_Aᵀ [in, r] and B = scale·lora_Bᵀ [r, out] for each slot it
 /// targets, so <c>x·W + (x·A)·B</c> equals the merged layer. A slot an adapter does not target keeps its zero-rank default.
 /// </summary>
-internal static partial class RuntimeLoraExport
+internal static class RuntimeLoraExport
 {
-    /// <summary>The folder inside a model folder that holds the adapter files.</summary>
-    public const string FolderName = "adapters";
-
-    /// <summary>Adapter names: a letter or digit, then up to 63 letters, digits, '_', '-' or '.' (they become file names).</summary>
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
-    public static partial Regex NamePattern();
+    /// <summary>The file name prefix of adapter files (the model folder holds plain file names only).</summary>
+    public const string FilePrefix = "adapter.";
 
     /// <summary>Whether a canonical weight belongs to <c>vision.onnx</c> (vision tower and projector) rather than the decoder.</summary>
     public static bool IsVision(string weight) =>
@@ -32,7 +27,7 @@ internal static partial class RuntimeLoraExport
     public static IReadOnlySet<string> Slots(IEnumerable<LoraAdapter> adapters) =>
         adapters.SelectMany(a => a.Targets.Keys).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Writes one adapter's files into <paramref name="modelFolder"/>/adapters.</summary>
+    /// <summary>Writes one adapter's files into <paramref name="modelFolder"/>.</summary>
     public static RuntimeLoraFiles Write(string modelFolder, string name, LoraAdapter adapter)
     {
         var vision = new List<OnnxAdapterParameter>();
@@ -61,8 +56,6 @@ internal static partial class RuntimeLoraExport
             into.Add(new OnnxAdapterParameter(bName, [rank, outDim], bt));
         }
 
-        string folder = Path.Combine(modelFolder, FolderName);
-        Directory.CreateDirectory(folder);
         string? File(string graph, List<OnnxAdapterParameter> parameters)
         {
             if (parameters.Count == 0)
@@ -70,9 +63,9 @@ internal static partial class RuntimeLoraExport
                 return null;
             }
 
-            string relative = FolderName + "/" + name + "." + graph + OnnxAdapterFile.Extension;
-            OnnxAdapterFile.Write(Path.Combine(modelFolder, relative), parameters);
-            return relative;
+            string fileName = FilePrefix + name + "." + graph + OnnxAdapterFile.Extension;
+            OnnxAdapterFile.Write(Path.Combine(modelFolder, fileName), parameters);
+            return fileName;
         }
 
         return new RuntimeLoraFiles(name, File("vision", vision), File("decoder", decoder));

@@ -126,7 +126,7 @@ public sealed record ConvertOptions
     /// Run-time LoRA adapters to convert alongside the base, by name (the name a request selects, see docs/model-format.md):
     /// each PEFT adapter folder is validated like <see cref="LoraAdapterDirectory"/>, every layer any of them targets gets
     /// zero-rank LoRA inputs in <c>vision.onnx</c> / <c>decoder.onnx</c>, and each adapter is written as ONNX Runtime adapter
-    /// files under <c>adapters/</c>, listed in the manifest's <c>files.adapters</c>. Null or empty (default): no run-time adapters.
+    /// files (<c>adapter.NAME.vision.onnx_adapter</c>, <c>adapter.NAME.decoder.onnx_adapter</c>), listed in the manifest's <c>files.adapters</c>. Null or empty (default): no run-time adapters.
     /// Names are a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.
     /// </summary>
     public IReadOnlyDictionary<string, string>? RuntimeLoraAdapters { get; init; }

@@ -132,7 +132,7 @@ public static class PaliGemmaConverter
                     var written = new List<PaliGemmaAdapterFiles>();
                     foreach ((string name, LoraAdapter runtime) in runtimeAdapters.Adapters)
                     {
-                        writing = Path.Combine(temp, RuntimeLoraExport.FolderName, name);
+                        writing = Path.Combine(temp, RuntimeLoraExport.FilePrefix + name);
                         RuntimeLoraFiles files = RuntimeLoraExport.Write(temp, name, runtime);
                         written.Add(new PaliGemmaAdapterFiles { Name = name, Vision = files.Vision, Decoder = files.Decoder });
                     }
@@ -251,7 +251,7 @@ public static class PaliGemmaConverter
         {
             foreach ((string name, string directory) in options.RuntimeLoraAdapters ?? new Dictionary<string, string>())
             {
-                if (name is null || !RuntimeLoraExport.NamePattern().IsMatch(name))
+                if (!PaliGemmaAdapterFiles.IsValidName(name))
                 {
                     throw new LoraAdapterException("name", name, $"Run-time adapter name '{name}' is not allowed: use a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.");
                 }

@@ -26,7 +26,7 @@ internal static class ConvertCommand
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
         var maskDecoder = MaskDecoderOption();
         var lora = new Option<DirectoryInfo?>("--lora") { Description = "A Hugging Face PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to merge into the checkpoint before export (W + scale*B*A, before fp16/int4 conversion)." };
-        var loraAdapters = new Option<string[]>("--lora-adapter") { Description = "NAME=DIR: also convert the PEFT LoRA adapter in DIR as a run-time adapter that requests select by NAME (repeatable; files under adapters/, listed in paligemma.json)." };
+        var loraAdapters = new Option<string[]>("--lora-adapter") { Description = "NAME=DIR: also convert the PEFT LoRA adapter in DIR as a run-time adapter that requests select by NAME (repeatable; adapter.NAME.*.onnx_adapter files, listed in paligemma.json)." };
         var int4 = new Int4Options();
         var layout = new Option<string>("--layout") { Description = "Folder layout: paligemma (this library's model folder) or transformers-js (the same weights as transformers.js's vision_encoder / embed_tokens / decoder_model_merged, for the benchmark baseline).", DefaultValueFactory = _ => "paligemma" };
         layout.AcceptOnlyFromAmong("paligemma", "transformers-js");
