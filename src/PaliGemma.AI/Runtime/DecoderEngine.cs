@@ -178,9 +178,9 @@ internal sealed class DecoderEngine : IDisposable
     }
 
     /// <summary>Runs only the prefill and returns the logits of the last prompt position (tests, diagnostics).</summary>
-    public float[] FirstStepLogits(ReadOnlyMemory<float> features, int[] promptIds, int maxLength)
+    public float[] FirstStepLogits(ReadOnlyMemory<float> features, int[] promptIds, int maxLength, PaliGemmaGenerationSettings? settings = null)
     {
-        using var session = StartGenerator(features, promptIds, maxLength, new PaliGemmaGenerationSettings());
+        using var session = StartGenerator(features, promptIds, maxLength, settings ?? new PaliGemmaGenerationSettings());
         using Tensor logits = session.Generator.GetOutput("logits");
         long[] shape = logits.Shape();
         int vocab = (int)shape[^1];

@@ -346,13 +346,13 @@ public sealed class PaliGemmaModel : IDisposable
     }
 
     /// <summary>Runs only the prefill and returns the last position's logits (tests: the image reaches the decoder).</summary>
-    internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds)
+    internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds, string? adapter = null)
     {
-        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, new PaliGemmaGenerationSettings { MaxNewTokens = 1 });
+        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, new PaliGemmaGenerationSettings { MaxNewTokens = 1, Adapter = adapter });
         _guard.Enter();
         try
         {
-            return _decoder.FirstStepLogits(request.Features, request.PromptIds, request.MaxLength);
+            return _decoder.FirstStepLogits(request.Features, request.PromptIds, request.MaxLength, request.Settings);
         }
         finally
         {
