@@ -25,6 +25,9 @@ declare -A mixes=(
   [int4-b16-visfp16]="--precision int4 --vision-precision fp16 --int4-block-size 16"
   [int4-b16-asym]="--precision int4 --int4-block-size 16 --int4-asymmetric"
   [int4-b16-asym-visfp16]="--precision int4 --vision-precision fp16 --int4-block-size 16 --int4-asymmetric"
+  [int4-b128]="--precision int4 --int4-block-size 128"
+  [int4-h128]="--precision int4 --int4-head-block-size 128"
+  [auto-h128]="--int4-head-block-size 128"
   [auto]=""
 )
 order=(fp16 int4 int4-acc1 int4-fp16head int4-asym int4-visfp16 fp16-visint4 int4-b16-visfp16 int4-b16-asym int4-b16-asym-visfp16)

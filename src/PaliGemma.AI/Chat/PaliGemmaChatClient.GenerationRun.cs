@@ -46,6 +46,7 @@ public sealed partial class PaliGemmaChatClient
             try
             {
                 var outputTokens = 0;
+                long firstToken = 0;
                 var finishReason = ChatFinishReason.Length;
                 using var telemetry = PaliGemmaTelemetry.StartGeneration(_owner._model.ModelId, _promptIds.Length, RequestStart);
                 using (var decoder = _owner._model.CreateTextDecoder())
@@ -54,7 +55,11 @@ public sealed partial class PaliGemmaChatClient
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         telemetry.Token();
-                        outputTokens++;
+                        if (outputTokens++ == 0)
+                        {
+                            firstToken = System.Diagnostics.Stopwatch.GetTimestamp();
+                        }
+
                         Interlocked.Increment(ref _owner._outputTokens);
                         if (token.IsStop)
                         {
@@ -97,9 +102,10 @@ public sealed partial class PaliGemmaChatClient
                     await writer.WriteAsync(rest, cancellationToken).ConfigureAwait(false);
                 }
 
+                long lastToken = System.Diagnostics.Stopwatch.GetTimestamp();
                 writer.TryComplete();
                 telemetry.Completed(outputTokens, finishReason.Value);
-                return new GenerationOutcome(outputTokens, finishReason);
+                return new GenerationOutcome(outputTokens, finishReason, firstToken, lastToken);
             }
             catch (Exception ex)
             {
@@ -112,7 +118,9 @@ public sealed partial class PaliGemmaChatClient
     /// <summary>How one generation ended.</summary>
     /// <param name="OutputTokens">Tokens generated, including a stop token.</param>
     /// <param name="FinishReason">Stop (stop token or stop sequence) or Length.</param>
-    private sealed record GenerationOutcome(int OutputTokens, ChatFinishReason FinishReason);
+    /// <param name="FirstToken">The <see cref="System.Diagnostics.Stopwatch"/> timestamp of the first token, 0 when none came.</param>
+    /// <param name="LastToken">The <see cref="System.Diagnostics.Stopwatch"/> timestamp when generation ended.</param>
+    private sealed record GenerationOutcome(int OutputTokens, ChatFinishReason FinishReason, long FirstToken, long LastToken);
 
     /// <summary>Creates the updates of one response, all sharing its ids, time and model id.</summary>
     private sealed class UpdateFactory
@@ -127,8 +135,8 @@ public sealed partial class PaliGemmaChatClient
         /// <summary>An update carrying a piece of text.</summary>
         public ChatResponseUpdate Text(string text) => Stamp(new ChatResponseUpdate(ChatRole.Assistant, text));
 
-        /// <summary>The last update: usage and finish reason.</summary>
-        public ChatResponseUpdate Final(int inputTokens, GenerationOutcome outcome)
+        /// <summary>The last update: usage, finish reason and the request's metrics (in <see cref="ChatResponseUpdate.AdditionalProperties"/>).</summary>
+        public ChatResponseUpdate Final(int inputTokens, GenerationOutcome outcome, PaliGemmaRequestMetrics metrics)
         {
             var usage = new UsageDetails
             {
@@ -138,6 +146,7 @@ public sealed partial class PaliGemmaChatClient
             };
             var update = Stamp(new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)]));
             update.FinishReason = outcome.FinishReason;
+            update.AdditionalProperties = new() { [PaliGemmaRequestMetrics.PropertyName] = metrics };
             return update;
         }
 

@@ -237,13 +237,16 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
         var promptIds = _model.BuildPromptIds(request.Prefix);
 
+        long queued = System.Diagnostics.Stopwatch.GetTimestamp();
         using var slot = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _inputTokens, promptIds.Length);
 
         // The intake stage, once: read the source (inside the gate, so downloads are bounded by it), decode, encode, cache.
-        var features = await _features.GetAsync(request.Image, settings.Adapter, cancellationToken).ConfigureAwait(false);
+        long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (features, reused) = await _features.GetWithSourceAsync(request.Image, settings.Adapter, cancellationToken).ConfigureAwait(false);
+        long encoded = System.Diagnostics.Stopwatch.GetTimestamp();
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher) { RequestStart = requestStart };
         using var stopGeneration = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -273,7 +276,16 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         slot.Dispose(); // free the slot before handing out the last update (disposing twice is harmless)
         Interlocked.Increment(ref _completed);
         Log.Completed(_logger, promptIds.Length, outcome.OutputTokens, outcome.FinishReason.Value);
-        yield return update.Final(promptIds.Length, outcome);
+        var metrics = new PaliGemmaRequestMetrics(
+            System.Diagnostics.Stopwatch.GetElapsedTime(queued, admitted),
+            System.Diagnostics.Stopwatch.GetElapsedTime(admitted, encoded),
+            reused,
+            outcome.FirstToken == 0 ? null : System.Diagnostics.Stopwatch.GetElapsedTime(requestStart, outcome.FirstToken),
+            System.Diagnostics.Stopwatch.GetElapsedTime(requestStart, outcome.LastToken),
+            promptIds.Length,
+            outcome.OutputTokens);
+        PaliGemmaRequestMetrics.Publish(metrics);
+        yield return update.Final(promptIds.Length, outcome, metrics);
     }
 
     private static partial class Log

@@ -48,48 +48,48 @@ internal sealed partial class ImageFeatureProvider
     /// <summary>Drops every cached entry.</summary>
     public void Clear() => _cache.Clear();
 
-    /// <summary>Reads a request's image (bytes, data:, file: or http(s):) and returns its features.</summary>
+    /// <summary>
+    /// Reads a request's image (bytes, data:, file: or http(s):) and returns its features and whether they were reused
+    /// (from the cache, or from an encoding of the same image already running).
+    /// </summary>
     /// <param name="image">The image content of the request.</param>
     /// <param name="cancellationToken">Cancels reading and waiting.</param>
-    /// <returns>The features (shared; do not modify).</returns>
+    /// <returns>The features (shared; do not modify) and whether this request reused them.</returns>
     /// <exception cref="PaliGemmaImageException">The source is refused or failing, or the image cannot be decoded or breaks a limit.</exception>
     /// <exception cref="NotSupportedException">The source kind is switched off.</exception>
-    public async ValueTask<float[]> GetAsync(AIContent image, CancellationToken cancellationToken)
-        => await GetAsync(image, null, cancellationToken).ConfigureAwait(false);
+    public ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(AIContent image, CancellationToken cancellationToken)
+        => GetWithSourceAsync(image, null, cancellationToken);
 
-    /// <summary>Reads a request's image and returns its features with a run-time LoRA adapter active (or none).</summary>
+    /// <summary>
+    /// Reads a request's image and returns its features with a run-time LoRA adapter active (or none), and whether they
+    /// were reused. Only an adapter that changes vision-tower or projector layers changes the features; they are cached
+    /// per such adapter.
+    /// </summary>
     /// <param name="image">The image content of the request.</param>
-    /// <param name="adapter">The adapter name (validated by the model), or null.</param>
+    /// <param name="adapter">The adapter name, or null for the base model.</param>
     /// <param name="cancellationToken">Cancels reading and waiting.</param>
-    /// <returns>The features (shared; do not modify).</returns>
-    public async ValueTask<float[]> GetAsync(AIContent image, string? adapter, CancellationToken cancellationToken)
+    /// <returns>The features (shared; do not modify) and whether this request reused them.</returns>
+    /// <exception cref="ArgumentException">The model has no adapter of that name.</exception>
+    public async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(AIContent image, string? adapter, CancellationToken cancellationToken)
     {
         _model.ThrowIfUnknownAdapter(adapter);
         EncodedImage encoded = await _intake.ReadAsync(image, cancellationToken).ConfigureAwait(false);
-        return await GetAsync(encoded.Bytes, adapter, cancellationToken).ConfigureAwait(false);
+        return await GetWithSourceAsync(encoded.Bytes, _model.AdapterChangesVision(adapter) ? adapter : null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Returns the features of an image.</summary>
     /// <param name="image">The encoded image bytes.</param>
     /// <param name="cancellationToken">Cancels the wait (an encoding shared with other requests still finishes).</param>
+    /// <param name="visionAdapter">An adapter that changes the vision features, or null.</param>
     /// <returns>The features (shared; do not modify).</returns>
     /// <exception cref="PaliGemmaImageException">The image cannot be decoded or breaks a limit.</exception>
-    public ValueTask<float[]> GetAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken) => GetAsync(image, null, cancellationToken);
-
-    /// <summary>Returns the features of an image with a run-time LoRA adapter active (or none).</summary>
-    /// <param name="image">The encoded image bytes.</param>
-    /// <param name="adapter">The adapter name (validated by the model), or null.</param>
-    /// <param name="cancellationToken">Cancels the wait (an encoding shared with other requests still finishes).</param>
-    /// <returns>The features (shared; do not modify).</returns>
-    public async ValueTask<float[]> GetAsync(ReadOnlyMemory<byte> image, string? adapter, CancellationToken cancellationToken)
+    private async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(ReadOnlyMemory<byte> image, string? visionAdapter, CancellationToken cancellationToken)
     {
-        // Only an adapter that changes vision-tower or projector layers changes the features; the others share the base's.
-        string? visionAdapter = _model.AdapterChangesVision(adapter) ? adapter : null;
         if (!_cache.Enabled)
         {
             Interlocked.Increment(ref _misses);
             PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: false);
-            return await Task.Run(() => Encode(image, visionAdapter), cancellationToken).ConfigureAwait(false);
+            return (await Task.Run(() => Encode(image, visionAdapter), cancellationToken).ConfigureAwait(false), false);
         }
 
         string cacheModel = visionAdapter is null ? _model.ModelId : _model.ModelId + "\0adapter:" + visionAdapter;
@@ -99,7 +99,7 @@ internal sealed partial class ImageFeatureProvider
             Interlocked.Increment(ref _hits);
             PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: true);
             Log.CacheHit(_logger, key.Sha256);
-            return cached;
+            return (cached, true);
         }
 
         var mine = new Lazy<Task<float[]>>(() => Task.Run(() => EncodeAndStore(key, image, visionAdapter), CancellationToken.None));
@@ -115,7 +115,7 @@ internal sealed partial class ImageFeatureProvider
             Log.SharedEncoding(_logger, key.Sha256);
         }
 
-        return await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false), !ReferenceEquals(shared, mine));
     }
 
     private float[] EncodeAndStore(ImageFeatureCache.Key key, ReadOnlyMemory<byte> image, string? adapter)

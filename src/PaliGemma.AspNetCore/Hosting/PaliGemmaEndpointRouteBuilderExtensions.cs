@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PaliGemma.AspNetCore;
 using PaliGemma.AspNetCore.OpenAI;
+using PaliGemma.AspNetCore.Playground;
 using PaliGemma.AspNetCore.Vision;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -16,7 +18,11 @@ namespace Microsoft.AspNetCore.Builder;
 /// </summary>
 public static class PaliGemmaEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps everything: <see cref="MapPaliGemmaHealth"/>, <see cref="MapPaliGemmaOpenAI"/>, <see cref="MapPaliGemmaVision"/> and <see cref="MapPaliGemmaMcp"/>.</summary>
+    /// <summary>
+    /// Maps everything: <see cref="MapPaliGemmaHealth"/>, <see cref="MapPaliGemmaOpenAI"/>, <see cref="MapPaliGemmaVision"/>,
+    /// <see cref="MapPaliGemmaMcp"/> and, unless <see cref="PaliGemmaServerOptions.EnablePlayground"/> is false,
+    /// <see cref="MapPaliGemmaPlayground"/>.
+    /// </summary>
     /// <param name="endpoints">The route builder (for example the <c>WebApplication</c>).</param>
     /// <returns>A group holding all the endpoints, for further conventions.</returns>
     public static RouteGroupBuilder MapPaliGemma(this IEndpointRouteBuilder endpoints)
@@ -27,6 +33,32 @@ public static class PaliGemmaEndpointRouteBuilderExtensions
         group.MapPaliGemmaOpenAI();
         group.MapPaliGemmaVision();
         group.MapPaliGemmaMcp();
+        if (endpoints.ServiceProvider.GetService<IOptions<PaliGemmaServerOptions>>()?.Value.EnablePlayground ?? true)
+        {
+            group.MapPaliGemmaPlayground();
+        }
+
+        return group;
+    }
+
+    /// <summary>
+    /// Maps the playground, a single web page to try the model on an image: <c>GET /</c> (the page) and
+    /// <c>GET /playground/{file}</c> (its script, style sheet, icon and the bundled example scenes), all embedded in this
+    /// assembly. The page loads nothing from elsewhere (every response carries a Content-Security-Policy that allows only
+    /// this server and no inline script or style) and calls only the public endpoints: streamed
+    /// <c>POST /v1/chat/completions</c> for caption, describe, OCR and answer, <c>POST /v1/vision/detect</c> and
+    /// <c>segment</c> for boxes and masks, and <c>GET /v1/models</c>; map those too (<see cref="MapPaliGemmaOpenAI"/>,
+    /// <see cref="MapPaliGemmaVision"/>). The files need no API key (they hold nothing secret); the page sends the key the
+    /// user types with its API calls.
+    /// </summary>
+    /// <param name="endpoints">The route builder.</param>
+    /// <returns>A group holding the page's endpoints.</returns>
+    public static RouteGroupBuilder MapPaliGemmaPlayground(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        RouteGroupBuilder group = endpoints.MapGroup(string.Empty);
+        group.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => PlaygroundFiles.ServeAsync(context, "index.html"));
+        group.MapMethods("/playground/{**file}", [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string file) => PlaygroundFiles.ServeAsync(context, file));
         return group;
     }
 

@@ -47,6 +47,12 @@ public sealed class PaliGemmaServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets whether <c>MapPaliGemma()</c> maps the playground page at <c>/</c> (default true; see
+    /// <c>MapPaliGemmaPlayground</c>). Read when the endpoints are mapped.
+    /// </summary>
+    public bool EnablePlayground { get; set; } = true;
+
     /// <summary>Gets or sets the most output tokens a chat completion may ask for (default 2048).</summary>
     public int MaxOutputTokens { get; set; } = 2048;
 

@@ -76,9 +76,10 @@ internal static class ChatCompletionsEndpoint
         var text = new StringBuilder();
         ChatFinishReason? finish = null;
         UsageDetails? usage = null;
+        PaliGemmaRequestMetrics? metrics = null;
         for (bool more = any; more; more = await updates.MoveNextAsync().ConfigureAwait(false))
         {
-            Collect(updates.Current, text, ref finish, ref usage);
+            Collect(updates.Current, text, ref finish, ref usage, ref metrics);
         }
 
         var response = new ChatCompletionResponse
@@ -88,6 +89,7 @@ internal static class ChatCompletionsEndpoint
             Model = model,
             Choices = [new ChatChoiceWire { Message = new AssistantMessageWire { Content = text.ToString() }, FinishReason = FinishReason(finish) }],
             Usage = Usage(usage),
+            Metrics = MetricsWire.From(metrics),
         };
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, response, ServerJsonContext.Default.ChatCompletionResponse, aborted).ConfigureAwait(false);
@@ -155,13 +157,14 @@ internal static class ChatCompletionsEndpoint
         await WriteChunkAsync(response, Chunk(id, created, model, new DeltaWire { Role = "assistant", Content = string.Empty }, null), aborted).ConfigureAwait(false);
         ChatFinishReason? finish = null;
         UsageDetails? usage = null;
+        PaliGemmaRequestMetrics? metrics = null;
         try
         {
             for (bool more = any; more; more = await updates.MoveNextAsync().ConfigureAwait(false))
             {
                 ChatResponseUpdate update = updates.Current;
                 var text = new StringBuilder();
-                Collect(update, text, ref finish, ref usage);
+                Collect(update, text, ref finish, ref usage, ref metrics);
                 if (text.Length > 0)
                 {
                     await WriteChunkAsync(response, Chunk(id, created, model, new DeltaWire { Content = text.ToString() }, null), aborted).ConfigureAwait(false);
@@ -176,7 +179,8 @@ internal static class ChatCompletionsEndpoint
             return;
         }
 
-        await WriteChunkAsync(response, Chunk(id, created, model, new DeltaWire(), FinishReason(finish)), aborted).ConfigureAwait(false);
+        // The finish chunk carries the request's figures (an extension field; OpenAI clients ignore it).
+        await WriteChunkAsync(response, Chunk(id, created, model, new DeltaWire(), FinishReason(finish), MetricsWire.From(metrics)), aborted).ConfigureAwait(false);
         if (includeUsage)
         {
             var last = new ChatCompletionChunk { Id = id, Created = created, Model = model, Choices = [], Usage = Usage(usage) };
@@ -187,8 +191,8 @@ internal static class ChatCompletionsEndpoint
         await response.Body.FlushAsync(aborted).ConfigureAwait(false);
     }
 
-    private static ChatCompletionChunk Chunk(string id, long created, string model, DeltaWire delta, string? finish) =>
-        new() { Id = id, Created = created, Model = model, Choices = [new ChunkChoiceWire { Delta = delta, FinishReason = finish }] };
+    private static ChatCompletionChunk Chunk(string id, long created, string model, DeltaWire delta, string? finish, MetricsWire? metrics = null) =>
+        new() { Id = id, Created = created, Model = model, Choices = [new ChunkChoiceWire { Delta = delta, FinishReason = finish }], Metrics = metrics };
 
     private static Task WriteChunkAsync(HttpResponse response, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
         WriteEventAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, ServerJsonContext.Default.ChatCompletionChunk), cancellationToken);
@@ -201,8 +205,9 @@ internal static class ChatCompletionsEndpoint
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void Collect(ChatResponseUpdate update, StringBuilder text, ref ChatFinishReason? finish, ref UsageDetails? usage)
+    private static void Collect(ChatResponseUpdate update, StringBuilder text, ref ChatFinishReason? finish, ref UsageDetails? usage, ref PaliGemmaRequestMetrics? metrics)
     {
+        metrics = PaliGemmaRequestMetrics.From(update) ?? metrics;
         foreach (AIContent content in update.Contents)
         {
             switch (content)

@@ -53,6 +53,7 @@ internal sealed class ChatCompletionResponse
     [JsonPropertyName("model")] public required string Model { get; init; }
     [JsonPropertyName("choices")] public required List<ChatChoiceWire> Choices { get; init; }
     [JsonPropertyName("usage")] public UsageWire? Usage { get; init; }
+    [JsonPropertyName("paligemma_metrics")] public MetricsWire? Metrics { get; init; }
 }
 
 internal sealed class ChatChoiceWire
@@ -78,6 +79,7 @@ internal sealed class ChatCompletionChunk
     [JsonPropertyName("model")] public required string Model { get; init; }
     [JsonPropertyName("choices")] public required List<ChunkChoiceWire> Choices { get; init; }
     [JsonPropertyName("usage")] public UsageWire? Usage { get; init; }
+    [JsonPropertyName("paligemma_metrics")] public MetricsWire? Metrics { get; init; }
 }
 
 internal sealed class ChunkChoiceWire
@@ -98,6 +100,34 @@ internal sealed class UsageWire
     [JsonPropertyName("prompt_tokens")] public long PromptTokens { get; init; }
     [JsonPropertyName("completion_tokens")] public long CompletionTokens { get; init; }
     [JsonPropertyName("total_tokens")] public long TotalTokens { get; init; }
+}
+
+/// <summary>
+/// The figures of one request (<see cref="PaliGemma.AI.PaliGemmaRequestMetrics"/>), an extension of the wire formats:
+/// <c>paligemma_metrics</c> in chat completions, <c>metrics</c> in the typed vision results.
+/// </summary>
+internal sealed class MetricsWire
+{
+    [JsonPropertyName("queue_ms")] public double QueueMs { get; init; }
+    [JsonPropertyName("vision_ms")] public double VisionMs { get; init; }
+    [JsonPropertyName("image_cache_hit")] public bool ImageCacheHit { get; init; }
+    [JsonPropertyName("time_to_first_token_ms")] public double? TimeToFirstTokenMs { get; init; }
+    [JsonPropertyName("duration_ms")] public double DurationMs { get; init; }
+    [JsonPropertyName("input_tokens")] public int InputTokens { get; init; }
+    [JsonPropertyName("output_tokens")] public int OutputTokens { get; init; }
+    [JsonPropertyName("output_tokens_per_second")] public double? OutputTokensPerSecond { get; init; }
+
+    public static MetricsWire? From(PaliGemma.AI.PaliGemmaRequestMetrics? metrics) => metrics is null ? null : new MetricsWire
+    {
+        QueueMs = Math.Round(metrics.QueueWait.TotalMilliseconds, 3),
+        VisionMs = Math.Round(metrics.ImageFeatures.TotalMilliseconds, 3),
+        ImageCacheHit = metrics.ImageFeaturesReused,
+        TimeToFirstTokenMs = metrics.TimeToFirstToken is { } first ? Math.Round(first.TotalMilliseconds, 3) : null,
+        DurationMs = Math.Round(metrics.Duration.TotalMilliseconds, 3),
+        InputTokens = metrics.InputTokens,
+        OutputTokens = metrics.OutputTokens,
+        OutputTokensPerSecond = metrics.OutputTokensPerSecond is { } rate ? Math.Round(rate, 2) : null,
+    };
 }
 
 internal sealed class ModelListWire
@@ -143,4 +173,5 @@ internal sealed class VisionRequestWire
 [JsonSerializable(typeof(ModelListWire))]
 [JsonSerializable(typeof(ErrorResponseWire))]
 [JsonSerializable(typeof(VisionRequestWire))]
+[JsonSerializable(typeof(MetricsWire))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
@@ -13,8 +14,9 @@ namespace PaliGemma.AspNetCore.Vision;
 /// <summary>
 /// <c>POST /v1/vision/{detect,segment,caption,ocr,answer}</c>: an image (multipart field <c>image</c>, or JSON
 /// <c>{"image": "data:…"}</c>) and the task's arguments in, the agent tools' JSON out
-/// (<see cref="DetectToolResult"/>, <see cref="SegmentToolResult"/>, <see cref="TextToolResult"/>), or with
-/// <c>?annotate=true</c> (detect, segment) the annotated PNG.
+/// (<see cref="DetectToolResult"/>, <see cref="SegmentToolResult"/>, <see cref="TextToolResult"/>) plus a <c>metrics</c>
+/// object with the request's figures (<see cref="PaliGemmaRequestMetrics"/>), or with <c>?annotate=true</c> (detect,
+/// segment) the annotated PNG.
 /// </summary>
 internal static class VisionEndpoints
 {
@@ -34,6 +36,10 @@ internal static class VisionEndpoints
         IServiceProvider services = context.RequestServices;
         PaliGemmaServerOptions server = services.GetRequiredService<IOptions<PaliGemmaServerOptions>>().Value;
         PaliGemmaVisionTools tools = services.GetRequiredService<PaliGemmaVisionTools>();
+
+        // The tools do not hand the chat response back; the chat client reports the request's figures to this observer.
+        PaliGemmaRequestMetrics? metrics = null;
+        using IDisposable observing = PaliGemmaRequestMetrics.Observe(m => metrics = m);
         try
         {
             bool annotate = ReadAnnotate(context.Request, task);
@@ -47,22 +53,22 @@ internal static class VisionEndpoints
             {
                 case "detect":
                     DetectToolResult detect = await tools.DetectAsync(args.Image, Required(args.Labels, "labels"), aborted).ConfigureAwait(false);
-                    await WriteAsync(context, detect, PaliGemmaToolJsonContext.Default.DetectToolResult, server,
+                    await WriteAsync(context, detect, PaliGemmaToolJsonContext.Default.DetectToolResult, server, metrics,
                         annotate && detect.Source is { } d ? () => AnnotatedImageRenderer.Render(args.Image.Data.ToArray(), d.Objects) : null).ConfigureAwait(false);
                     break;
                 case "segment":
                     SegmentToolResult segment = await tools.SegmentAsync(args.Image, Required(args.Labels, "labels"), aborted).ConfigureAwait(false);
-                    await WriteAsync(context, segment, PaliGemmaToolJsonContext.Default.SegmentToolResult, server,
+                    await WriteAsync(context, segment, PaliGemmaToolJsonContext.Default.SegmentToolResult, server, metrics,
                         annotate && segment.Source is { } s ? () => AnnotatedImageRenderer.Render(args.Image.Data.ToArray(), s.Objects) : null).ConfigureAwait(false);
                     break;
                 case "caption":
-                    await WriteAsync(context, await tools.CaptionAsync(args.Image, args.Language, aborted).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, server, null).ConfigureAwait(false);
+                    await WriteAsync(context, await tools.CaptionAsync(args.Image, args.Language, aborted).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, server, metrics, null).ConfigureAwait(false);
                     break;
                 case "ocr":
-                    await WriteAsync(context, await tools.OcrAsync(args.Image, aborted).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, server, null).ConfigureAwait(false);
+                    await WriteAsync(context, await tools.OcrAsync(args.Image, aborted).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, server, metrics, null).ConfigureAwait(false);
                     break;
                 default:
-                    await WriteAsync(context, await tools.AnswerAsync(args.Image, Required(args.Question, "question"), args.Language, aborted).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, server, null).ConfigureAwait(false);
+                    await WriteAsync(context, await tools.AnswerAsync(args.Image, Required(args.Question, "question"), args.Language, aborted).ConfigureAwait(false), PaliGemmaToolJsonContext.Default.TextToolResult, server, metrics, null).ConfigureAwait(false);
                     break;
             }
         }
@@ -186,7 +192,7 @@ internal static class VisionEndpoints
     private static string Required(string? value, string name) =>
         string.IsNullOrWhiteSpace(value) ? throw new RequestRejectedException($"'{name}' is missing.", name) : value;
 
-    private static async Task WriteAsync<T>(HttpContext context, T result, JsonTypeInfo<T> typeInfo, PaliGemmaServerOptions server, Func<byte[]>? render)
+    private static async Task WriteAsync<T>(HttpContext context, T result, JsonTypeInfo<T> typeInfo, PaliGemmaServerOptions server, PaliGemmaRequestMetrics? metrics, Func<byte[]>? render)
         where T : PaliGemmaToolResult
     {
         HttpResponse response = context.Response;
@@ -216,7 +222,18 @@ internal static class VisionEndpoints
         }
 
         response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(response.Body, result, typeInfo, context.RequestAborted).ConfigureAwait(false);
+        if (result.IsError || MetricsWire.From(metrics) is not { } figures)
+        {
+            await JsonSerializer.SerializeAsync(response.Body, result, typeInfo, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        // The tools' JSON plus "metrics" (an extension field; readers of the tool JSON ignore it).
+        JsonObject body = JsonSerializer.SerializeToNode(result, typeInfo)!.AsObject();
+        body["metrics"] = JsonSerializer.SerializeToNode(figures, ServerJsonContext.Default.MetricsWire);
+        await using var writer = new Utf8JsonWriter(response.Body);
+        body.WriteTo(writer);
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The HTTP status of a tool error code.</summary>

@@ -118,7 +118,7 @@ public static class SceneModel
 
     /// <summary>The precision choices of a resolved conversion, as text for the cache key.</summary>
     private static string PrecisionKey(ConvertOptions o) =>
-        $"decoder={o.Precision};vision={o.VisionPrecision};int4={(o.Int4 is { } q ? $"{q.BlockSize},{q.Symmetric},{q.AccuracyLevel},{q.QuantizeLmHead}" : "-")}";
+        $"decoder={o.Precision};vision={o.VisionPrecision};int4={(o.Int4 is { } q ? $"{q.BlockSize},{q.Symmetric},{q.AccuracyLevel},{q.QuantizeLmHead},{q.HeadBlockSize}" : "-")}";
 
     private static string CacheKey(string[] files, string precision)
     {

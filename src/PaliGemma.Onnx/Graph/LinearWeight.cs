@@ -12,6 +12,9 @@ internal readonly record struct LinearWeight(string Name, long InDim, long OutDi
 {
     /// <summary>Gets the run-time LoRA inputs of this layer (float32 A [in, rank], B [rank, out]), or null when it has none.</summary>
     public RuntimeLoraInputs? Lora { get; init; }
+
+    /// <summary>Gets, for a fused weight (several checkpoint tensors side by side), each part's run-time LoRA inputs, or null.</summary>
+    public IReadOnlyList<RuntimeLoraInputs?>? PartLora { get; init; }
 }
 
 /// <summary>

@@ -53,6 +53,24 @@ internal sealed class NeuralOps
     }
 
     /// <summary>
+    /// <c>x @ w</c> for a weight fused from several (<see cref="WeightLoader.FusedLinear"/>), split back on the last axis
+    /// into outputs of <paramref name="widths"/> features.
+    /// </summary>
+    public string[] LinearSplit(string x, LinearWeight weight, params long[] widths)
+    {
+        string[] parts = _b.OpMulti("Split", [Linear(x, weight), _b.ConstI64(widths)], widths.Length, [Attr.Int("axis", -1)]);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (weight.PartLora?[i] is { } lora)
+            {
+                parts[i] = _b.Op("Add", parts[i], _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>
     /// <c>x @ wᵀ</c> on the last axis of a rank-3 activation, for a weight stored [out, in] (tied lm_head);
     /// <paramref name="halfWeight"/> says the weight is float16 (multiplied in float16).
     /// </summary>

@@ -70,22 +70,30 @@ internal sealed class WeightLoader
         if (Int4 is not null)
         {
             Check(name, outDim, inDim);
-            weight = Quantized(name, name, outDim, inDim, Int4);
+            weight = Quantized(name, [(name, outDim)], inDim, Int4);
         }
         else
         {
             float[] w = Read(name, outDim, inDim);
             float[] t = new float[w.Length];
-            Transpose(w, t, (int)outDim, (int)inDim);
+            Transpose(w, t, (int)outDim, (int)inDim, (int)outDim, 0);
             weight = new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
         }
 
-        return _reader is IRuntimeLoraSlots slots && slots.HasRuntimeLora(name) ? weight with { Lora = RuntimeLora(name, outDim, inDim) } : weight;
+        return RuntimeLora(name, outDim, inDim) is { } lora ? weight with { Lora = lora } : weight;
     }
 
-    /// <summary>Declares the run-time LoRA inputs of linear weight <paramref name="name"/> with zero-rank defaults.</summary>
-    private RuntimeLoraInputs RuntimeLora(string name, long outDim, long inDim)
+    /// <summary>
+    /// Declares the run-time LoRA inputs of linear weight <paramref name="name"/> with zero-rank defaults when the checkpoint
+    /// asks for them (<see cref="IRuntimeLoraSlots"/>); null otherwise.
+    /// </summary>
+    private RuntimeLoraInputs? RuntimeLora(string name, long outDim, long inDim)
     {
+        if (_reader is not IRuntimeLoraSlots slots || !slots.HasRuntimeLora(name))
+        {
+            return null;
+        }
+
         (string a, string b) = RuntimeLoraNames.Inputs(name);
         string rank = RuntimeLoraNames.RankSymbol(name);
         _builder.Input(a, ElementType.Float, inDim, rank);
@@ -95,11 +103,60 @@ internal sealed class WeightLoader
         return new RuntimeLoraInputs(a, b);
     }
 
+    /// <summary>
+    /// One linear weight whose output features are the concatenation of several checkpoint tensors that read the same
+    /// input (each [out_i, in]: q/k/v projections, gate/up projections), so the graph runs one MatMul / MatMulNBits and
+    /// splits its output instead of running one per tensor. At M = 1 (decode) a 4-bit MatMul is dominated by per-call
+    /// overhead and by the parallel split of a small N (k/v have N = 256 at PaliGemma widths), which a wider N amortises.
+    /// Every output feature is computed from its own row exactly as before (4-bit blocks run along the input axis), so
+    /// the fused weight holds the same bytes as the separate ones, concatenated.
+    /// </summary>
+    /// <param name="name">The fused initializer's name.</param>
+    /// <param name="parts">The checkpoint tensors, in output order, with their output features.</param>
+    /// <param name="inDim">K, the input features they share.</param>
+    public LinearWeight FusedLinear(string name, IReadOnlyList<(string Source, long OutDim)> parts, long inDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts.Count, 2);
+        foreach ((string source, long outDim) in parts)
+        {
+            Check(source, outDim, inDim);
+        }
+
+        for (int i = 1; i < parts.Count; i++)
+        {
+            Advance(); // progress counts checkpoint tensors; Written reports the last one
+        }
+
+        LinearWeight fused;
+        if (Int4 is not null)
+        {
+            fused = Quantized(name, parts, inDim, Int4);
+        }
+        else
+        {
+            long totalOut = parts.Sum(part => part.OutDim);
+            float[] t = new float[checked(totalOut * inDim)];
+            long column = 0;
+            foreach ((string source, long outDim) in parts)
+            {
+                float[] w = Read(source, outDim, inDim);
+                Transpose(w, t, (int)outDim, (int)inDim, (int)totalOut, (int)column);
+                column += outDim;
+            }
+
+            fused = new LinearWeight(Written(_builder.Weight(name, t, [inDim, totalOut], Half)), inDim, totalOut, null);
+        }
+
+        // Run-time LoRA stays per part (adapters name q/k/v, gate/up separately): each split output gets its own branch.
+        RuntimeLoraInputs?[] partLora = [.. parts.Select(part => RuntimeLora(part.Source, part.OutDim, inDim))];
+        return partLora.Any(l => l is not null) ? fused with { PartLora = partLora } : fused;
+    }
+
     /// <summary>A 4-bit MatMulNBits copy of an [out, in] tensor (the tied language-model head reads the embedding table).</summary>
     public LinearWeight QuantizedCopy(string name, long outDim, long inDim, Int4QuantizationOptions options)
     {
         Check(name, outDim, inDim);
-        return Quantized(name + ".int4_head", name, outDim, inDim, options);
+        return Quantized(name + ".int4_head", [(name, outDim)], inDim, options);
     }
 
     /// <summary>The token embedding table, float16 when <see cref="EmbeddingHalf"/>, streamed a slice of rows at a time.</summary>
@@ -192,7 +249,12 @@ internal sealed class WeightLoader
 
     private static string Format(IEnumerable<long> shape) => string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
 
-    private static void Transpose(float[] source, float[] destination, int rows, int cols)
+    /// <summary>
+    /// Writes <paramref name="source"/> ([<paramref name="rows"/>, <paramref name="cols"/>]) transposed into columns
+    /// <paramref name="column"/> … <paramref name="column"/> + <paramref name="rows"/> − 1 of <paramref name="destination"/>
+    /// ([<paramref name="cols"/>, <paramref name="destinationCols"/>]).
+    /// </summary>
+    private static void Transpose(float[] source, float[] destination, int rows, int cols, int destinationCols, int column)
     {
         const int Block = 64;
         for (int r0 = 0; r0 < rows; r0 += Block)
@@ -206,7 +268,7 @@ internal sealed class WeightLoader
                     long rowBase = (long)r * cols;
                     for (int c = c0; c < c1; c++)
                     {
-                        destination[((long)c * rows) + r] = source[rowBase + c];
+                        destination[((long)c * destinationCols) + column + r] = source[rowBase + c];
                     }
                 }
             }
@@ -214,15 +276,16 @@ internal sealed class WeightLoader
     }
 
     /// <summary>
-    /// Quantises checkpoint tensor <paramref name="source"/> ([<paramref name="outDim"/>, <paramref name="inDim"/>]) a slice of
-    /// rows at a time into three reserved regions (packed codes, scales, zero points: the layout and bytes of
-    /// <see cref="Int4BlockQuantizer.Quantize"/> over the whole matrix) and registers them as <paramref name="name"/>'s initializers.
+    /// Quantises checkpoint tensors <paramref name="parts"/> (each [out_i, <paramref name="inDim"/>], stacked along the output
+    /// axis) a slice of rows at a time into three reserved regions (packed codes, scales, zero points: the layout and bytes of
+    /// <see cref="Int4BlockQuantizer.Quantize"/> over the stacked matrix) and registers them as <paramref name="name"/>'s initializers.
     /// </summary>
-    private LinearWeight Quantized(string name, string source, long outDim, long inDim, Int4QuantizationOptions options)
+    private LinearWeight Quantized(string name, IReadOnlyList<(string Source, long OutDim)> parts, long inDim, Int4QuantizationOptions options)
     {
         int columns = checked((int)inDim), blockSize = options.BlockSize;
         int blocks = Int4BlockQuantizer.BlocksPerRow(columns, blockSize), blob = blockSize / 2;
         int zpPerRow = options.Symmetric ? 0 : Int4BlockQuantizer.ZeroPointBytesPerRow(columns, blockSize);
+        long outDim = parts.Sum(part => part.OutDim);
         long packedBytes = outDim * blocks * blob, scaleCount = outDim * blocks, zeroBytes = outDim * zpPerRow;
         long packedAt = _builder.ReserveData(packedBytes);
         long scalesAt = _builder.ReserveData(scaleCount * sizeof(float));
@@ -233,17 +296,24 @@ internal sealed class WeightLoader
         byte[] packed = new byte[(long)sliceRows * blocks * blob];
         float[] scales = new float[(long)sliceRows * blocks];
         byte[] zeros = new byte[(long)sliceRows * zpPerRow];
-        for (long row = 0; row < outDim; row += sliceRows)
+        long first = 0; // the part's first row in the stacked matrix
+        foreach ((string source, long partRows) in parts)
         {
-            int rows = (int)Math.Min(sliceRows, outDim - row);
-            _reader.ReadFloat32(source, row * columns, buffer.AsSpan(0, rows * columns));
-            Span<byte> p = packed.AsSpan(0, rows * blocks * blob);
-            Span<float> sc = scales.AsSpan(0, rows * blocks);
-            Span<byte> z = zeros.AsSpan(0, rows * zpPerRow);
-            Int4BlockQuantizer.QuantizeRows(buffer.AsSpan(0, rows * columns), rows, columns, blockSize, options.Symmetric, p, sc, z);
-            _builder.WriteData(packedAt + (row * blocks * blob), p);
-            _builder.WriteData(scalesAt + (row * blocks * sizeof(float)), MemoryMarshal.AsBytes(sc));
-            _builder.WriteData(zerosAt + (row * zpPerRow), z);
+            for (long row = 0; row < partRows; row += sliceRows)
+            {
+                int rows = (int)Math.Min(sliceRows, partRows - row);
+                long at = first + row;
+                _reader.ReadFloat32(source, row * columns, buffer.AsSpan(0, rows * columns));
+                Span<byte> p = packed.AsSpan(0, rows * blocks * blob);
+                Span<float> sc = scales.AsSpan(0, rows * blocks);
+                Span<byte> z = zeros.AsSpan(0, rows * zpPerRow);
+                Int4BlockQuantizer.QuantizeRows(buffer.AsSpan(0, rows * columns), rows, columns, blockSize, options.Symmetric, p, sc, z);
+                _builder.WriteData(packedAt + (at * blocks * blob), p);
+                _builder.WriteData(scalesAt + (at * blocks * sizeof(float)), MemoryMarshal.AsBytes(sc));
+                _builder.WriteData(zerosAt + (at * zpPerRow), z);
+            }
+
+            first += partRows;
         }
 
         string packedName = _builder.ReservedWeight(name + ".q4", ElementType.UInt8, [outDim, blocks, blob], packedAt, packedBytes);
@@ -254,8 +324,13 @@ internal sealed class WeightLoader
 
     private string Written(string name)
     {
+        Advance();
+        return name;
+    }
+
+    private void Advance()
+    {
         _done++;
         _progress?.Report(new ExportProgress(_stage, _done, _total));
-        return name;
     }
 }

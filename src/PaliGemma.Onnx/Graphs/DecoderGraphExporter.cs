@@ -154,7 +154,7 @@ public static class DecoderGraphExporter
         if (quantizedHead)
         {
             // The tied head gets its own 4-bit copy: the Gather keeps the float16 table, the per-token matmul reads 4 bits.
-            logits = nn.Linear(x, loader.QuantizedCopy(untied ? N.LmHead : N.EmbedTokens, t.VocabSize, h, int4!));
+            logits = nn.Linear(x, loader.QuantizedCopy(untied ? N.LmHead : N.EmbedTokens, t.VocabSize, h, int4! with { BlockSize = int4.HeadBlockSize }));
         }
         else
         {

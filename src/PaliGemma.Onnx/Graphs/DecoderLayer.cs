@@ -41,8 +41,8 @@ internal static class DecoderLayer
     private static string Mlp(OnnxGraphBuilder b, NeuralOps nn, WeightLoader w, GemmaTextConfig t, string p, string x)
     {
         long h = t.HiddenSize, m = t.IntermediateSize;
-        string gate = nn.Linear(x, w.Linear(p + "mlp.gate_proj.weight", m, h));
-        string up = nn.Linear(x, w.Linear(p + "mlp.up_proj.weight", m, h));
+        string[] gateUp = nn.LinearSplit(x, w.FusedLinear(p + "mlp.gate_up_proj.weight", [(p + "mlp.gate_proj.weight", m), (p + "mlp.up_proj.weight", m)], h), m, m);
+        (string gate, string up) = (gateUp[0], gateUp[1]);
         return nn.Linear(b.Op("Mul", nn.GeluTanh(gate), up), w.Linear(p + "mlp.down_proj.weight", h, m));
     }
 
@@ -53,12 +53,17 @@ internal static class DecoderLayer
         long h = t.HiddenSize, d = t.HeadDim;
         int heads = t.NumAttentionHeads, kvHeads = t.NumKeyValueHeads;
 
-        string Heads(string proj, int count) =>
-            b.Op("Transpose", [b.Op("Reshape", nn.Linear(x, w.Linear(p + proj + ".weight", count * d, h)), b.ConstI64(0, 0, count, d))], [Attr.Ints("perm", 0, 2, 1, 3)]);
+        // q, k and v read the same input: one fused projection (WeightLoader.FusedLinear), split into [batch, seq, n·d] parts.
+        LinearWeight qkv = w.FusedLinear(
+            p + "qkv_proj.weight", [(p + "q_proj.weight", heads * d), (p + "k_proj.weight", kvHeads * d), (p + "v_proj.weight", kvHeads * d)], h);
+        string[] projected = nn.LinearSplit(x, qkv, heads * d, kvHeads * d, kvHeads * d);
 
-        string q = Rope(b, ctx, Heads("q_proj", heads), d);
-        string k = Rope(b, ctx, Heads("k_proj", kvHeads), d);
-        string v = Heads("v_proj", kvHeads);
+        string Heads(string part, int count) =>
+            b.Op("Transpose", [b.Op("Reshape", part, b.ConstI64(0, 0, count, d))], [Attr.Ints("perm", 0, 2, 1, 3)]);
+
+        string q = Rope(b, ctx, Heads(projected[0], heads), d);
+        string k = Rope(b, ctx, Heads(projected[1], kvHeads), d);
+        string v = Heads(projected[2], kvHeads);
         string keys = b.Op("Concat", [past.Key, k], [Attr.Int("axis", 2)], presentKey);
         string values = b.Op("Concat", [past.Value, v], [Attr.Int("axis", 2)], presentValue);
 

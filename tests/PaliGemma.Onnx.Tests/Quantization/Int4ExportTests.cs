@@ -37,7 +37,7 @@ public sealed class Int4ExportTests(ITestOutputHelper output)
         }
 
         float[] embed = weights.Read(N.EmbedTokens);
-        head = RoundTrip(embed, config.Text.VocabSize, config.Text.HiddenSize, options);
+        head = RoundTrip(embed, config.Text.VocabSize, config.Text.HiddenSize, options with { BlockSize = options.HeadBlockSize });
         return new EditedCheckpoint(weights, hidden: replaced.Keys, added: replaced);
     }
 
@@ -151,7 +151,7 @@ public sealed class Int4ExportTests(ITestOutputHelper output)
             InputDirectory = tiny.Folder,
             OutputDirectory = root.File("int4"),
             Precision = ModelPrecision.Int4,
-            Int4 = new Int4QuantizationOptions { BlockSize = 64, Symmetric = false },
+            Int4 = new Int4QuantizationOptions { BlockSize = 64, Symmetric = false, HeadBlockSize = 32 },
         });
         Assert.Equal("int4", manifest.Precision);
 
@@ -165,7 +165,8 @@ public sealed class Int4ExportTests(ITestOutputHelper output)
             {
                 Assert.Equal("com.microsoft", n.Domain);
                 Assert.Equal(4, n.Input.Count);
-                Assert.Equal(64, n.Attribute.Single(a => a.Name == "block_size").I);
+                // The tied head's 4-bit copy has its own block size (Int4QuantizationOptions.HeadBlockSize).
+                Assert.Equal(n.Input[1].Contains(".int4_head", StringComparison.Ordinal) ? 32 : 64, n.Attribute.Single(a => a.Name == "block_size").I);
                 Assert.Equal(4, n.Attribute.Single(a => a.Name == "bits").I);
             });
             Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "MatMul" && model.Graph.Initializer.Any(i => n.Input.Contains(i.Name)));

@@ -96,6 +96,78 @@ public sealed class Int4StreamingTests
         Assert.Equal(Initializers(wholePath), Initializers(streamedPath));
     }
 
+    [Theory]
+    [InlineData(32, true, 1L << 22)]
+    [InlineData(16, false, 3 * 64 + 5L)]
+    public void Fused_int4_weight_is_the_quantised_stack_of_its_parts(int blockSize, bool symmetric, long sliceElements)
+    {
+        PaliGemmaConfig config = TinyConfigs.PaliGemma1();
+        using var weights = new RandomCheckpoint(config, seed: 23);
+        var options = new Int4QuantizationOptions { BlockSize = blockSize, Symmetric = symmetric };
+        long h = config.Text.HiddenSize, m = config.Text.IntermediateSize;
+        string gate = N.TextLayer(0) + "mlp.gate_proj.weight", up = N.TextLayer(0) + "mlp.up_proj.weight";
+        using var dir = new TempFolder();
+
+        // Independent path: stack the two [m, h] matrices row-wise here, then quantise the stack whole.
+        float[] stacked = [.. weights.Read(gate), .. weights.Read(up)];
+        Directory.CreateDirectory(dir.File("whole"));
+        Directory.CreateDirectory(dir.File("fused"));
+        string wholePath = Path.Combine(dir.File("whole"), "w.onnx");
+        using (var b = new OnnxGraphBuilder("g", wholePath))
+        {
+            WholeTensor(b, "fused", stacked, 2 * m, h, options);
+            b.Save("test");
+        }
+
+        string fusedPath = Path.Combine(dir.File("fused"), "w.onnx");
+        using (var b = new OnnxGraphBuilder("g", fusedPath))
+        {
+            var loader = new WeightLoader(weights, b, ModelPrecision.Int4, null, "decoder", 2, options, sliceElements);
+            LinearWeight fused = loader.FusedLinear("fused", [(gate, m), (up, m)], h);
+            Assert.Equal((h, 2 * m), (fused.InDim, fused.OutDim));
+            b.Save("test");
+        }
+
+        Assert.Equal(File.ReadAllBytes(wholePath + ".data"), File.ReadAllBytes(fusedPath + ".data"));
+        Assert.Equal(Initializers(wholePath), Initializers(fusedPath));
+    }
+
+    [Fact]
+    public void Fused_float_weight_is_the_parts_transposed_side_by_side()
+    {
+        PaliGemmaConfig config = TinyConfigs.PaliGemma1();
+        using var weights = new RandomCheckpoint(config, seed: 29);
+        long h = config.Text.HiddenSize, heads = config.Text.NumAttentionHeads, kv = config.Text.NumKeyValueHeads, d = config.Text.HeadDim;
+        string p = N.TextLayer(0) + "self_attn.";
+        (string Name, long Out)[] parts = [(p + "q_proj.weight", heads * d), (p + "k_proj.weight", kv * d), (p + "v_proj.weight", kv * d)];
+        using var dir = new TempFolder();
+        string path = dir.File("fused.onnx");
+        using (var b = new OnnxGraphBuilder("g", path))
+        {
+            new WeightLoader(weights, b, ModelPrecision.Float32, null, "decoder", 3).FusedLinear("qkv", parts, h);
+            b.Save("test");
+        }
+
+        byte[] data = File.ReadAllBytes(path + ".data");
+        float[] fused = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data).ToArray();
+        long total = parts.Sum(part => part.Out);
+        Assert.Equal(h * total, fused.Length);
+        long column = 0;
+        foreach ((string name, long outDim) in parts)
+        {
+            float[] w = weights.Read(name); // HF layout [out, in]
+            for (long o = 0; o < outDim; o++)
+            {
+                for (long i = 0; i < h; i++)
+                {
+                    Assert.Equal(w[(o * h) + i], fused[(i * total) + column + o]);
+                }
+            }
+
+            column += outDim;
+        }
+    }
+
     [Fact]
     public void Streamed_float32_embedding_is_byte_identical_to_the_whole_tensor_path()
     {

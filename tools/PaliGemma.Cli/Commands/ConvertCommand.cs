@@ -34,7 +34,7 @@ internal static class ConvertCommand
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
             input, output, precision, target, visionPrecision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, lora, loraAdapters, layout,
-            int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
+            int4.BlockSize, int4.HeadBlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -158,6 +158,8 @@ internal static class ConvertCommand
     {
         public Option<int?> BlockSize { get; } = new("--int4-block-size") { Description = "int4: elements per quantisation block (16, 32, 64 or 128; default 32)." };
 
+        public Option<int?> HeadBlockSize { get; } = new("--int4-head-block-size") { Description = "int4: elements per quantisation block of the language-model head's 4-bit copy (16, 32, 64 or 128; default 128)." };
+
         public Option<bool> Asymmetric { get; } = new("--int4-asymmetric") { Description = "int4: per-block zero points (asymmetric) instead of symmetric blocks." };
 
         public Option<int?> AccuracyLevel { get; } = new("--int4-accuracy-level") { Description = "int4: MatMulNBits accuracy_level (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute; default 4)." };
@@ -170,9 +172,9 @@ internal static class ConvertCommand
         /// </summary>
         public Int4QuantizationOptions? Parse(ParseResult parse, bool autoCpu)
         {
-            int? block = parse.GetValue(BlockSize), accuracy = parse.GetValue(AccuracyLevel);
+            int? block = parse.GetValue(BlockSize), headBlock = parse.GetValue(HeadBlockSize), accuracy = parse.GetValue(AccuracyLevel);
             bool asymmetric = parse.GetValue(Asymmetric), floatHead = parse.GetValue(FloatHead);
-            if (block is null && accuracy is null && !asymmetric && !floatHead)
+            if (block is null && headBlock is null && accuracy is null && !asymmetric && !floatHead)
             {
                 return null;
             }
@@ -181,6 +183,7 @@ internal static class ConvertCommand
             return baseline with
             {
                 BlockSize = block ?? baseline.BlockSize,
+                HeadBlockSize = headBlock ?? baseline.HeadBlockSize,
                 AccuracyLevel = accuracy ?? baseline.AccuracyLevel,
                 Symmetric = baseline.Symmetric && !asymmetric,
                 QuantizeLmHead = baseline.QuantizeLmHead && !floatHead,

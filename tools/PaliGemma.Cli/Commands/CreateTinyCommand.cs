@@ -49,7 +49,7 @@ internal static class CreateTinyCommand
             variant, imageSize, output, seed, convert, modelOutput, precision, maskDecoder, randomMaskDecoder, dtype, layout, shards, vocab,
             textHidden, textLayers, textIntermediate, visionHidden, visionLayers,
             visionHeads, visionIntermediate, textHeads, textKvHeads, headDim, weightStd, embeddingStd,
-            int4.BlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
+            int4.BlockSize, int4.HeadBlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
         command.SetAction(parse => CommandRunner.Run(() =>

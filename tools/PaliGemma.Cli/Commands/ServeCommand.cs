@@ -11,7 +11,7 @@ namespace PaliGemma.Cli.Commands;
 
 /// <summary>
 /// <c>paligemma serve</c>: one model behind HTTP: the OpenAI-compatible chat completions, the typed vision endpoints,
-/// MCP over streamable HTTP, and health checks (the endpoints of PaliGemma.AspNetCore).
+/// MCP over streamable HTTP, health checks and the playground page (the endpoints of PaliGemma.AspNetCore).
 /// </summary>
 internal static class ServeCommand
 {
@@ -31,9 +31,10 @@ internal static class ServeCommand
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write logs as JSON lines (one object per event, with its fields)." };
-        var command = new Command("serve", "Serve a model over HTTP: OpenAI-compatible /v1/chat/completions, typed /v1/vision/* endpoints, MCP at /mcp, /healthz and /readyz.")
+        var noPlayground = new Option<bool>("--no-playground") { Description = "Do not serve the playground page at / (by default it is served)." };
+        var command = new Command("serve", "Serve a model over HTTP: a playground page at /, OpenAI-compatible /v1/chat/completions, typed /v1/vision/* endpoints, MCP at /mcp, /healthz and /readyz.")
         {
-            model, urls, apiKeyFile, maxConcurrency, maxQueue, maxRequestBytes, hosts, provider, jsonLogs,
+            model, urls, apiKeyFile, maxConcurrency, maxQueue, maxRequestBytes, hosts, provider, jsonLogs, noPlayground,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -50,7 +51,8 @@ internal static class ServeCommand
                     parse.GetValue(maxRequestBytes),
                     parse.GetValue(hosts) ?? [],
                     parse.GetValue(provider)!,
-                    parse.GetValue(jsonLogs));
+                    parse.GetValue(jsonLogs),
+                    !parse.GetValue(noPlayground));
                 await using WebApplication app = Build(settings);
                 await app.RunAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
@@ -99,6 +101,7 @@ internal static class ServeCommand
         {
             o.ApiKey = settings.ApiKey;
             o.MaxRequestBytes = settings.MaxRequestBytes;
+            o.EnablePlayground = settings.Playground;
             foreach (string host in settings.AllowedUrlHosts)
             {
                 o.AllowedUrlHosts.Add(host);
@@ -147,4 +150,5 @@ internal static class ServeCommand
 /// <param name="AllowedUrlHosts">Hosts whose image URLs are accepted.</param>
 /// <param name="Provider">The execution provider.</param>
 /// <param name="JsonLogs">Whether logs are JSON lines.</param>
-internal sealed record ServeSettings(string ModelPath, string Urls, string? ApiKey, int MaxConcurrency, int MaxQueue, long MaxRequestBytes, IReadOnlyList<string> AllowedUrlHosts, string Provider, bool JsonLogs);
+/// <param name="Playground">Whether the playground page is served at <c>/</c>.</param>
+internal sealed record ServeSettings(string ModelPath, string Urls, string? ApiKey, int MaxConcurrency, int MaxQueue, long MaxRequestBytes, IReadOnlyList<string> AllowedUrlHosts, string Provider, bool JsonLogs, bool Playground = true);
