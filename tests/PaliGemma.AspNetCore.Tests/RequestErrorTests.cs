@@ -29,6 +29,7 @@ public sealed class RequestErrorTests : IClassFixture<SharedSceneServer>
         { "no image", "{\"messages\":[{\"role\":\"user\",\"content\":\"caption en\"}]}", "messages[0].content", "image_missing" },
         { "audio part", "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\",\"input_audio\":{}}]}]}", "messages[0].content[0].type", "unsupported_content" },
         { "max_tokens 0", SceneServer.ChatBody("caption en", maxTokens: 0), "max_tokens", null },
+        { "empty adapter", SceneServer.ChatBody("caption en", extra: ",\"adapter\":\" \""), "adapter", null },
     };
 
     [Theory]
@@ -47,6 +48,16 @@ public sealed class RequestErrorTests : IClassFixture<SharedSceneServer>
         {
             Assert.Equal(code, error.GetProperty("code").GetString());
         }
+    }
+
+    [Fact]
+    public async Task An_adapter_the_model_does_not_have_is_400_naming_it()
+    {
+        using HttpResponseMessage response = await _server.PostJsonAsync("v1/chat/completions", SceneServer.ChatBody("caption en", extra: ",\"adapter\":\"medical\""));
+        using JsonDocument doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'medical'", doc.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,6 +17,8 @@ internal static class GenerationSettingsMapper
             return defaults;
         }
 
+        string? adapter = options.GetPaliGemmaAdapter();
+
         if (options.Temperature is < 0f || options.Temperature is float t && !float.IsFinite(t))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Temperature, "ChatOptions.Temperature must be a finite number ≥ 0 (0 = greedy).");
@@ -39,6 +41,7 @@ internal static class GenerationSettingsMapper
             TopK = options.TopK ?? defaults.TopK, // 0 = no limit
             TopP = options.TopP ?? defaults.TopP,
             Seed = options.Seed is long seed ? FoldSeed(seed) : defaults.Seed,
+            Adapter = adapter,
         };
     }
 

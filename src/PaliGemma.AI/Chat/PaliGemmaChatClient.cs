@@ -233,6 +233,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         long requestStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = ChatRequestReader.Read(messages, options);
         var settings = GenerationSettingsMapper.Map(options) with { Constraint = ResolveConstraint(request.Prefix, options) };
+        _model.ThrowIfUnknownAdapter(settings.Adapter);
         var stopMatcher = new StopSequenceMatcher(options?.StopSequences);
         var promptIds = _model.BuildPromptIds(request.Prefix);
 
@@ -244,7 +245,7 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
         // The intake stage, once: read the source (inside the gate, so downloads are bounded by it), decode, encode, cache.
         long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (features, reused) = await _features.GetWithSourceAsync(request.Image, cancellationToken).ConfigureAwait(false);
+        var (features, reused) = await _features.GetWithSourceAsync(request.Image, settings.Adapter, cancellationToken).ConfigureAwait(false);
         long encoded = System.Diagnostics.Stopwatch.GetTimestamp();
         var update = new UpdateFactory(_model.ModelId);
         var run = new GenerationRun(this, features, promptIds, settings, stopMatcher) { RequestStart = requestStart };

@@ -30,6 +30,45 @@ public static class PaliGemmaChatOptionsExtensions
         return options;
     }
 
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key under which the run-time adapter name is stored.</summary>
+    public const string AdapterPropertyName = "paligemma.adapter";
+
+    /// <summary>
+    /// Runs this request with one of the model's run-time LoRA adapters (<see cref="PaliGemmaModel.AdapterNames"/>, converted
+    /// with <c>paligemma convert --lora-adapter NAME=DIR</c>); without it the request runs the base model. An unknown name
+    /// fails the request with an <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    /// <param name="options">The options to change.</param>
+    /// <param name="adapter">The adapter name.</param>
+    /// <returns><paramref name="options"/>, for chaining.</returns>
+    public static ChatOptions WithPaliGemmaAdapter(this ChatOptions options, string adapter)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(adapter);
+        options.AdditionalProperties ??= [];
+        options.AdditionalProperties[AdapterPropertyName] = adapter;
+        return options;
+    }
+
+    /// <summary>Gets the adapter name set with <see cref="WithPaliGemmaAdapter"/> (or a string stored under <see cref="AdapterPropertyName"/>), if any.</summary>
+    /// <param name="options">The options to read, or <see langword="null"/>.</param>
+    /// <returns>The adapter name, or <see langword="null"/> for the base model.</returns>
+    /// <exception cref="ArgumentException">The property holds something other than a non-empty string.</exception>
+    public static string? GetPaliGemmaAdapter(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is null ||
+            !options.AdditionalProperties.TryGetValue(AdapterPropertyName, out var value) ||
+            value is null)
+        {
+            return null;
+        }
+
+        object? text = value is System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } json ? json.GetString() : value;
+        return text is string { Length: > 0 } name && !string.IsNullOrWhiteSpace(name)
+            ? name
+            : throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{AdapterPropertyName}\"] holds {(text is string ? "an empty string" : "a " + value.GetType().Name)}; it must be an adapter name (use {nameof(WithPaliGemmaAdapter)}).", nameof(options));
+    }
+
     /// <summary>Gets the typed task set with <see cref="WithPaliGemmaTask"/>, if any.</summary>
     /// <param name="options">The options to read, or <see langword="null"/>.</param>
     /// <returns>The task, or <see langword="null"/> when none is set.</returns>

@@ -57,27 +57,43 @@ internal sealed partial class ImageFeatureProvider
     /// <returns>The features (shared; do not modify) and whether this request reused them.</returns>
     /// <exception cref="PaliGemmaImageException">The source is refused or failing, or the image cannot be decoded or breaks a limit.</exception>
     /// <exception cref="NotSupportedException">The source kind is switched off.</exception>
-    public async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(AIContent image, CancellationToken cancellationToken)
+    public ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(AIContent image, CancellationToken cancellationToken)
+        => GetWithSourceAsync(image, null, cancellationToken);
+
+    /// <summary>
+    /// Reads a request's image and returns its features with a run-time LoRA adapter active (or none), and whether they
+    /// were reused. Only an adapter that changes vision-tower or projector layers changes the features; they are cached
+    /// per such adapter.
+    /// </summary>
+    /// <param name="image">The image content of the request.</param>
+    /// <param name="adapter">The adapter name, or null for the base model.</param>
+    /// <param name="cancellationToken">Cancels reading and waiting.</param>
+    /// <returns>The features (shared; do not modify) and whether this request reused them.</returns>
+    /// <exception cref="ArgumentException">The model has no adapter of that name.</exception>
+    public async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(AIContent image, string? adapter, CancellationToken cancellationToken)
     {
+        _model.ThrowIfUnknownAdapter(adapter);
         EncodedImage encoded = await _intake.ReadAsync(image, cancellationToken).ConfigureAwait(false);
-        return await GetWithSourceAsync(encoded.Bytes, cancellationToken).ConfigureAwait(false);
+        return await GetWithSourceAsync(encoded.Bytes, _model.AdapterChangesVision(adapter) ? adapter : null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Returns the features of an image.</summary>
     /// <param name="image">The encoded image bytes.</param>
     /// <param name="cancellationToken">Cancels the wait (an encoding shared with other requests still finishes).</param>
+    /// <param name="visionAdapter">An adapter that changes the vision features, or null.</param>
     /// <returns>The features (shared; do not modify).</returns>
     /// <exception cref="PaliGemmaImageException">The image cannot be decoded or breaks a limit.</exception>
-    private async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    private async ValueTask<(float[] Features, bool Reused)> GetWithSourceAsync(ReadOnlyMemory<byte> image, string? visionAdapter, CancellationToken cancellationToken)
     {
         if (!_cache.Enabled)
         {
             Interlocked.Increment(ref _misses);
             PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: false);
-            return (await Task.Run(() => Encode(image), cancellationToken).ConfigureAwait(false), false);
+            return (await Task.Run(() => Encode(image, visionAdapter), cancellationToken).ConfigureAwait(false), false);
         }
 
-        var key = ImageFeatureCache.CreateKey(image.Span, _model.ModelId, _model.ImageSize);
+        string cacheModel = visionAdapter is null ? _model.ModelId : _model.ModelId + "\0adapter:" + visionAdapter;
+        var key = ImageFeatureCache.CreateKey(image.Span, cacheModel, _model.ImageSize);
         if (_cache.TryGet(key, out var cached))
         {
             Interlocked.Increment(ref _hits);
@@ -86,7 +102,7 @@ internal sealed partial class ImageFeatureProvider
             return (cached, true);
         }
 
-        var mine = new Lazy<Task<float[]>>(() => Task.Run(() => EncodeAndStore(key, image), CancellationToken.None));
+        var mine = new Lazy<Task<float[]>>(() => Task.Run(() => EncodeAndStore(key, image, visionAdapter), CancellationToken.None));
         var shared = _running.GetOrAdd(key, mine);
         PaliGemmaTelemetry.ImageCache(_model.ModelId, hit: !ReferenceEquals(shared, mine));
         if (ReferenceEquals(shared, mine))
@@ -102,11 +118,11 @@ internal sealed partial class ImageFeatureProvider
         return (await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false), !ReferenceEquals(shared, mine));
     }
 
-    private float[] EncodeAndStore(ImageFeatureCache.Key key, ReadOnlyMemory<byte> image)
+    private float[] EncodeAndStore(ImageFeatureCache.Key key, ReadOnlyMemory<byte> image, string? adapter)
     {
         try
         {
-            var features = Encode(image);
+            var features = Encode(image, adapter);
             _cache.Add(key, features);
             return features;
         }
@@ -116,7 +132,7 @@ internal sealed partial class ImageFeatureProvider
         }
     }
 
-    private float[] Encode(ReadOnlyMemory<byte> image)
+    private float[] Encode(ReadOnlyMemory<byte> image, string? adapter)
     {
         PreprocessedImage preprocessed;
         using (PaliGemmaTelemetry.Preprocess(_model.ImageSize))
@@ -124,7 +140,7 @@ internal sealed partial class ImageFeatureProvider
             preprocessed = PaliGemmaImageProcessor.Preprocess(image.Span, _model.ImageSize, _loadOptions);
         }
 
-        var features = _model.EncodeImage(preprocessed.PixelValues);
+        var features = _model.EncodeImage(preprocessed.PixelValues, adapter);
         Interlocked.Increment(ref _encoderRuns);
         return features;
     }

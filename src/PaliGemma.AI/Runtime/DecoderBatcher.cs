@@ -64,7 +64,7 @@ internal sealed class DecoderBatcher
 
     /// <summary>True when <paramref name="request"/> may share a generator: greedy, and its prompt does not end in the pad id
     /// (ONNX Runtime GenAI finds a row's length by trimming trailing pads).</summary>
-    public bool CanBatch(GenerationRequest request) => !request.Settings.IsSampling && request.PromptIds[^1] != _pad;
+    public bool CanBatch(GenerationRequest request) => !request.Settings.IsSampling && request.Settings.Adapter is null && request.PromptIds[^1] != _pad;
 
     /// <summary>Queues <paramref name="request"/> for the next batch and returns its tokens as they are produced.</summary>
     public IEnumerable<GeneratedToken> Generate(GenerationRequest request, CancellationToken cancellationToken)

@@ -21,6 +21,8 @@ internal sealed class DecoderEngine : IDisposable
     private readonly PaliGemmaManifest _manifest;
     private readonly bool _halfFeatures;
     private HashSet<int>? _stopIds;
+    private Adapters? _adapters;
+    private HashSet<string> _adapterNames = new(StringComparer.Ordinal);
 
     private DecoderEngine(Config config, Model model, PaliGemmaManifest manifest, bool halfFeatures)
     {
@@ -64,7 +66,18 @@ internal sealed class DecoderEngine : IDisposable
         try
         {
             var model = GenAiObjects.CreateModel(config);
-            return new DecoderEngine(config, model, folder.Manifest, halfFeatures);
+            var engine = new DecoderEngine(config, model, folder.Manifest, halfFeatures);
+            try
+            {
+                engine.LoadAdapters(folder);
+            }
+            catch
+            {
+                engine.Dispose();
+                throw;
+            }
+
+            return engine;
         }
         catch (OnnxRuntimeGenAIException ex)
         {
@@ -74,6 +87,30 @@ internal sealed class DecoderEngine : IDisposable
                 : string.Empty;
             string file = OnnxLoadErrors.FileAtFault(folder.DecoderPath, ex.Message);
             throw new PaliGemmaModelException(file, $"ONNX Runtime GenAI cannot load the decoder: {ex.Message.TrimEnd()}{hint}", ex);
+        }
+    }
+
+    /// <summary>Loads the decoder files of the folder's run-time adapters into one ONNX Runtime GenAI <see cref="Adapters"/> container.</summary>
+    private void LoadAdapters(ModelFolder folder)
+    {
+        foreach ((string name, ModelFolder.AdapterPaths paths) in folder.Adapters)
+        {
+            if (paths.Decoder is not { } file)
+            {
+                continue;
+            }
+
+            _adapters ??= new Adapters(_model);
+            try
+            {
+                _adapters.LoadAdapter(file, name);
+            }
+            catch (OnnxRuntimeGenAIException ex)
+            {
+                throw new PaliGemmaModelException(file, $"ONNX Runtime GenAI cannot load the run-time adapter '{name}': {ex.Message}", ex);
+            }
+
+            _adapterNames.Add(name);
         }
     }
 
@@ -148,9 +185,9 @@ internal sealed class DecoderEngine : IDisposable
     }
 
     /// <summary>Runs only the prefill and returns the logits of the last prompt position (tests, diagnostics).</summary>
-    public float[] FirstStepLogits(ReadOnlyMemory<float> features, int[] promptIds, int maxLength)
+    public float[] FirstStepLogits(ReadOnlyMemory<float> features, int[] promptIds, int maxLength, PaliGemmaGenerationSettings? settings = null)
     {
-        using var session = StartGenerator(features, promptIds, maxLength, new PaliGemmaGenerationSettings());
+        using var session = StartGenerator(features, promptIds, maxLength, settings ?? new PaliGemmaGenerationSettings());
         using Tensor logits = session.Generator.GetOutput("logits");
         long[] shape = logits.Shape();
         int vocab = (int)shape[^1];
@@ -161,6 +198,7 @@ internal sealed class DecoderEngine : IDisposable
     /// <summary>Disposes the model and config.</summary>
     public void Dispose()
     {
+        _adapters?.Dispose();
         _model.Dispose();
         _config.Dispose();
     }
@@ -198,6 +236,12 @@ internal sealed class DecoderEngine : IDisposable
             }
 
             session.Generator = new Generator(_model, session.Parameters);
+            if (settings.Adapter is { } adapter && _adapters is not null && _adapterNames.Contains(adapter))
+            {
+                // ONNX Runtime GenAI adds the adapter to this generator's run options: its A/B tensors feed the decoder's LoRA inputs.
+                session.Generator.SetActiveAdapter(_adapters, adapter);
+            }
+
             session.Generator.SetModelInput(ImageFeaturesInput, session.Features);
             session.Generator.AppendTokens(promptIds);
             return session;

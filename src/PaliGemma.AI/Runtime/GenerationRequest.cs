@@ -32,6 +32,12 @@ internal sealed record GenerationRequest(
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"TopK is {settings.TopK}; it cannot exceed the vocabulary size {manifest.VocabSize}."), nameof(settings));
         }
 
+        if (settings.Adapter is { } adapter && manifest.Files.Adapters?.Any(a => string.Equals(a.Name, adapter, StringComparison.Ordinal)) != true)
+        {
+            string known = manifest.Files.Adapters is { Count: > 0 } list ? string.Join(", ", list.Select(a => $"'{a.Name}'")) : "none";
+            throw new ArgumentException($"Adapter '{adapter}' is not one of this model's run-time adapters ({known}).", nameof(settings));
+        }
+
         if (promptIds.Count == 0)
         {
             throw new ArgumentException("The prompt is empty; it needs at least the <bos> token.", nameof(promptIds));

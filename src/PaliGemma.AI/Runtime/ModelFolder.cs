@@ -29,7 +29,41 @@ internal sealed class ModelFolder
         DecoderPath = Resolve(root, manifest.Files.Decoder, "files.decoder");
         TokenizerPath = Resolve(root, manifest.Files.Tokenizer, "files.tokenizer");
         MaskDecoderPath = manifest.Files.MaskDecoder is { } mask ? Resolve(root, mask, "files.mask_decoder") : null;
+        var adapters = new Dictionary<string, AdapterPaths>(StringComparer.Ordinal);
+        foreach (PaliGemmaAdapterFiles? adapter in manifest.Files.Adapters ?? [])
+        {
+            string manifestPath = Path.Combine(root, PaliGemmaManifest.FileName);
+            if (adapter is null || !PaliGemmaAdapterFiles.IsValidName(adapter.Name))
+            {
+                throw new PaliGemmaModelException(manifestPath, $"files.adapters holds an adapter named '{adapter?.Name}'; names are a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.", null);
+            }
+
+            if (adapters.ContainsKey(adapter.Name))
+            {
+                throw new PaliGemmaModelException(manifestPath, $"files.adapters lists '{adapter.Name}' twice.", null);
+            }
+
+            if (adapter.Vision is null && adapter.Decoder is null)
+            {
+                throw new PaliGemmaModelException(manifestPath, $"files.adapters '{adapter.Name}' names no file (vision or decoder).", null);
+            }
+
+            string key = $"files.adapters['{adapter.Name}']";
+            adapters.Add(adapter.Name, new AdapterPaths(
+                adapter.Vision is { } v ? Resolve(root, v, key + ".vision") : null,
+                adapter.Decoder is { } d ? Resolve(root, d, key + ".decoder") : null));
+        }
+
+        Adapters = adapters;
     }
+
+    /// <summary>Full paths of a run-time adapter's files (null where it changes nothing in that graph).</summary>
+    /// <param name="Vision">The adapter for the vision graph.</param>
+    /// <param name="Decoder">The adapter for the decoder graph.</param>
+    internal sealed record AdapterPaths(string? Vision, string? Decoder);
+
+    /// <summary>The run-time adapters of the folder by name (files.adapters); empty when it has none.</summary>
+    public IReadOnlyDictionary<string, AdapterPaths> Adapters { get; }
 
     /// <summary>The full path of the folder.</summary>
     public string Root { get; }
@@ -93,6 +127,17 @@ internal sealed class ModelFolder
         if (folder.MaskDecoderPath is not null)
         {
             RequireFile(folder.MaskDecoderPath, "the mask decoder graph (files.mask_decoder)");
+        }
+
+        foreach ((string name, AdapterPaths paths) in folder.Adapters)
+        {
+            foreach (string? file in new[] { paths.Vision, paths.Decoder })
+            {
+                if (file is not null)
+                {
+                    RequireFile(file, $"the run-time adapter '{name}' (files.adapters)");
+                }
+            }
         }
 
         return folder;

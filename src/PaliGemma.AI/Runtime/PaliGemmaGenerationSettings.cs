@@ -24,6 +24,13 @@ public sealed record PaliGemmaGenerationSettings
     /// </summary>
     public PaliGemmaOutputConstraint? Constraint { get; init; }
 
+    /// <summary>
+    /// The run-time LoRA adapter to apply (a name from <see cref="PaliGemmaModel.AdapterNames"/>, converted with
+    /// <c>paligemma convert --lora-adapter NAME=DIR</c>), or null (default) for the base model. The image features must come
+    /// from <see cref="PaliGemmaModel.EncodeImage"/> with the same adapter.
+    /// </summary>
+    public string? Adapter { get; init; }
+
     /// <summary>True when these settings sample (temperature above 0); false for greedy search.</summary>
     public bool IsSampling => Temperature > 0f;
 }

@@ -138,6 +138,37 @@ public sealed record PaliGemmaModelFiles
     /// <summary>The optional VQ-VAE mask decoder graph, or null.</summary>
     [JsonPropertyName("mask_decoder")]
     public string? MaskDecoder { get; init; }
+
+    /// <summary>
+    /// Run-time LoRA adapters converted alongside the base (<c>paligemma convert --lora-adapter NAME=DIR</c>), or null: ONNX
+    /// Runtime <c>.onnx_adapter</c> files a request selects by name; see docs/model-format.md.
+    /// </summary>
+    [JsonPropertyName("adapters")]
+    public IReadOnlyList<PaliGemmaAdapterFiles>? Adapters { get; init; }
+}
+
+/// <summary>The files of one run-time LoRA adapter in a model folder.</summary>
+public sealed partial record PaliGemmaAdapterFiles
+{
+    /// <summary>Whether <paramref name="name"/> is a valid adapter name: a letter or digit, then up to 63 letters, digits, '_', '-' or '.'.</summary>
+    /// <param name="name">The name to check.</param>
+    /// <returns>True when the name may be used.</returns>
+    public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NamePattern();
+
+    /// <summary>The name requests select the adapter by.</summary>
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    /// <summary>The adapter for the vision graph (vision tower and projector layers), or null when it changes none.</summary>
+    [JsonPropertyName("vision")]
+    public string? Vision { get; init; }
+
+    /// <summary>The adapter for the decoder graph, or null when it changes no decoder layer.</summary>
+    [JsonPropertyName("decoder")]
+    public string? Decoder { get; init; }
 }
 
 /// <summary>Provenance of a converted model.</summary>

@@ -123,7 +123,8 @@ public sealed class PaliGemmaModel : IDisposable
             try
             {
                 options.Progress?.Report(new PaliGemmaLoadProgress(4, LoadLog.Steps, "vision encoder"));
-                vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, threads);
+                var visionAdapters = folder.Adapters.Where(a => a.Value.Vision is not null).ToDictionary(a => a.Key, a => a.Value.Vision!, StringComparer.Ordinal);
+                vision = VisionEncoder.Create(folder.VisionPath, folder.Manifest, provider, threads, visionAdapters);
             }
             catch
             {
@@ -191,14 +192,17 @@ public sealed class PaliGemmaModel : IDisposable
     public long VisionEncoderRuns => _vision.Runs;
 
     /// <summary>
-    /// Runs the vision encoder on one preprocessed image. Thread-safe.
+    /// Runs the vision encoder on one preprocessed image with a run-time LoRA adapter active (or none). Thread-safe.
     /// </summary>
     /// <param name="pixelValues">CHW pixels, length 3 × <see cref="ImageSize"/>², scaled to [-1, 1].</param>
+    /// <param name="adapter">A name from <see cref="AdapterNames"/>, or null (default) for the base model. An adapter that changes no
+    /// vision-tower or projector layer gives the base model's features.</param>
     /// <returns>Row-major image features, length <see cref="NumImageTokens"/> × <see cref="PaliGemmaManifest.TextHiddenSize"/>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="pixelValues"/> has the wrong length.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pixelValues"/> has the wrong length, or the adapter is unknown.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    public float[] EncodeImage(ReadOnlySpan<float> pixelValues)
+    public float[] EncodeImage(ReadOnlySpan<float> pixelValues, string? adapter = null)
     {
+        ThrowIfUnknownAdapter(adapter);
         int expected = 3 * ImageSize * ImageSize;
         if (pixelValues.Length != expected)
         {
@@ -209,11 +213,27 @@ public sealed class PaliGemmaModel : IDisposable
         try
         {
             using var telemetry = PaliGemmaTelemetry.VisionEncode(ModelId);
-            return _vision.Encode(pixelValues);
+            return _vision.Encode(pixelValues, adapter);
         }
         finally
         {
             _guard.Exit();
+        }
+    }
+
+    /// <summary>Gets the names of the model folder's run-time LoRA adapters (<c>files.adapters</c> of the manifest); empty when it has none.</summary>
+    public IReadOnlyList<string> AdapterNames => [.. _folder.Adapters.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Whether the adapter changes the vision features (it targets vision-tower or projector layers): such features are cached per adapter.</summary>
+    internal bool AdapterChangesVision(string? adapter) => adapter is not null && _folder.Adapters.TryGetValue(adapter, out var paths) && paths.Vision is not null;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the adapter when it is not one of <see cref="AdapterNames"/>.</summary>
+    internal void ThrowIfUnknownAdapter(string? adapter)
+    {
+        if (adapter is not null && !_folder.Adapters.ContainsKey(adapter))
+        {
+            string known = _folder.Adapters.Count == 0 ? "none" : string.Join(", ", AdapterNames.Select(n => $"'{n}'"));
+            throw new ArgumentException($"Adapter '{adapter}' is not one of this model's run-time adapters ({known}).", nameof(adapter));
         }
     }
 
@@ -376,13 +396,13 @@ public sealed class PaliGemmaModel : IDisposable
     public const int MaxAllowedAnswers = 1024;
 
     /// <summary>Runs only the prefill and returns the last position's logits (tests: the image reaches the decoder).</summary>
-    internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds)
+    internal float[] GetFirstStepLogits(ReadOnlyMemory<float> imageFeatures, IReadOnlyList<int> promptIds, string? adapter = null)
     {
-        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, new PaliGemmaGenerationSettings { MaxNewTokens = 1 });
+        var request = GenerationRequest.Create(Manifest, imageFeatures, promptIds, new PaliGemmaGenerationSettings { MaxNewTokens = 1, Adapter = adapter });
         _guard.Enter();
         try
         {
-            return _decoder.FirstStepLogits(request.Features, request.PromptIds, request.MaxLength);
+            return _decoder.FirstStepLogits(request.Features, request.PromptIds, request.MaxLength, request.Settings);
         }
         finally
         {

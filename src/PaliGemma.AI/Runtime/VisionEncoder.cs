@@ -23,6 +23,7 @@ internal sealed class VisionEncoder : IDisposable
     private readonly int _tokens;
     private readonly int _hidden;
     private readonly bool _halfInput;
+    private readonly Dictionary<string, OrtLoraAdapter> _adapters = new(StringComparer.Ordinal);
     private long _runs;
 
     private VisionEncoder(InferenceSession session, string path, PaliGemmaManifest manifest, bool halfInput)
@@ -39,7 +40,7 @@ internal sealed class VisionEncoder : IDisposable
     public long Runs => Interlocked.Read(ref _runs);
 
     /// <summary>Creates the session and checks the graph's input and output names, shapes and types.</summary>
-    public static VisionEncoder Create(string path, PaliGemmaManifest manifest, ExecutionProvider provider, ThreadSettings threads)
+    public static VisionEncoder Create(string path, PaliGemmaManifest manifest, ExecutionProvider provider, ThreadSettings threads, IReadOnlyDictionary<string, string>? adapters = null)
     {
         using var options = new SessionOptions();
         options.IntraOpNumThreads = threads.IntraOpThreads;
@@ -58,6 +59,7 @@ internal sealed class VisionEncoder : IDisposable
         }
 
         InferenceSession session;
+        VisionEncoder? encoder = null;
         try
         {
             session = new InferenceSession(path, options);
@@ -70,17 +72,38 @@ internal sealed class VisionEncoder : IDisposable
         try
         {
             bool halfInput = CheckSignature(session, path, manifest);
-            return new VisionEncoder(session, path, manifest, halfInput);
+            encoder = new VisionEncoder(session, path, manifest, halfInput);
+            foreach ((string name, string adapterPath) in adapters ?? new Dictionary<string, string>())
+            {
+                try
+                {
+                    encoder._adapters.Add(name, OrtLoraAdapter.Create(adapterPath, null));
+                }
+                catch (OnnxRuntimeException ex)
+                {
+                    throw new PaliGemmaModelException(adapterPath, $"ONNX Runtime cannot load the run-time adapter '{name}': {ex.Message}", ex);
+                }
+            }
+
+            return encoder;
         }
         catch
         {
-            session.Dispose();
+            if (encoder is not null)
+            {
+                encoder.Dispose();
+            }
+            else
+            {
+                session.Dispose();
+            }
+
             throw;
         }
     }
 
     /// <summary>Runs the graph on one CHW image and returns row-major features [N × hidden].</summary>
-    public float[] Encode(ReadOnlySpan<float> pixelValues)
+    public float[] Encode(ReadOnlySpan<float> pixelValues, string? adapter = null)
     {
         long[] shape = [1, 3, _imageSize, _imageSize];
         using OrtValue input = _halfInput
@@ -88,6 +111,12 @@ internal sealed class VisionEncoder : IDisposable
             : OrtValue.CreateTensorValueFromMemory(pixelValues.ToArray(), shape);
         var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal) { [InputName] = input };
         using var runOptions = new RunOptions();
+        if (adapter is not null && _adapters.TryGetValue(adapter, out OrtLoraAdapter? lora))
+        {
+            // ONNX Runtime feeds the adapter's A/B tensors to the graph's LoRA inputs of the same names for this run only.
+            runOptions.AddActiveLoraAdapter(lora);
+        }
+
         using var outputs = _session.Run(runOptions, inputs, [OutputName]);
         Interlocked.Increment(ref _runs);
 
@@ -121,7 +150,14 @@ internal sealed class VisionEncoder : IDisposable
     }
 
     /// <summary>Disposes the session.</summary>
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        foreach (OrtLoraAdapter adapter in _adapters.Values)
+        {
+            adapter.Dispose();
+        }
+    }
 
     private static Float16[] ToHalf(ReadOnlySpan<float> values)
     {

@@ -42,6 +42,13 @@ internal static class ChatCompletionRequestReader
         }
 
         options.Seed = request.Seed;
+        if (request.Adapter is { } adapter)
+        {
+            // A PaliGemma extension: one of the model's run-time LoRA adapters (the model checks the name).
+            Check(!string.IsNullOrWhiteSpace(adapter), "'adapter' is empty; name one of the model's run-time adapters or leave it out.", "adapter");
+            options.WithPaliGemmaAdapter(adapter);
+        }
+
         options.StopSequences = ReadStop(request.Stop);
 
         Check(request.Messages is { Count: > 0 }, "'messages' must be a non-empty array.", "messages");

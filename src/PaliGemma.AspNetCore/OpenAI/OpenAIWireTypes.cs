@@ -18,6 +18,7 @@ internal sealed class ChatCompletionRequest
     [JsonPropertyName("top_p")] public float? TopP { get; set; }
     [JsonPropertyName("top_k")] public int? TopK { get; set; }
     [JsonPropertyName("seed")] public long? Seed { get; set; }
+    [JsonPropertyName("adapter")] public string? Adapter { get; set; }
     [JsonPropertyName("stop")] public JsonElement? Stop { get; set; }
     [JsonPropertyName("n")] public int? N { get; set; }
     [JsonPropertyName("tools")] public JsonElement? Tools { get; set; }

@@ -114,6 +114,24 @@ public sealed record ConvertOptions
     /// </summary>
     public string? MaskDecoderNpzPath { get; init; }
 
+    /// <summary>
+    /// A Hugging Face PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, either key layout) to
+    /// merge into the checkpoint before export (<c>W + scale·B·A</c> on every targeted linear layer of the vision tower, projector
+    /// and decoder, before any float16 or 4-bit conversion), or null (default) for the checkpoint as it is. An adapter the merge
+    /// cannot reproduce exactly (DoRA, trained biases, modules_to_save, embedding or head targets, wrong shapes) fails the
+    /// conversion with a <see cref="Adapters.LoraAdapterException"/> naming the field and its value; see docs/model-format.md.
+    /// </summary>
+    public string? LoraAdapterDirectory { get; init; }
+
+    /// <summary>
+    /// Run-time LoRA adapters to convert alongside the base, by name (the name a request selects, see docs/model-format.md):
+    /// each PEFT adapter folder is validated like <see cref="LoraAdapterDirectory"/>, every layer any of them targets gets
+    /// zero-rank LoRA inputs in <c>vision.onnx</c> / <c>decoder.onnx</c>, and each adapter is written as ONNX Runtime adapter
+    /// files (<c>adapter.NAME.vision.onnx_adapter</c>, <c>adapter.NAME.decoder.onnx_adapter</c>), listed in the manifest's <c>files.adapters</c>. Null or empty (default): no run-time adapters.
+    /// Names are a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? RuntimeLoraAdapters { get; init; }
+
     /// <summary>Receives progress: stages <c>validate</c>, <c>hash</c>, <c>vision</c>, <c>decoder</c>, <c>mask_decoder</c> (only with <see cref="MaskDecoderNpzPath"/>), <c>finish</c>.</summary>
     public IProgress<ExportProgress>? Progress { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.Onnx.Adapters;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
@@ -32,6 +33,7 @@ public static class PaliGemmaConverter
     /// </summary>
     /// <param name="options">Input, output, precision (resolved with <see cref="ConvertOptions.Resolve"/>) and progress.</param>
     /// <exception cref="CheckpointException">The checkpoint (or the mask decoder's .npz) is missing, malformed or does not match its config; the message names the file, key or tensor.</exception>
+    /// <exception cref="LoraAdapterException">The <see cref="ConvertOptions.LoraAdapterDirectory"/> adapter is missing, malformed, unsupported or does not fit the checkpoint; <see cref="LoraAdapterException.Field"/> and <see cref="LoraAdapterException.Value"/> name what.</exception>
     /// <exception cref="IOException">The output folder exists (without <see cref="ConvertOptions.Overwrite"/>) or cannot be written.</exception>
     public static PaliGemmaManifest Convert(ConvertOptions options) => Convert(options, OnnxGraphExporter.Instance);
 
@@ -74,6 +76,11 @@ public static class PaliGemmaConverter
             throw new ArgumentOutOfRangeException(nameof(options), options.Layout, "Unknown model layout.");
         }
 
+        if (options.Layout == ModelLayout.TransformersJs && options.RuntimeLoraAdapters is { Count: > 0 })
+        {
+            throw new ArgumentException("The transformers.js layout has no run-time adapters; merge one adapter with LoraAdapterDirectory instead.", nameof(options));
+        }
+
         if (options.Layout == ModelLayout.TransformersJs && options.MaskDecoderNpzPath is not null)
         {
             throw new ArgumentException("The transformers.js layout has no mask decoder; convert without a mask decoder .npz.", nameof(options));
@@ -95,12 +102,17 @@ public static class PaliGemmaConverter
             throw new ArgumentException($"MaxSequenceLength {contextLength} leaves no room for text after {config.Vision.NumPatches} image tokens.", nameof(options));
         }
 
-        using SafetensorsReader weights = CheckpointFolder.Open(input);
-        PaliGemmaTensorLayout.Validate(config, weights, input);
+        using SafetensorsReader checkpoint = CheckpointFolder.Open(input);
+        PaliGemmaTensorLayout.Validate(config, checkpoint, input);
+        using LoraAdapter? adapter = options.LoraAdapterDirectory is { } loraDir ? LoraAdapter.Load(loraDir, config) : null;
+        using ICheckpointReader merged = adapter is null ? checkpoint : new LoraMergedCheckpoint(checkpoint, adapter);
+        using RuntimeAdapterSet runtimeAdapters = LoadRuntimeAdapters(options, config);
+        using ICheckpointReader weights = runtimeAdapters.Count == 0 ? merged : new RuntimeLoraCheckpoint(merged, RuntimeLoraExport.Slots(runtimeAdapters.Adapters.Values));
         VqVaeDecoderWeights? maskWeights = options.MaskDecoderNpzPath is { } npz ? ReadMaskDecoder(npz) : null;
         progress?.Report(new ExportProgress("validate", 1, 1));
 
-        string checkpointHash = HashFiles(weights.Files, progress);
+        // With an adapter, the hash covers the base weights and then the adapter's files: a merged folder never claims the base's hash.
+        string checkpointHash = HashFiles([.. checkpoint.Files, .. adapter?.Files ?? []], progress);
         string temp = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.partial-{Guid.NewGuid():N}");
         string writing = temp;
         try
@@ -115,6 +127,20 @@ public static class PaliGemmaConverter
             else
             {
                 manifest = WriteModelFolder(temp, input, config, weights, options, exporter, ids, contextLength, maskWeights, manifest, ref writing);
+                if (runtimeAdapters.Count > 0)
+                {
+                    var written = new List<PaliGemmaAdapterFiles>();
+                    foreach ((string name, LoraAdapter runtime) in runtimeAdapters.Adapters)
+                    {
+                        writing = Path.Combine(temp, RuntimeLoraExport.FilePrefix + name);
+                        RuntimeLoraFiles files = RuntimeLoraExport.Write(temp, name, runtime);
+                        written.Add(new PaliGemmaAdapterFiles { Name = name, Vision = files.Vision, Decoder = files.Decoder });
+                    }
+
+                    manifest = manifest with { Files = manifest.Files with { Adapters = written } };
+                    writing = Path.Combine(temp, PaliGemmaManifest.FileName);
+                    WriteManifest(writing, manifest);
+                }
             }
 
             progress?.Report(new ExportProgress("finish", 0, 1));
@@ -141,7 +167,7 @@ public static class PaliGemmaConverter
 
     /// <summary>Writes this library's model folder (graphs, genai_config.json, optional mask decoder, tokenizer files, manifest) into <paramref name="temp"/>.</summary>
     private static PaliGemmaManifest WriteModelFolder(
-        string temp, string input, PaliGemmaConfig config, SafetensorsReader weights, ConvertOptions options, IModelGraphExporter exporter, PaliGemmaTokenIds ids, int contextLength,
+        string temp, string input, PaliGemmaConfig config, ICheckpointReader weights, ConvertOptions options, IModelGraphExporter exporter, PaliGemmaTokenIds ids, int contextLength,
         VqVaeDecoderWeights? maskWeights, PaliGemmaManifest manifest, ref string writing)
     {
         IProgress<ExportProgress>? progress = options.Progress;
@@ -216,6 +242,52 @@ public static class PaliGemmaConverter
             Description = options.Description,
         },
     };
+
+    /// <summary>Loads and validates every run-time adapter (names checked) before anything is written.</summary>
+    private static RuntimeAdapterSet LoadRuntimeAdapters(ConvertOptions options, PaliGemmaConfig config)
+    {
+        var set = new RuntimeAdapterSet();
+        try
+        {
+            foreach ((string name, string directory) in options.RuntimeLoraAdapters ?? new Dictionary<string, string>())
+            {
+                if (!PaliGemmaAdapterFiles.IsValidName(name))
+                {
+                    throw new LoraAdapterException("name", name, $"Run-time adapter name '{name}' is not allowed: use a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.");
+                }
+
+                if (set.Adapters.Keys.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new LoraAdapterException("name", name, $"Run-time adapter name '{name}' is given twice (names are compared ignoring case: they become file names).");
+                }
+
+                set.Adapters.Add(name, LoraAdapter.Load(directory, config));
+            }
+
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The run-time adapters of a conversion, disposed together.</summary>
+    private sealed class RuntimeAdapterSet : IDisposable
+    {
+        public Dictionary<string, LoraAdapter> Adapters { get; } = new(StringComparer.Ordinal);
+
+        public int Count => Adapters.Count;
+
+        public void Dispose()
+        {
+            foreach (LoraAdapter adapter in Adapters.Values)
+            {
+                adapter.Dispose();
+            }
+        }
+    }
 
     /// <summary>Reads and validates the VQ-VAE weights before any graph is written; every failure names the file.</summary>
     private static VqVaeDecoderWeights ReadMaskDecoder(string npzPath)

@@ -8,7 +8,22 @@ namespace PaliGemma.Onnx.Graph;
 /// <param name="InDim">K, the input features.</param>
 /// <param name="OutDim">N, the output features.</param>
 /// <param name="Int4">The 4-bit details, or null for a float weight.</param>
-internal readonly record struct LinearWeight(string Name, long InDim, long OutDim, Int4Weight? Int4);
+internal readonly record struct LinearWeight(string Name, long InDim, long OutDim, Int4Weight? Int4)
+{
+    /// <summary>Gets the run-time LoRA inputs of this layer (float32 A [in, rank], B [rank, out]), or null when it has none.</summary>
+    public RuntimeLoraInputs? Lora { get; init; }
+
+    /// <summary>Gets, for a fused weight (several checkpoint tensors side by side), each part's run-time LoRA inputs, or null.</summary>
+    public IReadOnlyList<RuntimeLoraInputs?>? PartLora { get; init; }
+}
+
+/// <summary>
+/// A linear layer's run-time LoRA slot: two graph inputs that are also zero-rank initializers (A [in, 0], B [0, out]),
+/// so a run without an adapter adds nothing and an ONNX Runtime LoRA adapter (<c>.onnx_adapter</c>) overrides them by name.
+/// </summary>
+/// <param name="A">Input name of A [in, rank] (PEFT's lora_A transposed).</param>
+/// <param name="B">Input name of B [rank, out] (PEFT's lora_B transposed, times the scale).</param>
+internal sealed record RuntimeLoraInputs(string A, string B);
 
 /// <summary>The extra MatMulNBits inputs and attributes of a 4-bit linear weight.</summary>
 /// <param name="Scales">float32 scales [out · blocks].</param>

@@ -43,6 +43,12 @@ internal sealed class NeuralOps
                 : _b.Op("MatMul", x, weight.Name);
         }
 
+        if (weight.Lora is { } lora)
+        {
+            // Run-time LoRA: + (x·A)·B in float32; A and B are zero-rank unless an adapter overrides them.
+            y = _b.Op("Add", y, _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
+        }
+
         return bias is null ? y : _b.Op("Add", y, bias);
     }
 
@@ -50,8 +56,19 @@ internal sealed class NeuralOps
     /// <c>x @ w</c> for a weight fused from several (<see cref="WeightLoader.FusedLinear"/>), split back on the last axis
     /// into outputs of <paramref name="widths"/> features.
     /// </summary>
-    public string[] LinearSplit(string x, LinearWeight weight, params long[] widths) =>
-        _b.OpMulti("Split", [Linear(x, weight), _b.ConstI64(widths)], widths.Length, [Attr.Int("axis", -1)]);
+    public string[] LinearSplit(string x, LinearWeight weight, params long[] widths)
+    {
+        string[] parts = _b.OpMulti("Split", [Linear(x, weight), _b.ConstI64(widths)], widths.Length, [Attr.Int("axis", -1)]);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (weight.PartLora?[i] is { } lora)
+            {
+                parts[i] = _b.Op("Add", parts[i], _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
+            }
+        }
+
+        return parts;
+    }
 
     /// <summary>
     /// <c>x @ wᵀ</c> on the last axis of a rank-3 activation, for a weight stored [out, in] (tied lm_head);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using PaliGemma.Onnx.Adapters;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Quantization;
@@ -65,16 +66,41 @@ internal sealed class WeightLoader
     /// </summary>
     public LinearWeight Linear(string name, long outDim, long inDim)
     {
+        LinearWeight weight;
         if (Int4 is not null)
         {
             Check(name, outDim, inDim);
-            return Quantized(name, [(name, outDim)], inDim, Int4);
+            weight = Quantized(name, [(name, outDim)], inDim, Int4);
+        }
+        else
+        {
+            float[] w = Read(name, outDim, inDim);
+            float[] t = new float[w.Length];
+            Transpose(w, t, (int)outDim, (int)inDim, (int)outDim, 0);
+            weight = new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
         }
 
-        float[] w = Read(name, outDim, inDim);
-        float[] t = new float[w.Length];
-        Transpose(w, t, (int)outDim, (int)inDim, (int)outDim, 0);
-        return new LinearWeight(Written(_builder.Weight(name, t, [inDim, outDim], Half)), inDim, outDim, null);
+        return RuntimeLora(name, outDim, inDim) is { } lora ? weight with { Lora = lora } : weight;
+    }
+
+    /// <summary>
+    /// Declares the run-time LoRA inputs of linear weight <paramref name="name"/> with zero-rank defaults when the checkpoint
+    /// asks for them (<see cref="IRuntimeLoraSlots"/>); null otherwise.
+    /// </summary>
+    private RuntimeLoraInputs? RuntimeLora(string name, long outDim, long inDim)
+    {
+        if (_reader is not IRuntimeLoraSlots slots || !slots.HasRuntimeLora(name))
+        {
+            return null;
+        }
+
+        (string a, string b) = RuntimeLoraNames.Inputs(name);
+        string rank = RuntimeLoraNames.RankSymbol(name);
+        _builder.Input(a, ElementType.Float, inDim, rank);
+        _builder.InlineF32(a, [], [inDim, 0]);
+        _builder.Input(b, ElementType.Float, rank, outDim);
+        _builder.InlineF32(b, [], [0, outDim]);
+        return new RuntimeLoraInputs(a, b);
     }
 
     /// <summary>
@@ -101,22 +127,29 @@ internal sealed class WeightLoader
             Advance(); // progress counts checkpoint tensors; Written reports the last one
         }
 
+        LinearWeight fused;
         if (Int4 is not null)
         {
-            return Quantized(name, parts, inDim, Int4);
+            fused = Quantized(name, parts, inDim, Int4);
         }
-
-        long totalOut = parts.Sum(part => part.OutDim);
-        float[] t = new float[checked(totalOut * inDim)];
-        long column = 0;
-        foreach ((string source, long outDim) in parts)
+        else
         {
-            float[] w = Read(source, outDim, inDim);
-            Transpose(w, t, (int)outDim, (int)inDim, (int)totalOut, (int)column);
-            column += outDim;
+            long totalOut = parts.Sum(part => part.OutDim);
+            float[] t = new float[checked(totalOut * inDim)];
+            long column = 0;
+            foreach ((string source, long outDim) in parts)
+            {
+                float[] w = Read(source, outDim, inDim);
+                Transpose(w, t, (int)outDim, (int)inDim, (int)totalOut, (int)column);
+                column += outDim;
+            }
+
+            fused = new LinearWeight(Written(_builder.Weight(name, t, [inDim, totalOut], Half)), inDim, totalOut, null);
         }
 
-        return new LinearWeight(Written(_builder.Weight(name, t, [inDim, totalOut], Half)), inDim, totalOut, null);
+        // Run-time LoRA stays per part (adapters name q/k/v, gate/up separately): each split output gets its own branch.
+        RuntimeLoraInputs?[] partLora = [.. parts.Select(part => RuntimeLora(part.Source, part.OutDim, inDim))];
+        return partLora.Any(l => l is not null) ? fused with { PartLora = partLora } : fused;
     }
 
     /// <summary>A 4-bit MatMulNBits copy of an [out, in] tensor (the tied language-model head reads the embedding table).</summary>

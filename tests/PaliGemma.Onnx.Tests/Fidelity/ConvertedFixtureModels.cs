@@ -19,7 +19,15 @@ public sealed class ConvertedFixtureModels : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<string>> _checkpoints = new();
 
     internal ConvertedModel Get(string name, ModelPrecision precision, DecoderMutation mutation = DecoderMutation.None) =>
-        _models.GetOrAdd($"{name}-{precision}-{mutation}", key => new Lazy<ConvertedModel>(() => Convert(name, key, precision, mutation))).Value;
+        _models.GetOrAdd($"{name}-{precision}-{mutation}", key => new Lazy<ConvertedModel>(() => Convert(name, key, precision, mutation, null))).Value;
+
+    /// <summary>The fixture checkpoint converted with a PEFT LoRA adapter folder merged in (<see cref="ConvertOptions.LoraAdapterDirectory"/>).</summary>
+    internal ConvertedModel GetWithLora(string name, ModelPrecision precision, string adapterDirectory) =>
+        _models.GetOrAdd($"{name}-{precision}-lora-{adapterDirectory}", key => new Lazy<ConvertedModel>(() => Convert(name, "lora-" + Guid.NewGuid().ToString("N"), precision, DecoderMutation.None, adapterDirectory))).Value;
+
+    /// <summary>The fixture checkpoint converted with run-time LoRA adapters (<see cref="ConvertOptions.RuntimeLoraAdapters"/>).</summary>
+    internal ConvertedModel GetWithRuntimeAdapters(string name, ModelPrecision precision, IReadOnlyDictionary<string, string> adapters) =>
+        _models.GetOrAdd($"{name}-{precision}-runtime-{string.Join(";", adapters.Select(a => a.Key + "=" + a.Value))}", key => new Lazy<ConvertedModel>(() => Convert(name, "runtime-" + Guid.NewGuid().ToString("N"), precision, DecoderMutation.None, null, adapters))).Value;
 
     public void Dispose()
     {
@@ -38,7 +46,7 @@ public sealed class ConvertedFixtureModels : IDisposable
         }
     }
 
-    private ConvertedModel Convert(string name, string key, ModelPrecision precision, DecoderMutation mutation)
+    private ConvertedModel Convert(string name, string key, ModelPrecision precision, DecoderMutation mutation, string? lora, IReadOnlyDictionary<string, string>? runtime = null)
     {
         string input = _checkpoints.GetOrAdd(name, n => new Lazy<string>(() => CopyCheckpoint(n))).Value;
         string output = Path.Combine(_root, "models", key);
@@ -50,6 +58,8 @@ public sealed class ConvertedFixtureModels : IDisposable
             Precision = precision,
             ModelId = name,
             Decoder = mutation == DecoderMutation.None ? null : new DecoderExportOptions { Mutation = mutation },
+            LoraAdapterDirectory = lora,
+            RuntimeLoraAdapters = runtime,
         });
         return new ConvertedModel(output, manifest, watch.Elapsed);
     }

@@ -40,4 +40,17 @@ public sealed class ReferenceFixturesCheckTests
         Assert.Contains("CHECK PASSED", output, StringComparison.Ordinal);
         Assert.Contains("arrays.bin: max |diff|", output, StringComparison.Ordinal);
     }
+
+    /// <summary>The LoRA fixtures (tests/Fixtures/lora: PEFT adapters + the unmerged reference's logits) regenerate identically. About 10 s.</summary>
+    [SkippableFact]
+    public async Task The_committed_lora_fixtures_match_a_regeneration()
+    {
+        await DebianPython.RequireAsync("make_lora_fixtures.py --check");
+
+        (int exit, string output) = await DebianPython.RunAsync(["tools/reference/make_lora_fixtures.py", "--check"], TimeSpan.FromMinutes(5));
+
+        Assert.True(exit == 0, $"make_lora_fixtures.py --check exited {exit}:\n{output}");
+        Assert.Contains("CHECK PASSED", output, StringComparison.Ordinal);
+        Assert.Contains("adapter_model.safetensors: identical", output, StringComparison.Ordinal);
+    }
 }

@@ -25,13 +25,15 @@ internal static class ConvertCommand
         var window = new Option<string>("--sliding-window") { Description = "Gemma 2 sliding-window semantics: hf (transformers >= 4.53), hf-legacy, symmetric (big_vision).", DefaultValueFactory = _ => "hf" };
         window.AcceptOnlyFromAmong("hf", "hf-legacy", "symmetric");
         var maskDecoder = MaskDecoderOption();
+        var lora = new Option<DirectoryInfo?>("--lora") { Description = "A Hugging Face PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to merge into the checkpoint before export (W + scale*B*A, before fp16/int4 conversion)." };
+        var loraAdapters = new Option<string[]>("--lora-adapter") { Description = "NAME=DIR: also convert the PEFT LoRA adapter in DIR as a run-time adapter that requests select by NAME (repeatable; adapter.NAME.*.onnx_adapter files, listed in paligemma.json)." };
         var int4 = new Int4Options();
         var layout = new Option<string>("--layout") { Description = "Folder layout: paligemma (this library's model folder) or transformers-js (the same weights as transformers.js's vision_encoder / embed_tokens / decoder_model_merged, for the benchmark baseline).", DefaultValueFactory = _ => "paligemma" };
         layout.AcceptOnlyFromAmong("paligemma", "transformers-js");
 
         var command = new Command("convert", "Convert a Hugging Face PaliGemma checkpoint into an ONNX model folder.")
         {
-            input, output, precision, target, visionPrecision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, layout,
+            input, output, precision, target, visionPrecision, modelId, maxLength, overwrite, fullLogits, window, maskDecoder, lora, loraAdapters, layout,
             int4.BlockSize, int4.HeadBlockSize, int4.Asymmetric, int4.AccuracyLevel, int4.FloatHead,
         };
 
@@ -49,6 +51,8 @@ internal static class ConvertCommand
                 MaxSequenceLength = parse.GetValue(maxLength),
                 Overwrite = parse.GetValue(overwrite),
                 MaskDecoderNpzPath = parse.GetValue(maskDecoder)?.FullName,
+                LoraAdapterDirectory = parse.GetValue(lora)?.FullName,
+                RuntimeLoraAdapters = ParseAdapters(parse.GetValue(loraAdapters)),
                 Int4 = int4.Parse(parse, ParsePrecision(parse.GetValue(precision)) is null && ParseTarget(parse.GetValue(target)) == ConversionTarget.Cpu),
                 Decoder = new DecoderExportOptions
                 {
@@ -67,6 +71,32 @@ internal static class ConvertCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Parses repeated <c>--lora-adapter NAME=DIR</c> values (names are checked by the converter).</summary>
+    private static Dictionary<string, string>? ParseAdapters(string[]? values)
+    {
+        if (values is null || values.Length == 0)
+        {
+            return null;
+        }
+
+        var adapters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string value in values)
+        {
+            int eq = value.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == value.Length - 1)
+            {
+                throw new ArgumentException($"--lora-adapter '{value}' is not NAME=DIR.");
+            }
+
+            if (!adapters.TryAdd(value[..eq], Path.GetFullPath(value[(eq + 1)..])))
+            {
+                throw new ArgumentException($"--lora-adapter name '{value[..eq]}' is given twice.");
+            }
+        }
+
+        return adapters;
     }
 
     /// <summary>Runs a conversion with a progress display.</summary>
