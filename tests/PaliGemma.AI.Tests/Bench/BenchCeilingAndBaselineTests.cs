@@ -26,8 +26,11 @@ public sealed class BenchCeilingAndBaselineTests(TinyModelFixture fixture) : ICl
 
         bool lastTokenOnly = graph.Graph.Output.Single(o => o.Name == "logits").Type.TensorType.Shape.Dim[1].DimValue == 1;
 
-        // q, k, v, o, gate, up, down per layer, plus the tied head (one row when the decoder outputs last-token logits only).
-        Assert.Equal((7 * layers) + 1, shapes.Count);
+        // Per layer the fused q/k/v projection, o, the fused gate/up projection and down, plus the tied head (one row when the
+        // decoder outputs last-token logits only).
+        Assert.Equal((4 * layers) + 1, shapes.Count);
+        var config = TinyModelFixture.OptionsOf(TinyModelKind.PaliGemma1At224);
+        Assert.Equal(layers, shapes.Count(s => s.N == 2 * config.TextIntermediateSize));
         LinearShape head = Assert.Single(shapes, s => s.N == manifest.VocabSize);
         Assert.Equal(manifest.TextHiddenSize, head.K);
         Assert.Equal(lastTokenOnly ? 1 : 260, head.Rows);

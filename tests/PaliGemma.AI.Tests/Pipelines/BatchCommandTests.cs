@@ -19,16 +19,23 @@ namespace PaliGemma.AI.Tests.Pipelines;
 public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
 {
     /// <summary>
-    /// The matched objects whose mask the model gets wrong, as (scene seed, object index): six stars matched by their box
-    /// (box IoU 0.74–0.99) whose 16 mask codes decode to a star turned by about a tenth of a turn (mask IoU 0.45–0.50). The
-    /// same objects' true codes (<see cref="OracleMaskTests"/>) decode and place to IoU ≥ 0.82, and the single-image Segment
-    /// API gives them the same masks as the batch (checked below), so the loss is the model's, not the batch's, the
-    /// placement's or the RLE's. Every other matched object must reach IoU ≥ 0.5.
+    /// The lowest mask IoU a matched object may have when it is the model's own mistake. Measured: the objects below 0.5 are
+    /// stars matched by their box whose 16 mask codes decode to a star turned by about a tenth of a turn (mask IoU
+    /// 0.45–0.50; which stars depends on the conversion's precision mix). Their true codes decode and place to IoU ≥ 0.82
+    /// (<see cref="OracleMaskTests"/>), and the single-image Segment API gives them the same masks as the batch (checked
+    /// below), so the loss is the model's, not the batch's, the placement's or the RLE's. A mask placed or encoded wrongly
+    /// lands far below this.
     /// </summary>
-    private static readonly HashSet<(int Seed, int Index)> ModelMaskMistakes = [(7010, 0), (7010, 1), (7016, 1), (7026, 0), (7029, 2), (7031, 2)];
+    private const double ModelMistakeFloor = 0.4;
 
-    // Measured: 472 of the 476 true objects matched one-to-one (the model's answer to "segment square" on scene 7046 misses
-    // the orange square, on all four copies).
+    /// <summary>
+    /// The largest share of matched objects allowed below IoU 0.5. Measured with the CPU default mix: 36 of 476 (7.6 %, nine
+    /// stars in four copies); with the head in blocks of 16 it was 24 (six stars).
+    /// </summary>
+    private const double ModelMistakeShare = 0.10;
+
+    // Measured: 472 to 476 of the 476 true objects matched one-to-one, depending on the precision mix (the model's answer
+    // to "segment square" on scene 7046 missed the orange square with the head in blocks of 16).
     private const double MinimumMatchedShare = 0.95;
 
     private readonly BatchRunFixture _run;
@@ -86,7 +93,7 @@ public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
                 var (iou, area) = scoring.Score(scene, truthIndex, rle);
                 Assert.Equal(area, annotations[k].GetProperty("area").GetDouble());
                 ious.Add(iou);
-                if (ModelMaskMistakes.Contains((scene.Seed, truthIndex)))
+                if (iou is >= ModelMistakeFloor and < 0.5)
                 {
                     mistakes.TryAdd((scene.Seed, truthIndex), (source, predictions[k].Item2, rle.Clone(), iou));
                 }
@@ -100,15 +107,18 @@ public sealed class BatchCommandTests : IClassFixture<BatchRunFixture>
         string figures = string.Create(CultureInfo.InvariantCulture, $"{ious.Count} of {truthObjects} true objects matched one-to-one; mask IoU >= 0.5 for {ious.Count(v => v >= 0.5)} ({(double)ious.Count(v => v >= 0.5) / Math.Max(1, ious.Count):P1}); min {ious.DefaultIfEmpty(0).Min():F3}, mean {ious.DefaultIfEmpty(0).Average():F3}");
         _output.WriteLine(figures);
         Assert.True(ious.Count >= truthObjects * MinimumMatchedShare, figures);
-        Assert.True(wrong.Count == 0, $"{figures}; below 0.5 and not a known model mistake: {string.Join("; ", wrong)}");
+        Assert.True(wrong.Count == 0, $"{figures}; below {ModelMistakeFloor}: {string.Join("; ", wrong)}");
+        int below = ious.Count(v => v < 0.5);
+        Assert.True(below <= ious.Count * ModelMistakeShare, $"{figures}; {below} below 0.5");
 
-        // The known mistakes: the single-image Segment API gives the same mask (so the batch, the pipeline and the COCO
-        // export add nothing to the error; see ModelMaskMistakes).
+        // The model's mistakes: the single-image Segment API gives the same mask (so the batch, the pipeline and the COCO
+        // export add nothing to the error; see ModelMistakeFloor).
         using PaliGemmaChatClient client = PaliGemmaChatClient.Load(_run.Scenes.ModelFolder);
         var vision = new PaliGemmaVision(client, new PaliGemmaVisionOptions { MaxOutputTokens = 96 });
         foreach (var ((seed, index), (source, box, rle, iou)) in mistakes)
         {
             GeneratedScenes.Scene scene = scenes[Path.GetFileName(source)[3..]];
+            Assert.Equal("star", scene.Objects[index].Shape);
             SegmentationResult single = await vision.SegmentAsync(new DataContent(await File.ReadAllBytesAsync(source), "image/png"), [scene.Objects[index].Shape]);
             SegmentedObject same = Assert.Single(single.Objects, o => o.Box.IoU(box) > 0.999);
             CocoRle expected = Assert.IsType<SegmentationMask>(same.Mask).ToCocoRle();
