@@ -159,19 +159,16 @@ internal static class ChatRequestReader
 
         foreach (var c in trimmed)
         {
-            if (c is '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' || char.IsControl(c))
+            if (!PromptTextValidator.IsForbiddenInPrompt(c))
             {
-                throw new ArgumentException(
-                    $"The prompt text \"{Shorten(trimmed)}\" contains a line break or control character (U+{(int)c:X4}). PaliGemma ends the prefix at a newline, so the prompt must be one line.",
-                    "messages");
+                continue;
             }
 
-            if (c is '<' or '>')
-            {
-                throw new ArgumentException(
-                    $"The prompt text \"{Shorten(trimmed)}\" contains '{c}'. Special tokens such as <image> or <loc0000> cannot be written in the prompt.",
-                    "messages");
-            }
+            throw new ArgumentException(
+                PromptTextValidator.IsSpecialTokenDelimiter(c)
+                    ? $"The prompt text \"{Shorten(trimmed)}\" contains '{c}'. Special tokens such as <image> or <loc0000> cannot be written in the prompt."
+                    : $"The prompt text \"{Shorten(trimmed)}\" contains a line break or control character (U+{(int)c:X4}). PaliGemma ends the prefix at a newline, so the prompt must be one line.",
+                "messages");
         }
 
         return trimmed;

@@ -239,14 +239,9 @@ internal static class PromptTextValidator
                 return "it contains ';', which separates labels and would add another object to the task";
             }
 
-            if (c is '<' or '>')
+            if (IsForbiddenInPrompt(c))
             {
-                return "it contains '<' or '>', which could form special tokens such as <image> or <loc0001>";
-            }
-
-            if (IsControlOrLineBreak(c))
-            {
-                return $"it contains the control or line-break character U+{(int)c:X4}; a label must be a single line";
+                return ForbiddenCharacterError(c, "a label");
             }
         }
 
@@ -265,20 +260,33 @@ internal static class PromptTextValidator
 
         foreach (var c in candidate)
         {
-            if (c is '<' or '>')
+            if (IsForbiddenInPrompt(c))
             {
-                return "it contains '<' or '>', which could form special tokens such as <image> or <loc0001>";
-            }
-
-            if (IsControlOrLineBreak(c))
-            {
-                return $"it contains the control or line-break character U+{(int)c:X4}; the prompt must be a single line";
+                return ForbiddenCharacterError(c, "the prompt");
             }
         }
 
         trimmed = candidate;
         return null;
     }
+
+    /// <summary>
+    /// The one rule for every piece of prompt text, caller text inside a task and whole raw prompts alike: no <c>&lt;</c> or
+    /// <c>&gt;</c> (they could form special tokens) and no control or line-break character (PaliGemma ends the prefix at a
+    /// newline). Labels add <c>;</c>.
+    /// </summary>
+    /// <param name="c">A character of the text.</param>
+    /// <returns>True when <paramref name="c"/> may not appear.</returns>
+    public static bool IsForbiddenInPrompt(char c) => IsSpecialTokenDelimiter(c) || IsControlOrLineBreak(c);
+
+    /// <summary>True for <c>&lt;</c> and <c>&gt;</c>, which delimit special tokens such as <c>&lt;image&gt;</c>.</summary>
+    /// <param name="c">A character.</param>
+    /// <returns>Whether it is one of them.</returns>
+    public static bool IsSpecialTokenDelimiter(char c) => c is '<' or '>';
+
+    private static string ForbiddenCharacterError(char c, string what) => IsSpecialTokenDelimiter(c)
+        ? "it contains '<' or '>', which could form special tokens such as <image> or <loc0001>"
+        : $"it contains the control or line-break character U+{(int)c:X4}; {what} must be a single line";
 
     private static bool IsControlOrLineBreak(char c) =>
         char.IsControl(c) || c is '\u2028' or '\u2029';

@@ -159,11 +159,15 @@ internal static class BenchCommand
         }
         Row("time to first token, cold", $"{F(r.TimeToFirstTokenColdMs)} ms", "chat client, image cache cleared");
         Row("time to first token, cached image", $"{F(r.TimeToFirstTokenCachedMs)} ms", $"ratio {F(r.CachedToColdTtftRatio, "F3")}; vision share of cold {F(r.VisionShareOfColdTtft, "P1")}");
-        Row("decode", $"{F(r.DecodeTokensPerSecond, "F2")} tokens/s", "chat client");
+        // The chat client's rate comes from its streamed text updates; a model whose tokens stream no text (random weights)
+        // gives fewer than two, and so no rate: say so rather than print 0.
+        bool chatRate = r.DecodeTokensPerSecond > 0;
+        const string NoChatRate = "chat client: fewer than two text updates streamed (empty or one-piece output), so no rate";
+        Row("decode", chatRate ? $"{F(r.DecodeTokensPerSecond, "F2")} tokens/s" : "n/a", chatRate ? "chat client" : NoChatRate);
         Row("raw GenAI loop decode", $"{F(r.RawDecodeTokensPerSecond, "F2")} tokens/s", $"TTFT {F(r.RawTimeToFirstTokenMs)} ms");
         Row("library loop decode", $"{F(r.LibraryDecodeTokensPerSecond, "F2")} tokens/s", $"PaliGemmaModel.Generate; TTFT {F(r.LibraryTimeToFirstTokenMs)} ms");
         Row("streaming detokeniser", $"{F(r.DetokeniseMsPerToken, "F3")} ms/token", "PaliGemmaTextDecoder.Append over the raw loop's ids (incl. creating the decoder)");
-        Row("chat-client overhead", $"{F(r.ChatOverheadDecodePercent, "F2")} % decode", $"{F(r.ChatOverheadTtftMs)} ms TTFT; {F(r.ChatOverheadTotalPercent, "F2")} % total; same output: {r.SameOutputAsRawLoop}" + (r.ChatStreamsEveryToken ? string.Empty : "; NOT COMPARABLE: some tokens stream no text at once"));
+        Row("chat-client overhead", chatRate ? $"{F(r.ChatOverheadDecodePercent, "F2")} % decode" : "n/a decode", $"{F(r.ChatOverheadTtftMs)} ms TTFT; {F(r.ChatOverheadTotalPercent, "F2")} % total; same output: {r.SameOutputAsRawLoop}" + (r.ChatStreamsEveryToken ? string.Empty : "; NOT COMPARABLE: some tokens stream no text at once"));
         Row("memory bandwidth", $"{F(r.MemoryBandwidthGBps, "F2")} GB/s", "streaming read, all cores");
         Row("decode floor", $"{F(r.FloorTokensPerSecond, "F2")} tokens/s", $"{F(r.DecodeBytesPerToken / 1e6)} MB read per token; raw decode at {F(r.DecodeShareOfFloor, "P1")} of it");
         if (r.Top1Agreement is double agreement)
