@@ -14,7 +14,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <item><see cref="PaliGemmaModel"/>, loaded lazily on first use, once, from <see cref="PaliGemmaOptions.ModelPath"/>.</item>
 /// <item>The chat pipeline as a keyed <see cref="IChatClient"/> under <see cref="ServiceKey"/>, and also as the
 /// unkeyed <see cref="IChatClient"/> when no unkeyed chat client was registered before this call (an application
-/// that already has another default chat client keeps it and asks for the keyed one). The innermost client is a
+/// that already has another default chat client keeps it and asks for the keyed one; <c>AddKeyedPaliGemma</c> never
+/// registers the unkeyed one). The innermost client is a
 /// <see cref="PaliGemmaChatClient"/>; reach it through <c>chatClient.GetService&lt;PaliGemmaChatClient&gt;()</c>.</item>
 /// <item><see cref="IPaliGemmaVision"/> over the keyed chat pipeline.</item>
 /// <item>The named <see cref="HttpClient"/> <see cref="ImageSourceOptions.HttpClientName"/> (<c>IHttpClientFactory</c>) for
@@ -64,7 +65,38 @@ public static class PaliGemmaServiceCollectionExtensions
         return AddCore(services);
     }
 
-    private static ChatClientBuilder AddCore(IServiceCollection services)
+    /// <summary>
+    /// Adds PaliGemma configured in code with its chat pipeline registered only as the keyed <see cref="IChatClient"/>
+    /// (<see cref="ServiceKey"/>), never as the unkeyed one: for hosts where the default chat client is another model's
+    /// (a Semantic Kernel agent's own LLM, for example). Everything else is as <see cref="AddPaliGemma(IServiceCollection, Action{PaliGemmaOptions})"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options, at least <see cref="PaliGemmaOptions.ModelPath"/>.</param>
+    /// <returns>The builder of the chat pipeline.</returns>
+    public static ChatClientBuilder AddKeyedPaliGemma(this IServiceCollection services, Action<PaliGemmaOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<PaliGemmaOptions>().Configure(configure);
+        return AddCore(services, unkeyedChatClient: false);
+    }
+
+    /// <summary>
+    /// Adds PaliGemma configured from a configuration section with its chat pipeline registered only as the keyed
+    /// <see cref="IChatClient"/> (see <see cref="AddKeyedPaliGemma(IServiceCollection, Action{PaliGemmaOptions})"/>).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section whose keys match <see cref="PaliGemmaOptions"/>' properties.</param>
+    /// <returns>The builder of the chat pipeline.</returns>
+    public static ChatClientBuilder AddKeyedPaliGemma(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<PaliGemmaOptions>().Bind(configuration);
+        return AddCore(services, unkeyedChatClient: false);
+    }
+
+    private static ChatClientBuilder AddCore(IServiceCollection services, bool unkeyedChatClient = true)
     {
         services.AddOptions<PaliGemmaOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaliGemmaOptions>, PaliGemmaOptionsValidator>());
@@ -75,7 +107,7 @@ public static class PaliGemmaServiceCollectionExtensions
 
         var hadDefaultChatClient = services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService);
         var builder = services.AddKeyedChatClient(ServiceKey, CreateChatClient);
-        if (!hadDefaultChatClient)
+        if (unkeyedChatClient && !hadDefaultChatClient)
         {
             services.AddSingleton<IChatClient>(sp => sp.GetRequiredKeyedService<IChatClient>(ServiceKey));
         }

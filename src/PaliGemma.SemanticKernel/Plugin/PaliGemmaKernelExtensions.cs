@@ -26,7 +26,7 @@ public static class PaliGemmaKernelExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configure));
+        builder.Services.AddKeyedPaliGemma(configure);
         AddToolsAndFilter(builder.Services, configureTools);
         return builder;
     }
@@ -40,7 +40,7 @@ public static class PaliGemmaKernelExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        AddKeyedOnly(builder.Services, services => services.AddPaliGemma(configuration));
+        builder.Services.AddKeyedPaliGemma(configuration);
         AddToolsAndFilter(builder.Services, configureTools);
         return builder;
     }
@@ -98,16 +98,5 @@ public static class PaliGemmaKernelExtensions
     {
         services.AddPaliGemmaTools(configureTools);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAutoFunctionInvocationFilter, ConversationImageFilter>());
-    }
-
-    /// <summary>Runs <paramref name="add"/> and drops any unkeyed <see cref="IChatClient"/> registration it added.</summary>
-    private static void AddKeyedOnly(IServiceCollection services, Action<IServiceCollection> add)
-    {
-        var before = services.Where(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService).ToHashSet();
-        add(services);
-        foreach (ServiceDescriptor added in services.Where(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService && !before.Contains(d)).ToList())
-        {
-            services.Remove(added);
-        }
     }
 }

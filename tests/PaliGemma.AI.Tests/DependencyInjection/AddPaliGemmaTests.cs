@@ -40,6 +40,44 @@ public sealed class AddPaliGemmaTests(ChatTestModels models)
     }
 
     [Fact]
+    public async Task Keyed_registration_leaves_the_default_chat_client_alone()
+    {
+        var services = new ServiceCollection();
+        services.AddKeyedPaliGemma(o => o.ModelPath = models.PathOf("pg2"));
+        await using (var provider = services.BuildServiceProvider())
+        {
+            Assert.Null(provider.GetService<IChatClient>());
+            var keyed = provider.GetRequiredKeyedService<IChatClient>(PaliGemmaServiceCollectionExtensions.ServiceKey);
+            Assert.NotNull(keyed.GetService<PaliGemmaChatClient>());
+            Assert.NotNull(provider.GetRequiredService<IPaliGemmaVision>());
+        }
+
+        // And with another default chat client registered first, that one stays the default.
+        var other = new ServiceCollection();
+        using var stub = new NoOpChatClient();
+        other.AddSingleton<IChatClient>(stub);
+        other.AddKeyedPaliGemma(o => o.ModelPath = models.PathOf("pg2"));
+        await using var provider2 = other.BuildServiceProvider();
+        Assert.Same(stub, provider2.GetRequiredService<IChatClient>());
+        Assert.Single(other, d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService);
+    }
+
+    private sealed class NoOpChatClient : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse());
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            AsyncEnumerable.Empty<ChatResponseUpdate>();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
     public async Task Returned_builder_adds_middleware_around_the_PaliGemma_client()
     {
         var services = new ServiceCollection();
