@@ -1,5 +1,5 @@
 using PaliGemma.Onnx.Configuration;
-using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.GraphBuilding;
 
 namespace PaliGemma.Onnx.Graphs;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
-using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.GraphBuilding;
 using PaliGemma.Onnx.Quantization;
 using N = PaliGemma.Onnx.Checkpoints.PaliGemmaTensorNames;
 

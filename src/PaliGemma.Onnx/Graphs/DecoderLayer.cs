@@ -1,5 +1,5 @@
 using PaliGemma.Onnx.Configuration;
-using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.GraphBuilding;
 using N = PaliGemma.Onnx.Checkpoints.PaliGemmaTensorNames;
 
 namespace PaliGemma.Onnx.Graphs;

@@ -39,7 +39,7 @@ internal static class ExportGuard
     }
 
     /// <summary>Runs <paramref name="export"/>; on failure deletes the partial graph and data file, then rethrows.</summary>
-    public static void Atomically(string onnxPath, Action export) => Atomically(onnxPath, Graph.OnnxGraphBuilder.DefaultDataPath(onnxPath), export);
+    public static void Atomically(string onnxPath, Action export) => Atomically(onnxPath, GraphBuilding.OnnxGraphBuilder.DefaultDataPath(onnxPath), export);
 
     /// <summary>Runs <paramref name="export"/>; on failure deletes the partial graph and <paramref name="dataPath"/>, then rethrows.</summary>
     public static void Atomically(string onnxPath, string dataPath, Action export)

@@ -1,4 +1,4 @@
-using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.GraphBuilding;
 
 namespace PaliGemma.Onnx.Graphs;
 

@@ -1,6 +1,6 @@
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
-using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.GraphBuilding;
 using PaliGemma.Onnx.Quantization;
 using N = PaliGemma.Onnx.Checkpoints.PaliGemmaTensorNames;
 

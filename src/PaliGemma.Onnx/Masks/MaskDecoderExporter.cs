@@ -1,7 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Onnx;
-using PaliGemma.Onnx.Graph;
+using PaliGemma.Onnx.GraphBuilding;
 
 namespace PaliGemma.Onnx.Masks;
 

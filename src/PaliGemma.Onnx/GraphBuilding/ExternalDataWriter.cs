@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
-namespace PaliGemma.Onnx.Graph;
+namespace PaliGemma.Onnx.GraphBuilding;
 
 /// <summary>
 /// Appends initializer bytes to one external data file (<c>&lt;model&gt;.onnx.data</c>) and returns

@@ -2,7 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Onnx;
 
-namespace PaliGemma.Onnx.Graph;
+namespace PaliGemma.Onnx.GraphBuilding;
 
 /// <summary>
 /// Builds one ONNX graph (opset 17, plus <c>com.microsoft</c> when a node uses it) with named typed

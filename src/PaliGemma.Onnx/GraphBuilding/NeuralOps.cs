@@ -1,4 +1,4 @@
-namespace PaliGemma.Onnx.Graph;
+namespace PaliGemma.Onnx.GraphBuilding;
 
 /// <summary>
 /// Neural-network building blocks expressed in plain opset-17 ops. Activations are float32 throughout;

@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace PaliGemma.Onnx.Graph;
+namespace PaliGemma.Onnx.GraphBuilding;
 
 /// <summary>ONNX tensor element types used by the graphs (values of <c>TensorProto.DataType</c>).</summary>
 internal enum ElementType

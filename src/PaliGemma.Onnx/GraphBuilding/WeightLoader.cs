@@ -5,7 +5,7 @@ using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Quantization;
 
-namespace PaliGemma.Onnx.Graph;
+namespace PaliGemma.Onnx.GraphBuilding;
 
 /// <summary>
 /// Reads checkpoint tensors one at a time, checks their shapes, lays them out for the graph

@@ -1,4 +1,4 @@
-namespace PaliGemma.Onnx.Graph;
+namespace PaliGemma.Onnx.GraphBuilding;
 
 /// <summary>
 /// A linear layer's weight in the graph: either a float matrix laid out [in, out] for MatMul, or 4-bit MatMulNBits
