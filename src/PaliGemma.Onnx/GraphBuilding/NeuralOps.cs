@@ -45,8 +45,7 @@ internal sealed class NeuralOps
 
         if (weight.Lora is { } lora)
         {
-            // Run-time LoRA: + (x·A)·B in float32; A and B are zero-rank unless an adapter overrides them.
-            y = _b.Op("Add", y, _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
+            y = AddLora(y, x, lora);
         }
 
         return bias is null ? y : _b.Op("Add", y, bias);
@@ -54,7 +53,7 @@ internal sealed class NeuralOps
 
     /// <summary>
     /// <c>x @ w</c> for a weight fused from several (<see cref="WeightLoader.FusedLinear"/>), split back on the last axis
-    /// into outputs of <paramref name="widths"/> features.
+    /// into outputs of <paramref name="widths"/> features, each with its own run-time LoRA branch when it has one.
     /// </summary>
     public string[] LinearSplit(string x, LinearWeight weight, params long[] widths)
     {
@@ -63,12 +62,16 @@ internal sealed class NeuralOps
         {
             if (weight.PartLora?[i] is { } lora)
             {
-                parts[i] = _b.Op("Add", parts[i], _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
+                parts[i] = AddLora(parts[i], x, lora);
             }
         }
 
         return parts;
     }
+
+    /// <summary>Run-time LoRA: <c>y + (x·A)·B</c> in float32; A and B are zero-rank unless an adapter overrides them.</summary>
+    private string AddLora(string y, string x, RuntimeLoraInputs lora) =>
+        _b.Op("Add", y, _b.Op("MatMul", _b.Op("MatMul", x, lora.A), lora.B));
 
     /// <summary>
     /// <c>x @ wᵀ</c> on the last axis of a rank-3 activation, for a weight stored [out, in] (tied lm_head);
