@@ -11,8 +11,8 @@ namespace PaliGemma.AI.Tests.Constraints;
 /// only; the same requests unconstrained are measured for comparison (random weights almost never produce that form).
 /// </summary>
 /// <remarks>
-/// The request count is 60 per case (fast); set <c>PALIGEMMA_CONSTRAINED_REQUESTS</c> (e.g. 1000) to measure more — the
-/// figures in docs/architecture.md come from that.
+/// The request count is 60 per case (fast; docs/constrained-decoding.md shows that run); set
+/// <c>PALIGEMMA_CONSTRAINED_REQUESTS</c> (e.g. 1000) to measure more (docs/history/constrained-decoding-1000-requests.md).
 /// </remarks>
 public sealed class ConstrainedGenerationTests(TinyModelFixture fixture, ITestOutputHelper output) : IClassFixture<TinyModelFixture>
 {
