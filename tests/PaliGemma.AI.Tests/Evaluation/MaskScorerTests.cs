@@ -61,6 +61,10 @@ public sealed class MaskScorerTests
         MaskMetrics m = scorer.Summarize();
         Assert.Equal(1.5 / 3.0, m.MeanIoU, 12);
         Assert.Equal((3, 2, 3, 2), (m.Objects, m.Requests, m.Predictions, m.DecodedMasks));
+        Assert.Equal(2, m.Classes.Count);
+        Assert.Equal(("circle", 2, 2), (m.Classes[0].Name, m.Classes[0].Objects, m.Classes[0].AtLeastHalf)); // 0.5 counts, like 1.0
+        Assert.Equal(1.5 / 2.0, m.Classes[0].MeanIoU, 12);
+        Assert.Equal(new ClassMaskMetrics("square", 1, 0, 0), m.Classes[1]);
     }
 
     [Fact]
@@ -74,7 +78,9 @@ public sealed class MaskScorerTests
     [Fact]
     public void No_requests_give_zero()
     {
-        Assert.Equal(new MaskMetrics(0, 0, 0, 0, 0), new MaskScorer().Summarize());
+        MaskMetrics m = new MaskScorer().Summarize();
+        Assert.Equal((0.0, 0, 0, 0, 0), (m.MeanIoU, m.Objects, m.Requests, m.Predictions, m.DecodedMasks));
+        Assert.Empty(m.Classes);
     }
 
     [Fact]

@@ -38,7 +38,8 @@ public sealed class SceneEvaluatorTests
             1849.0 / (43 * 43), 1586.0 / (60 * 52), 1248.0 / (40 * 40), 2120.0 / (52 * 52),
         ];
         Assert.Equal(ratios.Average(), report.Masks.MeanIoU, 12);
-        Assert.Equal(new MaskMetrics(report.Masks.MeanIoU, 10, 9, 10, 10), report.Masks);
+        Assert.Equal((10, 9, 10, 10), (report.Masks.Objects, report.Masks.Requests, report.Masks.Predictions, report.Masks.DecodedMasks));
+        Assert.Equal(10, report.Masks.Classes.Sum(c => c.Objects));
     }
 
     [Fact]

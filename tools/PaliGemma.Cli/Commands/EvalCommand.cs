@@ -117,6 +117,11 @@ internal static class EvalCommand
         Row("detection recall", d.Recall, $"{d.Matched} of {d.GroundTruth} objects");
         Row("mean IoU of matches", d.MeanMatchedIoU, $"{d.Matched} pairs");
         Row("mask mIoU", r.Masks.MeanIoU, $"{r.Masks.Objects} objects in {r.ScenesWithMasks} scenes; {r.Masks.DecodedMasks} of {r.Masks.Predictions} segments had masks");
+        foreach (ClassMaskMetrics c in r.Masks.Classes)
+        {
+            Row($"  mIoU {c.Name}", c.MeanIoU, $"{c.Objects} objects, {c.AtLeastHalf} with IoU ≥ {MaskScorer.HalfIoU:0.0}");
+        }
+
         Row("caption exact match", r.Caption.ExactMatch, $"{r.Caption.Matched} of {r.Caption.Total} scenes");
         Row("OCR character accuracy", r.Ocr.CharacterAccuracy, $"{r.Ocr.Total} scenes with text");
         Row("OCR exact match", r.Ocr.ExactMatch, $"{r.Ocr.Matched} of {r.Ocr.Total}");

@@ -39,7 +39,15 @@ internal sealed record DetectionMetrics(
 /// <param name="Requests"><c>segment {shape}</c> requests sent.</param>
 /// <param name="Predictions">Segmented objects returned.</param>
 /// <param name="DecodedMasks">Segmented objects that came with a decoded mask.</param>
-internal sealed record MaskMetrics(double MeanIoU, int Objects, int Requests, int Predictions, int DecodedMasks);
+/// <param name="Classes">Per class asked for, in ordinal name order.</param>
+internal sealed record MaskMetrics(double MeanIoU, int Objects, int Requests, int Predictions, int DecodedMasks, IReadOnlyList<ClassMaskMetrics> Classes);
+
+/// <summary>Mask figures of one class (see <see cref="MaskScorer"/>).</summary>
+/// <param name="Name">The class asked for.</param>
+/// <param name="Objects">Ground-truth objects of the class.</param>
+/// <param name="MeanIoU">Their mean mask IoU (0 for a missed object).</param>
+/// <param name="AtLeastHalf">Those with mask IoU ≥ <see cref="MaskScorer.HalfIoU"/>.</param>
+internal sealed record ClassMaskMetrics(string Name, int Objects, double MeanIoU, int AtLeastHalf);
 
 /// <summary>An exact-match rate.</summary>
 /// <param name="ExactMatch">Matched / total (0 with none).</param>

@@ -7,7 +7,8 @@ namespace PaliGemma.Cli.Evaluation;
 /// ground-truth object of that class gets the pixel IoU with the predicted mask it is matched to (one-to-one, highest IoU
 /// first, by <see cref="GreedyMatcher"/>), or 0 when no prediction is left for it. Predictions without a decoded mask
 /// (no mask decoder, malformed codes) have IoU 0 with everything. mIoU is the mean over all ground-truth objects.
-/// All objects a request returns are its predictions, whatever label the model wrote.
+/// All objects a request returns are its predictions, whatever label the model wrote. The same figures are kept per class,
+/// with the objects whose IoU reaches one half (the bar a usable mask clears).
 /// </summary>
 internal sealed class MaskScorer
 {
@@ -16,6 +17,7 @@ internal sealed class MaskScorer
     private int _decoded;
     private int _requests;
     private double _iouSum;
+    private readonly SortedDictionary<string, (int Objects, int AtLeastHalf, double IoUSum)> _classes = new(StringComparer.Ordinal);
 
     /// <summary>Adds the answer to one <c>segment {shape}</c> request.</summary>
     /// <param name="truth">The scene's label image.</param>
@@ -41,10 +43,22 @@ internal sealed class MaskScorer
         _objects += labels.Length;
         _predictions += predictions.Count;
         _decoded += predictions.Count(p => p.Mask is not null);
-        _iouSum += GreedyMatcher.Match(iou, 0).Sum(p => p.Score);
+        double[] best = new double[labels.Length]; // 0 for an object no prediction was left for
+        foreach (MatchedPair pair in GreedyMatcher.Match(iou, 0))
+        {
+            best[pair.Truth] = pair.Score;
+        }
+
+        _iouSum += best.Sum();
+        (int objectsOfClass, int atLeastHalf, double sum) = _classes.GetValueOrDefault(shape);
+        _classes[shape] = (objectsOfClass + labels.Length, atLeastHalf + best.Count(v => v >= HalfIoU), sum + best.Sum());
     }
+
+    /// <summary>The IoU a mask counts as usable from (<see cref="ClassMaskMetrics.AtLeastHalf"/>).</summary>
+    public const double HalfIoU = 0.5;
 
     /// <summary>Returns the metrics over the requests added so far.</summary>
     public MaskMetrics Summarize() =>
-        new(_objects > 0 ? _iouSum / _objects : 0, _objects, _requests, _predictions, _decoded);
+        new(_objects > 0 ? _iouSum / _objects : 0, _objects, _requests, _predictions, _decoded,
+            [.. _classes.Select(c => new ClassMaskMetrics(c.Key, c.Value.Objects, c.Value.Objects > 0 ? c.Value.IoUSum / c.Value.Objects : 0, c.Value.AtLeastHalf))]);
 }
