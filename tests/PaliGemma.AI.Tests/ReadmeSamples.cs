@@ -40,7 +40,7 @@ public sealed class ReadmeSamples
             {
                 options.ModelPath = modelPath;       // or services.AddPaliGemma(configuration.GetSection("PaliGemma"))
                 options.ExecutionProvider = "cpu";   // "cuda" with the CUDA package of ONNX Runtime GenAI
-                options.MaxConcurrency = 1;          // further requests queue
+                options.MaxQueueLength = 64;         // requests that may wait for one of the MaxConcurrency slots
             })
             .UseLogging()                            // any Microsoft.Extensions.AI middleware
             .UseOpenTelemetry();

@@ -80,9 +80,9 @@ public sealed partial class PaliGemmaChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options?.Clone() ?? new PaliGemmaChatClientOptions();
-        if (_options.MaxConcurrency < 1)
+        if (_options.MaxConcurrency < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxConcurrency, "PaliGemmaChatClientOptions.MaxConcurrency must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxConcurrency, "PaliGemmaChatClientOptions.MaxConcurrency must be 0 (automatic) or at least 1.");
         }
 
         if (_options.MaxQueueLength is < 0)
@@ -98,11 +98,18 @@ public sealed partial class PaliGemmaChatClient : IChatClient
         _model = model;
         _ownsModel = ownsModel;
         _imageLoadOptions = _options.ImageLoadOptions ?? new ImageLoadOptions();
-        _gate = new ConcurrencyGate(_options.MaxConcurrency, _options.MaxQueueLength);
+        MaxConcurrency = _options.MaxConcurrency == PaliGemmaChatClientOptions.AutomaticConcurrency ? model.MaxBatchSize : _options.MaxConcurrency;
+        _gate = new ConcurrencyGate(MaxConcurrency, _options.MaxQueueLength);
         _logger = logger ?? NullLogger.Instance;
         _features = new ImageFeatureProvider(model, new ImageIntake(_options.ToImageSourceOptions(), _imageLoadOptions), _options.ImageFeatureCacheCapacity, _logger);
         _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(model.ModelPath)), model.ModelId);
     }
+
+    /// <summary>
+    /// Gets how many requests this client lets generate at once: <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/>, or
+    /// when that is automatic, the model's <see cref="PaliGemmaModel.MaxBatchSize"/> (1 when it does not batch).
+    /// </summary>
+    public int MaxConcurrency { get; }
 
     /// <summary>Gets the model this client runs.</summary>
     public PaliGemmaModel Model => _model;
@@ -147,8 +154,9 @@ public sealed partial class PaliGemmaChatClient : IChatClient
 
     /// <summary>
     /// The model options with <see cref="PaliGemmaModelOptions.ConcurrentGenerations"/> taken from the client's
-    /// <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/> when the caller left it at 1, so that automatic thread
-    /// counts split the cores between concurrent generations.
+    /// <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/> when the caller left it at 1 and set the concurrency (above 1),
+    /// so that automatic thread counts split the cores between concurrent generations. Automatic concurrency runs one
+    /// batch (or one request) at a time, so it leaves all cores to it.
     /// </summary>
     private static PaliGemmaModelOptions WithConcurrency(PaliGemmaModelOptions? modelOptions, PaliGemmaChatClientOptions? options)
     {

@@ -7,12 +7,18 @@ public sealed class PaliGemmaChatClientOptions
     /// <summary>The default of <see cref="ImageFeatureCacheCapacity"/>.</summary>
     public const int DefaultImageFeatureCacheCapacity = 16;
 
+    /// <summary>The value of <see cref="MaxConcurrency"/> that lets the client choose (the default).</summary>
+    public const int AutomaticConcurrency = 0;
+
     /// <summary>
     /// Gets or sets how many requests run generation at the same time; further requests wait in a queue.
-    /// The default is 1: ONNX Runtime already spreads one request over all cores, so parallel requests on a
-    /// CPU mostly add memory (one KV cache each) without adding throughput. Raise it on a GPU or many-core host.
+    /// The default, <see cref="AutomaticConcurrency"/> (0), takes as many as one batch of the model holds when the model
+    /// batches (<see cref="PaliGemmaModel.MaxBatchSize"/>, 8 by default: concurrent greedy requests then share one
+    /// generator, its threads and each decode step's weight reads), else 1 (unbatched generations would split the cores
+    /// between them and add a KV cache each). The value in effect is <see cref="PaliGemmaChatClient.MaxConcurrency"/>.
+    /// Set it above the batch size to run several batches at once (the cores are then split between them).
     /// </summary>
-    public int MaxConcurrency { get; set; } = 1;
+    public int MaxConcurrency { get; set; } = AutomaticConcurrency;
 
     /// <summary>
     /// Gets or sets how many requests may wait for a free slot when <see cref="MaxConcurrency"/> requests are

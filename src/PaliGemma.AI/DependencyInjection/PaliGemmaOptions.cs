@@ -21,8 +21,11 @@ public sealed class PaliGemmaOptions
     /// </summary>
     public int? IntraOpNumThreads { get; set; }
 
-    /// <summary>Gets or sets how many requests generate at once (default 1); see <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/>.</summary>
-    public int MaxConcurrency { get; set; } = 1;
+    /// <summary>
+    /// Gets or sets how many requests generate at once: 0 (the default) lets the client choose, one batch's worth when the
+    /// model batches, else 1; see <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/>.
+    /// </summary>
+    public int MaxConcurrency { get; set; } = PaliGemmaChatClientOptions.AutomaticConcurrency;
 
     /// <summary>
     /// Gets or sets how many concurrent greedy requests may share one batched generator (default

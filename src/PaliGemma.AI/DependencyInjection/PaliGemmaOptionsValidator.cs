@@ -34,9 +34,9 @@ internal sealed class PaliGemmaOptionsValidator : IValidateOptions<PaliGemmaOpti
             failures.Add($"PaliGemma:IntraOpNumThreads must be at least 1 (or unset), not {options.IntraOpNumThreads}.");
         }
 
-        if (options.MaxConcurrency < 1)
+        if (options.MaxConcurrency < 0)
         {
-            failures.Add($"PaliGemma:MaxConcurrency must be at least 1, not {options.MaxConcurrency}.");
+            failures.Add($"PaliGemma:MaxConcurrency must be 0 (automatic) or at least 1, not {options.MaxConcurrency}.");
         }
 
         if (options.MaxBatchSize < 1)

@@ -35,6 +35,9 @@ internal sealed class DecoderBatcher
     private long _batchedRows;
     private int _running; // batch threads started and not yet finished (guarded by _lock)
 
+    /// <summary>Gets the most requests one batch takes.</summary>
+    public int MaxBatchSize => _maxBatchSize;
+
     public DecoderBatcher(DecoderEngine engine, UsageGuard guard, PaliGemmaManifest manifest, int maxBatchSize, TimeSpan window)
     {
         _engine = engine;

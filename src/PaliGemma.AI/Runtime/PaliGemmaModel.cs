@@ -433,6 +433,12 @@ public sealed class PaliGemmaModel : IDisposable
     /// </summary>
     public bool BatchingEnabled => _batcher is not null;
 
+    /// <summary>
+    /// Gets how many concurrent greedy requests one batched generator takes: <see cref="PaliGemmaModelOptions.MaxBatchSize"/>
+    /// when <see cref="BatchingEnabled"/>, else 1. An automatic <see cref="PaliGemmaChatClientOptions.MaxConcurrency"/> uses it.
+    /// </summary>
+    public int MaxBatchSize => _batcher?.MaxBatchSize ?? 1;
+
     /// <summary>Generators started by the batcher, and requests that ran in batches of two or more (tests, diagnostics).</summary>
     internal (long Batches, long BatchedRequests) BatchCounts => _batcher is null ? (0, 0) : (_batcher.Batches, _batcher.BatchedRequests);
 

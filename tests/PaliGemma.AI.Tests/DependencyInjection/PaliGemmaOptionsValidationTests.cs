@@ -52,7 +52,7 @@ public sealed class PaliGemmaOptionsValidationTests
         {
             ModelPath = null,
             ExecutionProvider = "tpu",
-            MaxConcurrency = 0,
+            MaxConcurrency = -1,
             MaxQueueLength = -1,
             ImageFeatureCacheCapacity = -1,
             MaxImageBytes = 0,

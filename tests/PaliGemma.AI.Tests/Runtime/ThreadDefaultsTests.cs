@@ -1,5 +1,7 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using PaliGemma.AI.Runtime;
+using PaliGemma.AI.Tests.Chat;
 using PaliGemma.AI.Tests.TestModels;
 
 namespace PaliGemma.AI.Tests.Runtime;
@@ -86,6 +88,43 @@ public sealed class ThreadDefaultsTests
             new PaliGemmaModelOptions { MaxBatchSize = 2 },
             options: new PaliGemmaChatClientOptions { MaxConcurrency = 4 });
         Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), twoBatches.Model.IntraOpNumThreads);
+    }
+
+    [Fact]
+    public async Task By_default_the_chat_client_takes_one_batch_at_once_and_gives_it_every_core()
+    {
+        // Automatic concurrency: a batching model takes MaxBatchSize requests at once, and they share one generator, so
+        // the threads are not split; a model that does not batch takes one request at a time, also with every core.
+        using PaliGemmaChatClient batched = PaliGemmaChatClient.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224));
+        Assert.True(batched.Model.BatchingEnabled);
+        Assert.Equal((8, 8), (batched.Model.MaxBatchSize, batched.MaxConcurrency));
+        Assert.Equal(Environment.ProcessorCount, batched.Model.IntraOpNumThreads);
+
+        // Eight concurrent requests reach the decoder together: the hold keeps the forming batch open until it is full.
+        var release = new TaskCompletionSource();
+        batched.Model.HoldBatchesUntil(release.Task);
+        try
+        {
+            var image = TestImages.Png(3);
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => batched.GetResponseAsync(
+                [new ChatMessage(ChatRole.User, [new DataContent(image, "image/png"), new TextContent("caption en")])],
+                new ChatOptions { MaxOutputTokens = 2 })))).WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        Assert.Equal((1L, 8L), batched.Model.BatchCounts);
+
+        using PaliGemmaChatClient alone = PaliGemmaChatClient.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), new PaliGemmaModelOptions { MaxBatchSize = 1 });
+        Assert.False(alone.Model.BatchingEnabled);
+        Assert.Equal((1, 1), (alone.Model.MaxBatchSize, alone.MaxConcurrency));
+        Assert.Equal(Environment.ProcessorCount, alone.Model.IntraOpNumThreads);
+
+        using PaliGemmaChatClient chosen = PaliGemmaChatClient.Load(TinyModelFixture.FolderOf(TinyModelKind.PaliGemma1At224), options: new PaliGemmaChatClientOptions { MaxConcurrency = 3 });
+        Assert.Equal(3, chosen.MaxConcurrency);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PaliGemmaChatClient(chosen.Model, new PaliGemmaChatClientOptions { MaxConcurrency = -1 }));
     }
 
     [Fact]
