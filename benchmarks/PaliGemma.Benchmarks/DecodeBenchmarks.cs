@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PaliGemma.AI;
 using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Fuzz.Targets;
 
@@ -38,7 +39,7 @@ internal static class ModelConfigTarget
         ReadOnlySpan<byte> manifest = nul < 0 ? ValidManifest : data[..nul];
         ReadOnlySpan<byte> genai = nul < 0 ? data : data[(nul + 1)..];
         File.WriteAllBytes(Path.Combine(Folder, PaliGemmaManifest.FileName), manifest.ToArray());
-        File.WriteAllBytes(Path.Combine(Folder, ModelFolder.GenAiConfigFileName), genai.ToArray());
+        File.WriteAllBytes(Path.Combine(Folder, ModelFileNames.GenAiConfig), genai.ToArray());
         try
         {
             ModelFolder folder = ModelFolder.Open(Folder);

@@ -1,3 +1,4 @@
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Runtime.Onnx;
 
 namespace PaliGemma.Fuzz.Targets;

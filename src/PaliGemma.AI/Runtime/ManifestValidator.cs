@@ -1,3 +1,5 @@
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.AI.Runtime;
 
 /// <summary>Checks a manifest's values for consistency before any file is opened.</summary>
@@ -8,9 +10,6 @@ internal static class ManifestValidator
 
     /// <summary>Number of <c>&lt;segNNN&gt;</c> tokens.</summary>
     public const int SegTokenCount = 128;
-
-    private static readonly string[] Architectures = ["paligemma", "paligemma2"];
-    private static readonly string[] Precisions = ["fp32", "fp16", "int4"];
 
     /// <summary>Throws <see cref="PaliGemmaModelException"/> naming <paramref name="manifestPath"/> and the first bad value.</summary>
     public static void Validate(PaliGemmaManifest manifest, string manifestPath)
@@ -27,14 +26,14 @@ internal static class ManifestValidator
             Fail("model_id is empty.");
         }
 
-        if (!Architectures.Contains(manifest.Architecture, StringComparer.Ordinal))
+        if (!PaliGemmaManifest.Architectures.Contains(manifest.Architecture, StringComparer.Ordinal))
         {
-            Fail($"architecture '{manifest.Architecture}' is unknown; expected one of {string.Join(", ", Architectures)}.");
+            Fail($"architecture '{manifest.Architecture}' is unknown; expected one of {string.Join(", ", PaliGemmaManifest.Architectures)}.");
         }
 
-        if (!Precisions.Contains(manifest.Precision, StringComparer.Ordinal))
+        if (!PaliGemmaManifest.Precisions.Contains(manifest.Precision, StringComparer.Ordinal))
         {
-            Fail($"precision '{manifest.Precision}' is unknown; expected one of {string.Join(", ", Precisions)}.");
+            Fail($"precision '{manifest.Precision}' is unknown; expected one of {string.Join(", ", PaliGemmaManifest.Precisions)}.");
         }
 
         if (manifest.ImageSize <= 0 || manifest.PatchSize <= 0 || manifest.ImageSize % manifest.PatchSize != 0)

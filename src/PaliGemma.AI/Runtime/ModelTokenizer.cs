@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI.Runtime.Detokenization;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 

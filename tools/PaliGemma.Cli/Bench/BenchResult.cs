@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 

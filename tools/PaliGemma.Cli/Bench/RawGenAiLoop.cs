@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;
@@ -119,7 +120,7 @@ internal static class InspectCommand
             }
         }
 
-        string tokenizer = Path.Combine(folder, TokenizerInspector.TokenizerFileName);
+        string tokenizer = Path.Combine(folder, ModelFileNames.Tokenizer);
         if (File.Exists(tokenizer))
         {
             PaliGemmaTokenIds ids = TokenizerInspector.ReadTokenIds(tokenizer, config);

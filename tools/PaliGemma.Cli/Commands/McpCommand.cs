@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AspNetCore;
 
 namespace PaliGemma.Cli.Commands;
@@ -66,7 +67,7 @@ internal static class McpCommand
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("PaliGemma.AI.PaliGemmaModel", LogLevel.Information); // the one load line: path, provider, precision, threads, time
+        builder.Logging.AddFilter(typeof(PaliGemmaModel).FullName!, LogLevel.Information); // the one load line: path, provider, precision, threads, time
         builder.Services.AddPaliGemma(o =>
         {
             o.ModelPath = modelPath;
@@ -117,7 +118,7 @@ internal static class McpCommand
     {
         try
         {
-            host.Services.GetRequiredService<PaliGemma.AI.PaliGemmaModel>();
+            host.Services.GetRequiredService<PaliGemmaModel>();
             host.Services.GetRequiredService<PaliGemmaVisionTools>();
             return null;
         }
