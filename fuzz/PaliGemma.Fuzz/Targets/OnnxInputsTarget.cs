@@ -1,5 +1,6 @@
 using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Runtime.Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Fuzz.Targets;
 
@@ -12,7 +13,7 @@ internal static class OnnxInputsTarget
 {
     public static void Run(ReadOnlySpan<byte> data)
     {
-        string path = InputFile.Write("decoder.onnx", data);
+        string path = InputFile.Write(ModelFileNames.Decoder, data);
         try
         {
             IReadOnlyDictionary<string, int> inputs = OnnxGraphInputs.Read(path);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using PaliGemma.AI;
 using PaliGemma.AI.Runtime;
 using PaliGemma.AspNetCore;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Commands;
 
@@ -59,7 +60,7 @@ internal static class McpCommand
             throw new ArgumentException($"--max-queue must be at least 0, not {maxQueue}.");
         }
 
-        if (!File.Exists(Path.Combine(modelPath, "paligemma.json")))
+        if (!File.Exists(Path.Combine(modelPath, ModelFileNames.Manifest)))
         {
             throw new DirectoryNotFoundException($"'{modelPath}' is not a PaliGemma model folder (no paligemma.json).");
         }

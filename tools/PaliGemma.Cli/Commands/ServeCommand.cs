@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Commands;
 
@@ -70,7 +71,7 @@ internal static class ServeCommand
     /// <summary>Builds the web application of <paramref name="settings"/> (not started).</summary>
     public static WebApplication Build(ServeSettings settings)
     {
-        if (!File.Exists(Path.Combine(settings.ModelPath, "paligemma.json")))
+        if (!File.Exists(Path.Combine(settings.ModelPath, ModelFileNames.Manifest)))
         {
             throw new DirectoryNotFoundException($"'{settings.ModelPath}' is not a PaliGemma model folder (no paligemma.json).");
         }
