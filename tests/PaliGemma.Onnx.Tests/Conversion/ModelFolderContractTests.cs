@@ -153,6 +153,21 @@ public sealed class ModelFolderContractTests(MaskConversionCheckpoint source) : 
         Assert.True(offenders.Count == 0, string.Join("\n", offenders));
     }
 
+    [Fact]
+    public void The_converter_and_the_contract_reference_no_runtime_assembly()
+    {
+        string[] converter = [.. typeof(PaliGemmaConverter).Assembly.GetReferencedAssemblies().Select(a => a.Name!)];
+        string[] contract = [.. typeof(PaliGemmaManifest).Assembly.GetReferencedAssemblies().Select(a => a.Name!)];
+
+        Assert.Contains("PaliGemma.ModelFormat", converter);
+        foreach (string forbidden in new[] { "PaliGemma.AI", "Microsoft.ML.OnnxRuntimeGenAI", "Microsoft.ML.OnnxRuntime", "SkiaSharp", "Microsoft.Extensions.AI", "Microsoft.Extensions.AI.Abstractions" })
+        {
+            Assert.DoesNotContain(forbidden, converter);
+        }
+
+        Assert.All(contract, name => Assert.True(name.StartsWith("System", StringComparison.Ordinal) || name == "netstandard", $"PaliGemma.ModelFormat references {name}"));
+    }
+
     /// <summary>Checks the key tree of a written genai_config.json against the contract's nested key classes.</summary>
     private static void AssertKeysAreTheContracts(JsonElement root)
     {
