@@ -1,4 +1,3 @@
-using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Runtime.Onnx;
 using PaliGemma.ModelFormat;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 
