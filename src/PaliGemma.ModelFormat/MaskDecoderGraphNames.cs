@@ -19,5 +19,5 @@ public static class MaskDecoderGraphNames
     public const int MaskSize = 64;
 
     /// <summary>The codebook size when the graph has no metadata: PaliGemma's 128 <c>&lt;segNNN&gt;</c> tokens.</summary>
-    public const int DefaultCodebookSize = 128;
+    public const int DefaultCodebookSize = PaliGemmaTokenIds.SegmentationTokenCount;
 }

@@ -108,6 +108,12 @@ public sealed record PaliGemmaManifest
 /// <summary>Special token ids of a PaliGemma tokenizer.</summary>
 public sealed record PaliGemmaTokenIds
 {
+    /// <summary>The number of <c>&lt;locNNNN&gt;</c> tokens (location bins), from <see cref="LocStart"/>.</summary>
+    public const int LocationTokenCount = 1024;
+
+    /// <summary>The number of <c>&lt;segNNN&gt;</c> tokens (mask codebook entries), from <see cref="SegStart"/>.</summary>
+    public const int SegmentationTokenCount = 128;
+
     /// <summary>Padding token (0).</summary>
     [JsonPropertyName("pad")]
     public int Pad { get; init; }
@@ -128,11 +134,11 @@ public sealed record PaliGemmaTokenIds
     [JsonPropertyName("newline")]
     public required int Newline { get; init; }
 
-    /// <summary>Id of <c>&lt;loc0000&gt;</c>; <c>&lt;locN&gt;</c> = this + N (N &lt; 1024).</summary>
+    /// <summary>Id of <c>&lt;loc0000&gt;</c>; <c>&lt;locN&gt;</c> = this + N (N &lt; <see cref="LocationTokenCount"/>).</summary>
     [JsonPropertyName("loc_start")]
     public required int LocStart { get; init; }
 
-    /// <summary>Id of <c>&lt;seg000&gt;</c>; <c>&lt;segN&gt;</c> = this + N (N &lt; 128).</summary>
+    /// <summary>Id of <c>&lt;seg000&gt;</c>; <c>&lt;segN&gt;</c> = this + N (N &lt; <see cref="SegmentationTokenCount"/>).</summary>
     [JsonPropertyName("seg_start")]
     public required int SegStart { get; init; }
 

@@ -5,12 +5,6 @@ namespace PaliGemma.AI.Runtime;
 /// <summary>Checks a manifest's values for consistency before any file is opened.</summary>
 internal static class ManifestValidator
 {
-    /// <summary>Sizes of the PaliGemma special-token ranges.</summary>
-    public const int LocTokenCount = 1024;
-
-    /// <summary>Number of <c>&lt;segNNN&gt;</c> tokens.</summary>
-    public const int SegTokenCount = 128;
-
     /// <summary>Throws <see cref="PaliGemmaModelException"/> naming <paramref name="manifestPath"/> and the first bad value.</summary>
     public static void Validate(PaliGemmaManifest manifest, string manifestPath)
     {
@@ -100,8 +94,8 @@ internal static class ManifestValidator
         InVocab("bos", ids.Bos);
         InVocab("image", ids.Image);
         InVocab("newline", ids.Newline);
-        InVocab("loc_start", ids.LocStart, LocTokenCount);
-        InVocab("seg_start", ids.SegStart, SegTokenCount);
+        InVocab("loc_start", ids.LocStart, PaliGemmaTokenIds.LocationTokenCount);
+        InVocab("seg_start", ids.SegStart, PaliGemmaTokenIds.SegmentationTokenCount);
         if (ids.ExtraStop is null)
         {
             fail("token_ids.extra_stop is missing or null; write [] when the model has no extra stop tokens.");

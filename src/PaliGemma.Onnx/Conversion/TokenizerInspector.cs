@@ -87,8 +87,8 @@ public static class TokenizerInspector
         int eos = Need("<eos>");
         int bos = Need("<bos>");
         int pad = Need("<pad>");
-        CheckRun(tokenizerJsonPath, vocabulary, "loc", loc, 1024, "D4");
-        CheckRun(tokenizerJsonPath, vocabulary, "seg", seg, 128, "D3");
+        CheckRun(tokenizerJsonPath, vocabulary, "loc", loc, PaliGemmaTokenIds.LocationTokenCount, "D4");
+        CheckRun(tokenizerJsonPath, vocabulary, "seg", seg, PaliGemmaTokenIds.SegmentationTokenCount, "D3");
 
         Agree(tokenizerJsonPath, "<image>", image, "image_token_index", config.ImageTokenIndex);
         Agree(tokenizerJsonPath, "<eos>", eos, "eos_token_id", config.EosTokenId);
