@@ -1,3 +1,4 @@
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tiny;
@@ -24,7 +25,7 @@ internal static class BenchModel
 
         string root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "paligemma-bench-tiny");
         string model = System.IO.Path.Combine(root, "model");
-        if (!File.Exists(System.IO.Path.Combine(model, "paligemma.json")))
+        if (!File.Exists(System.IO.Path.Combine(model, ModelFileNames.Manifest)))
         {
             TinyCheckpoint tiny = TinyModelGenerator.Generate(System.IO.Path.Combine(root, "hf"), new TinyModelOptions { Variant = TinyModelVariant.PaliGemma1, ImageSize = 224, Seed = 1 });
             PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = tiny.Folder, OutputDirectory = model, Precision = ModelPrecision.Float32, Overwrite = true });

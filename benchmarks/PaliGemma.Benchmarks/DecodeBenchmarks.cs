@@ -3,6 +3,8 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Benchmarks;
 
@@ -45,14 +47,14 @@ public class DecodeBenchmarks
     public int RawGenAiLoop()
     {
         using var parameters = new GeneratorParams(_raw);
-        parameters.SetSearchOption("max_length", _prompt.Length + Tokens);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.MaxLength, _prompt.Length + Tokens);
         using var generator = new Generator(_raw, parameters);
         GCHandle pin = GCHandle.Alloc(_features, GCHandleType.Pinned);
         try
         {
             int hidden = _features.Length / _client.Model.NumImageTokens;
             using var tensor = new Tensor(pin.AddrOfPinnedObject(), [_client.Model.NumImageTokens, hidden], ElementType.float32);
-            generator.SetModelInput("image_features", tensor);
+            generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
             generator.AppendTokens(_prompt);
             int count = 0;
             while (count < Tokens && !generator.IsDone())

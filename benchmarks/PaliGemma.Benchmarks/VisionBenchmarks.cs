@@ -2,6 +2,8 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Benchmarks;
 
@@ -17,7 +19,7 @@ public class VisionBenchmarks
     public void Setup()
     {
         _model = PaliGemmaModel.Load(BenchModel.Path);
-        _session = new InferenceSession(Path.Combine(BenchModel.Path, "vision.onnx"));
+        _session = new InferenceSession(Path.Combine(BenchModel.Path, ModelFileNames.Vision));
         _pixels = PaliGemmaImageProcessor.Preprocess(BenchModel.Image, _model.ImageSize).PixelValues;
     }
 
@@ -32,7 +34,7 @@ public class VisionBenchmarks
     public int RawSession()
     {
         int size = _model.ImageSize;
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor("pixel_values", new DenseTensor<float>(_pixels, [1, 3, size, size]))]);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphNames.PixelValues, new DenseTensor<float>(_pixels, [1, 3, size, size]))]);
         return results.First().AsTensor<float>().Dimensions[0];
     }
 

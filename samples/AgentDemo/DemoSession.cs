@@ -1,4 +1,6 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace AgentDemo;
 
@@ -14,7 +16,7 @@ internal sealed class DemoSession : IDisposable
         Bundled = bundled;
         var progress = new SynchronousProgress<PaliGemmaLoadProgress>(p => report(p.Done ? "Model loaded." : $"Loading the model: {p.Stage} ({p.Step}/{p.Steps}) ..."));
         _chatClient = PaliGemmaChatClient.Load(modelPath, new PaliGemmaModelOptions { Progress = progress });
-        string decoder = Path.Combine(modelPath, "mask_decoder.onnx");
+        string decoder = Path.Combine(modelPath, ModelFileNames.MaskDecoder);
         _maskDecoder = File.Exists(decoder) ? MaskDecoder.Load(decoder) : null;
         Vision = new PaliGemmaVision(_chatClient, new PaliGemmaVisionOptions { MaxOutputTokens = 64 });
         Options = new PaliGemmaToolOptions { MaskDecoder = _maskDecoder };

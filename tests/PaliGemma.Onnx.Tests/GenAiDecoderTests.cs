@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
@@ -22,7 +23,7 @@ public sealed class GenAiDecoderTests(ITestOutputHelper output)
         try
         {
             using var tensor = new Tensor(handle.AddrOfPinnedObject(), [features.Length / hidden, hidden], ElementType.float32);
-            generator.SetModelInput(DecoderGraphExporter.ImageFeatures, tensor);
+            generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
             generator.AppendTokens(prompt);
             var logits = new List<float[]> { LastLogits(generator) };
             var tokens = new List<int>();
@@ -47,7 +48,7 @@ public sealed class GenAiDecoderTests(ITestOutputHelper output)
 
     private static float[] LastLogits(Generator generator)
     {
-        using Tensor logits = generator.GetOutput(DecoderGraphExporter.Logits);
+        using Tensor logits = generator.GetOutput(DecoderGraphNames.Logits);
         long vocab = logits.Shape()[^1];
         ReadOnlySpan<float> data = logits.GetData<float>();
         return data[^(int)vocab..].ToArray();
@@ -55,7 +56,7 @@ public sealed class GenAiDecoderTests(ITestOutputHelper output)
 
     internal static string ExportFolder(PaliGemmaConfig config, ICheckpointReader weights, TempFolder dir, ModelPrecision precision = ModelPrecision.Float32, bool lastTokenLogitsOnly = false)
     {
-        DecoderGraphExporter.Export(config, weights, dir.File(GenAiConfigWriter.DecoderFileName), precision, new DecoderExportOptions { LastTokenLogitsOnly = lastTokenLogitsOnly });
+        DecoderGraphExporter.Export(config, weights, dir.File(ModelFileNames.Decoder), precision, new DecoderExportOptions { LastTokenLogitsOnly = lastTokenLogitsOnly });
         GenAiConfigWriter.Write(config, dir.Path, contextLength: 64, GenAiConfigWriter.DefaultEosTokenIds(config));
         return dir.Path;
     }

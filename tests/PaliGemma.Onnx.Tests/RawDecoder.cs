@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
 
@@ -21,27 +22,27 @@ internal sealed class RawDecoder(string onnxPath, PaliGemmaConfig config) : IDis
         int s = ids.Length, total = PastLength + s, kv = t.NumKeyValueHeads, d = t.HeadDim;
         var inputs = new List<NamedOnnxValue>
         {
-            NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.InputIds, new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [1, s])),
-            NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, total).ToArray(), [1, total])),
-            NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.PositionIds, new DenseTensor<long>(Enumerable.Range(PastLength, s).Select(i => (long)i).ToArray(), [1, s])),
-            NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.ImageFeatures, new DenseTensor<float>(features, [features.Length / t.HiddenSize, t.HiddenSize])),
+            NamedOnnxValue.CreateFromTensor(DecoderGraphNames.InputIds, new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [1, s])),
+            NamedOnnxValue.CreateFromTensor(DecoderGraphNames.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, total).ToArray(), [1, total])),
+            NamedOnnxValue.CreateFromTensor(DecoderGraphNames.PositionIds, new DenseTensor<long>(Enumerable.Range(PastLength, s).Select(i => (long)i).ToArray(), [1, s])),
+            NamedOnnxValue.CreateFromTensor(DecoderGraphNames.ImageFeatures, new DenseTensor<float>(features, [features.Length / t.HiddenSize, t.HiddenSize])),
         };
         for (int l = 0; l < t.NumHiddenLayers; l++)
         {
-            inputs.Add(NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.Layer(DecoderGraphExporter.PastKeyTemplate, l), new DenseTensor<float>(_keys[l], [1, kv, PastLength, d])));
-            inputs.Add(NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.Layer(DecoderGraphExporter.PastValueTemplate, l), new DenseTensor<float>(_values[l], [1, kv, PastLength, d])));
+            inputs.Add(NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.Layer(DecoderGraphNames.PastKeyTemplate, l), new DenseTensor<float>(_keys[l], [1, kv, PastLength, d])));
+            inputs.Add(NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.Layer(DecoderGraphNames.PastValueTemplate, l), new DenseTensor<float>(_values[l], [1, kv, PastLength, d])));
         }
 
         using var results = _session.Run(inputs);
         var byName = results.ToDictionary(r => r.Name, r => r.AsTensor<float>());
-        var logits = byName[DecoderGraphExporter.Logits];
+        var logits = byName[DecoderGraphNames.Logits];
         Assert.Equal([1, s, t.VocabSize], logits.Dimensions.ToArray());
         for (int l = 0; l < t.NumHiddenLayers; l++)
         {
-            var key = byName[DecoderGraphExporter.Layer(DecoderGraphExporter.PresentKeyTemplate, l)];
+            var key = byName[DecoderGraphExporter.Layer(DecoderGraphNames.PresentKeyTemplate, l)];
             Assert.Equal([1, kv, total, d], key.Dimensions.ToArray());
             _keys[l] = key.ToArray();
-            _values[l] = byName[DecoderGraphExporter.Layer(DecoderGraphExporter.PresentValueTemplate, l)].ToArray();
+            _values[l] = byName[DecoderGraphExporter.Layer(DecoderGraphNames.PresentValueTemplate, l)].ToArray();
         }
 
         PastLength = total;

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
@@ -14,8 +15,8 @@ public sealed class VisionGraphTests(ITestOutputHelper output)
     {
         using var session = new InferenceSession(onnxPath);
         var input = new DenseTensor<float>(pixels, [batch, 3, size, size]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphExporter.PixelValues, input)]);
-        var tensor = results.Single(r => r.Name == VisionGraphExporter.ImageFeatures).AsTensor<float>();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphNames.PixelValues, input)]);
+        var tensor = results.Single(r => r.Name == VisionGraphNames.ImageFeatures).AsTensor<float>();
         shape = tensor.Dimensions.ToArray();
         return tensor.ToArray();
     }

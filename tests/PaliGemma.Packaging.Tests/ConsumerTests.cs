@@ -48,7 +48,7 @@ public sealed class ConsumerTests(PackageFeed feed, ITestOutputHelper output)
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), readme.Program);
         Tool.Result missing = await Run(["dotnet", "run"], app, environment);
         Assert.True(missing.ExitCode != 0, missing.ToString());
-        Assert.Contains("PaliGemma.AI.PaliGemmaModelException", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PaliGemma.AI.Runtime.PaliGemmaModelException", missing.Stderr, StringComparison.Ordinal);
         Assert.Contains($"'dotnet add package {NativeCpuPackage}' for CPUs", missing.Stderr, StringComparison.Ordinal);
         Assert.Contains($"'dotnet add package {NativeCpuPackage}.Cuda' for NVIDIA GPUs", missing.Stderr, StringComparison.Ordinal);
 

@@ -75,6 +75,12 @@ public sealed class PackageContentsTests(PackageFeed feed)
             Assert.Contains(Nuspec(model).Descendants(), e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "PaliGemma.Onnx");
         }
 
+        // The converter and the runtime share only the model-folder contract: PaliGemma.Onnx does not bring the runtime.
+        Assert.Equal(["PaliGemma.ModelFormat"], DependencyIds("PaliGemma.Onnx").Where(d => d.StartsWith("PaliGemma.", StringComparison.Ordinal)));
+        Assert.DoesNotContain(DependencyIds("PaliGemma.Onnx"), d => d.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal) || d.StartsWith("SkiaSharp", StringComparison.Ordinal) || d.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal));
+        Assert.Contains("PaliGemma.ModelFormat", DependencyIds("PaliGemma.AI"));
+        Assert.Empty(DependencyIds("PaliGemma.ModelFormat"));
+
         using ZipArchive tool = ZipFile.OpenRead(Path.Combine(feed.Feed, $"PaliGemma.Cli.{PackageFeed.Version}.nupkg"));
         XElement metadata = Nuspec(tool);
         Assert.Contains(metadata.Descendants(), e => e.Name.LocalName == "packageType" && (string?)e.Attribute("name") == "DotnetTool");
@@ -83,6 +89,12 @@ public sealed class PackageContentsTests(PackageFeed feed)
         Assert.NotNull(tool.GetEntry("tools/net10.0/any/runtimes/win-x64/native/onnxruntime-genai.dll"));
         Assert.NotNull(tool.GetEntry("tools/net10.0/any/models/paligemma2-tiny-scenes/model.safetensors"));
         Assert.DoesNotContain(tool.Entries, e => e.FullName.Contains("/runtimes/android/", StringComparison.Ordinal) || e.FullName.EndsWith("libSkiaSharp.pdb", StringComparison.Ordinal));
+    }
+
+    private string[] DependencyIds(string id)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(Path.Combine(feed.Feed, $"{id}.{PackageFeed.Version}.nupkg"));
+        return [.. Nuspec(zip).Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).Order(StringComparer.Ordinal)];
     }
 
     private IEnumerable<string> PackageIds() =>

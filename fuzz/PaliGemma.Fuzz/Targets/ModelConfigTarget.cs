@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PaliGemma.AI;
 using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Fuzz.Targets;
 
@@ -21,14 +22,14 @@ internal static class ModelConfigTarget
     internal static readonly byte[] ValidManifest = JsonSerializer.SerializeToUtf8Bytes(new PaliGemmaManifest
     {
         ModelId = "fuzz",
-        Architecture = "paligemma2",
+        Architecture = PaliGemmaManifest.PaliGemma2Architecture,
         ImageSize = 28,
         PatchSize = 14,
         NumImageTokens = 4,
         TextHiddenSize = 8,
         VocabSize = 1300,
         MaxSequenceLength = 64,
-        Precision = "fp32",
+        Precision = PaliGemmaManifest.Float32Precision,
         TokenIds = new PaliGemmaTokenIds { Bos = 2, Eos = 1, Pad = 0, Image = 1200, Newline = 5, LocStart = 10, SegStart = 1034, ExtraStop = [107] },
     }, PaliGemmaManifestJsonContext.Default.PaliGemmaManifest);
 
@@ -38,7 +39,7 @@ internal static class ModelConfigTarget
         ReadOnlySpan<byte> manifest = nul < 0 ? ValidManifest : data[..nul];
         ReadOnlySpan<byte> genai = nul < 0 ? data : data[(nul + 1)..];
         File.WriteAllBytes(Path.Combine(Folder, PaliGemmaManifest.FileName), manifest.ToArray());
-        File.WriteAllBytes(Path.Combine(Folder, ModelFolder.GenAiConfigFileName), genai.ToArray());
+        File.WriteAllBytes(Path.Combine(Folder, ModelFileNames.GenAiConfig), genai.ToArray());
         try
         {
             ModelFolder folder = ModelFolder.Open(Folder);
@@ -91,7 +92,7 @@ internal static class ModelConfigTarget
     {
         string folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "pg-fuzz-" + Environment.ProcessId, "model");
         Directory.CreateDirectory(folder);
-        foreach (string name in new[] { "vision.onnx", "decoder.onnx", "tokenizer.json", "tokenizer_config.json", "mask_decoder.onnx" })
+        foreach (string name in new[] { ModelFileNames.Vision, ModelFileNames.Decoder, ModelFileNames.Tokenizer, ModelFileNames.TokenizerConfig, ModelFileNames.MaskDecoder })
         {
             File.WriteAllBytes(Path.Combine(folder, name), [1]);
         }

@@ -1,4 +1,5 @@
 using PaliGemma.AI.Runtime.Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Fuzz.Targets;
 
@@ -11,7 +12,7 @@ internal static class OnnxInputsTarget
 {
     public static void Run(ReadOnlySpan<byte> data)
     {
-        string path = InputFile.Write("decoder.onnx", data);
+        string path = InputFile.Write(ModelFileNames.Decoder, data);
         try
         {
             IReadOnlyDictionary<string, int> inputs = OnnxGraphInputs.Read(path);

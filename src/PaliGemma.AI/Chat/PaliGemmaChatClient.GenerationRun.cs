@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI;
 

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PaliGemma.AI.Constraints;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI;
 

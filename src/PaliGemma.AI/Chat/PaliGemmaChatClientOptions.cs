@@ -1,3 +1,5 @@
+using PaliGemma.AI.Constraints;
+
 namespace PaliGemma.AI;
 
 /// <summary>Settings of a <see cref="PaliGemmaChatClient"/>: concurrency, caching and where images may come from.</summary>

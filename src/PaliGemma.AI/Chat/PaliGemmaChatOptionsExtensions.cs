@@ -1,4 +1,6 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Constraints;
+using PaliGemma.AI.Runtime;
 
 namespace Microsoft.Extensions.AI;
 

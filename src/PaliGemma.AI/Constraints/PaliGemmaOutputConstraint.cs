@@ -1,6 +1,7 @@
 using PaliGemma.AI.Constraints;
+using PaliGemma.AI.Runtime;
 
-namespace PaliGemma.AI;
+namespace PaliGemma.AI.Constraints;
 
 /// <summary>
 /// A grammar that a generation must follow, enforced token by token (constrained decoding): for <c>detect</c> and

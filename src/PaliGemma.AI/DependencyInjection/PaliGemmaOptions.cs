@@ -1,3 +1,5 @@
+using PaliGemma.AI.Runtime;
+
 namespace PaliGemma.AI;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

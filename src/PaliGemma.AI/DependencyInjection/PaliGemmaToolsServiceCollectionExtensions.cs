@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -40,9 +41,9 @@ public static class PaliGemmaToolsServiceCollectionExtensions
         options.MaskDecoder ??= services.GetKeyedService<IChatClient>(PaliGemmaServiceCollectionExtensions.ServiceKey)?.GetService<MaskDecoder>();
         if (options.MaskDecoder is null
             && services.GetService<IOptions<PaliGemmaOptions>>()?.Value.ModelPath is { Length: > 0 } modelPath
-            && File.Exists(Path.Combine(modelPath, "mask_decoder.onnx")))
+            && File.Exists(Path.Combine(modelPath, ModelFileNames.MaskDecoder)))
         {
-            options.MaskDecoder = MaskDecoderHolder.Get(Path.Combine(modelPath, "mask_decoder.onnx"));
+            options.MaskDecoder = MaskDecoderHolder.Get(Path.Combine(modelPath, ModelFileNames.MaskDecoder));
         }
 
         return options;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI;
 

@@ -1,3 +1,5 @@
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.AI;
 
 /// <summary>
@@ -8,10 +10,10 @@ namespace PaliGemma.AI;
 internal static class PaliGemmaSpecialTokens
 {
     /// <summary>Number of location bins; a location value is in 0..1023.</summary>
-    public const int LocationBins = 1024;
+    public const int LocationBins = PaliGemmaTokenIds.LocationTokenCount;
 
     /// <summary>Number of VQ-VAE codes; a segmentation value is in 0..127.</summary>
-    public const int SegmentationCodes = 128;
+    public const int SegmentationCodes = PaliGemmaTokenIds.SegmentationTokenCount;
 
     /// <summary>Length of one location token, <c>&lt;loc0000&gt;</c>.</summary>
     public const int LocationTokenLength = 9;

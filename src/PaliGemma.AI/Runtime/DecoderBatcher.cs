@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using PaliGemma.AI.Constraints;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI.Constraints;
 using PaliGemma.AI.Runtime.Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -11,9 +12,6 @@ namespace PaliGemma.AI.Runtime;
 /// </summary>
 internal sealed class DecoderEngine : IDisposable
 {
-    /// <summary>The extra decoder input that carries the image features.</summary>
-    public const string ImageFeaturesInput = "image_features";
-
     private static readonly float[] EmptyFeatures = new float[1];
 
     private readonly Config _config;
@@ -188,7 +186,7 @@ internal sealed class DecoderEngine : IDisposable
     public float[] FirstStepLogits(ReadOnlyMemory<float> features, int[] promptIds, int maxLength, PaliGemmaGenerationSettings? settings = null)
     {
         using var session = StartGenerator(features, promptIds, maxLength, settings ?? new PaliGemmaGenerationSettings());
-        using Tensor logits = session.Generator.GetOutput("logits");
+        using Tensor logits = session.Generator.GetOutput(DecoderGraphNames.Logits);
         long[] shape = logits.Shape();
         int vocab = (int)shape[^1];
         ReadOnlySpan<float> all = logits.GetData<float>();
@@ -211,7 +209,7 @@ internal sealed class DecoderEngine : IDisposable
             session.Parameters = GenAiObjects.CreateGeneratorParams(_model);
             if (batchSize > 1)
             {
-                session.Parameters.SetSearchOption("batch_size", batchSize);
+                session.Parameters.SetSearchOption(GenAiConfigKeys.SearchSection.BatchSize, batchSize);
             }
 
             ApplySearchOptions(session.Parameters, settings, maxLength);
@@ -242,7 +240,7 @@ internal sealed class DecoderEngine : IDisposable
                 session.Generator.SetActiveAdapter(_adapters, adapter);
             }
 
-            session.Generator.SetModelInput(ImageFeaturesInput, session.Features);
+            session.Generator.SetModelInput(DecoderGraphNames.ImageFeatures, session.Features);
             session.Generator.AppendTokens(promptIds);
             return session;
         }
@@ -255,21 +253,21 @@ internal sealed class DecoderEngine : IDisposable
 
     private static void ApplySearchOptions(GeneratorParams parameters, PaliGemmaGenerationSettings settings, int maxLength)
     {
-        parameters.SetSearchOption("max_length", maxLength);
-        parameters.SetSearchOption("num_beams", 1);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.MaxLength, maxLength);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.NumBeams, 1);
         bool sampling = settings.IsSampling;
-        parameters.SetSearchOption("do_sample", sampling);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.DoSample, sampling);
         if (!sampling)
         {
             return;
         }
 
-        parameters.SetSearchOption("temperature", settings.Temperature);
-        parameters.SetSearchOption("top_k", settings.TopK);
-        parameters.SetSearchOption("top_p", settings.TopP);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.Temperature, settings.Temperature);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.TopK, settings.TopK);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.TopP, settings.TopP);
         if (settings.Seed is int seed)
         {
-            parameters.SetSearchOption("random_seed", seed);
+            parameters.SetSearchOption(GenAiConfigKeys.SearchSection.RandomSeed, seed);
         }
     }
 
@@ -297,21 +295,21 @@ internal sealed class DecoderEngine : IDisposable
             throw new PaliGemmaModelException(path, $"the decoder graph cannot be read: {ex.Message}", ex);
         }
 
-        if (!inputs.ContainsKey("input_ids"))
+        if (!inputs.ContainsKey(DecoderGraphNames.InputIds))
         {
             throw new PaliGemmaModelException(path, $"the decoder graph has no 'input_ids' input (inputs: {string.Join(", ", inputs.Keys)}).", null);
         }
 
-        if (!inputs.TryGetValue(ImageFeaturesInput, out int elementType))
+        if (!inputs.TryGetValue(DecoderGraphNames.ImageFeatures, out int elementType))
         {
-            throw new PaliGemmaModelException(path, $"the decoder graph has no '{ImageFeaturesInput}' input, so images cannot reach it (inputs: {string.Join(", ", inputs.Keys)}). Re-export the model with this library's converter.", null);
+            throw new PaliGemmaModelException(path, $"the decoder graph has no '{DecoderGraphNames.ImageFeatures}' input, so images cannot reach it (inputs: {string.Join(", ", inputs.Keys)}). Re-export the model with this library's converter.", null);
         }
 
         return elementType switch
         {
             OnnxGraphInputs.ElementTypeFloat => false,
             OnnxGraphInputs.ElementTypeFloat16 => true,
-            _ => throw new PaliGemmaModelException(path, $"the decoder input '{ImageFeaturesInput}' has ONNX element type {elementType}; float (1) or float16 (10) expected.", null),
+            _ => throw new PaliGemmaModelException(path, $"the decoder input '{DecoderGraphNames.ImageFeatures}' has ONNX element type {elementType}; float (1) or float16 (10) expected.", null),
         };
     }
 

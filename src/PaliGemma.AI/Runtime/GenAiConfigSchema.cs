@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -13,68 +14,62 @@ namespace PaliGemma.AI.Runtime;
 /// </summary>
 internal static class GenAiConfigSchema
 {
-    /// <summary>The key whose value ONNX Runtime loads as a native library.</summary>
-    public const string CustomOpsLibraryKey = "custom_ops_library";
-
-    /// <summary>The key that lists execution providers for a session.</summary>
-    public const string ProviderOptionsKey = "provider_options";
-
     private static readonly Rule Root = Object(new()
     {
-        ["model"] = Object(new()
+        [GenAiConfigKeys.Model] = Object(new()
         {
-            ["type"] = new Rule(Kind.Decoder),
-            ["bos_token_id"] = Integer(),
-            ["eos_token_id"] = new Rule(Kind.IntegerOrIntegers),
-            ["pad_token_id"] = Integer(),
-            ["vocab_size"] = Integer(),
-            ["context_length"] = Integer(),
-            ["decoder"] = Object(new()
+            [GenAiConfigKeys.ModelSection.Type] = new Rule(Kind.Decoder),
+            [GenAiConfigKeys.ModelSection.BosTokenId] = Integer(),
+            [GenAiConfigKeys.ModelSection.EosTokenId] = new Rule(Kind.IntegerOrIntegers),
+            [GenAiConfigKeys.ModelSection.PadTokenId] = Integer(),
+            [GenAiConfigKeys.ModelSection.VocabSize] = Integer(),
+            [GenAiConfigKeys.ModelSection.ContextLength] = Integer(),
+            [GenAiConfigKeys.ModelSection.Decoder] = Object(new()
             {
-                ["session_options"] = Object(new()
+                [GenAiConfigKeys.DecoderSection.SessionOptions] = Object(new()
                 {
-                    ["log_id"] = Text(),
-                    [ProviderOptionsKey] = new Rule(Kind.EmptyArray),
+                    [GenAiConfigKeys.SessionOptions.LogId] = Text(),
+                    [GenAiConfigKeys.SessionOptions.ProviderOptions] = new Rule(Kind.EmptyArray),
                 }),
-                ["filename"] = Text(),
-                ["head_size"] = Integer(),
-                ["hidden_size"] = Integer(),
-                ["num_attention_heads"] = Integer(),
-                ["num_key_value_heads"] = Integer(),
-                ["num_hidden_layers"] = Integer(),
-                ["inputs"] = Object(new()
+                [GenAiConfigKeys.DecoderSection.FileName] = Text(),
+                [GenAiConfigKeys.DecoderSection.HeadSize] = Integer(),
+                [GenAiConfigKeys.DecoderSection.HiddenSize] = Integer(),
+                [GenAiConfigKeys.DecoderSection.NumAttentionHeads] = Integer(),
+                [GenAiConfigKeys.DecoderSection.NumKeyValueHeads] = Integer(),
+                [GenAiConfigKeys.DecoderSection.NumHiddenLayers] = Integer(),
+                [GenAiConfigKeys.DecoderSection.Inputs] = Object(new()
                 {
-                    ["input_ids"] = Text(),
-                    ["attention_mask"] = Text(),
-                    ["position_ids"] = Text(),
-                    ["past_key_names"] = Text(),
-                    ["past_value_names"] = Text(),
+                    [GenAiConfigKeys.Inputs.InputIds] = Text(),
+                    [GenAiConfigKeys.Inputs.AttentionMask] = Text(),
+                    [GenAiConfigKeys.Inputs.PositionIds] = Text(),
+                    [GenAiConfigKeys.Inputs.PastKeyNames] = Text(),
+                    [GenAiConfigKeys.Inputs.PastValueNames] = Text(),
                 }),
-                ["outputs"] = Object(new()
+                [GenAiConfigKeys.DecoderSection.Outputs] = Object(new()
                 {
-                    ["logits"] = Text(),
-                    ["present_key_names"] = Text(),
-                    ["present_value_names"] = Text(),
+                    [GenAiConfigKeys.Outputs.Logits] = Text(),
+                    [GenAiConfigKeys.Outputs.PresentKeyNames] = Text(),
+                    [GenAiConfigKeys.Outputs.PresentValueNames] = Text(),
                 }),
             }),
         }),
-        ["search"] = Object(new()
+        [GenAiConfigKeys.Search] = Object(new()
         {
-            ["max_length"] = Integer(),
-            ["min_length"] = Integer(),
-            ["do_sample"] = Boolean(),
-            ["num_beams"] = Integer(),
-            ["num_return_sequences"] = Integer(),
-            ["top_k"] = Integer(),
-            ["top_p"] = Number(),
-            ["temperature"] = Number(),
-            ["repetition_penalty"] = Number(),
-            ["past_present_share_buffer"] = Boolean(),
-            ["early_stopping"] = Boolean(),
-            ["length_penalty"] = Number(),
-            ["no_repeat_ngram_size"] = Integer(),
-            ["diversity_penalty"] = Number(),
-            ["random_seed"] = Integer(),
+            [GenAiConfigKeys.SearchSection.MaxLength] = Integer(),
+            [GenAiConfigKeys.SearchSection.MinLength] = Integer(),
+            [GenAiConfigKeys.SearchSection.DoSample] = Boolean(),
+            [GenAiConfigKeys.SearchSection.NumBeams] = Integer(),
+            [GenAiConfigKeys.SearchSection.NumReturnSequences] = Integer(),
+            [GenAiConfigKeys.SearchSection.TopK] = Integer(),
+            [GenAiConfigKeys.SearchSection.TopP] = Number(),
+            [GenAiConfigKeys.SearchSection.Temperature] = Number(),
+            [GenAiConfigKeys.SearchSection.RepetitionPenalty] = Number(),
+            [GenAiConfigKeys.SearchSection.PastPresentShareBuffer] = Boolean(),
+            [GenAiConfigKeys.SearchSection.EarlyStopping] = Boolean(),
+            [GenAiConfigKeys.SearchSection.LengthPenalty] = Number(),
+            [GenAiConfigKeys.SearchSection.NoRepeatNgramSize] = Integer(),
+            [GenAiConfigKeys.SearchSection.DiversityPenalty] = Number(),
+            [GenAiConfigKeys.SearchSection.RandomSeed] = Integer(),
         }),
     });
 
@@ -123,12 +118,12 @@ internal static class GenAiConfigSchema
             foreach (JsonProperty property in element.EnumerateObject())
             {
                 string child = Shorten(path.Length == 0 ? property.Name : path + "." + property.Name);
-                if (property.NameEquals(CustomOpsLibraryKey))
+                if (property.NameEquals(GenAiConfigKeys.CustomOpsLibrary))
                 {
                     fail($"{child} is not allowed: a model folder is untrusted and may not name a native library for ONNX Runtime to load (it would run that library's code). Register custom operators in the application instead.");
                 }
 
-                if (property.NameEquals(ProviderOptionsKey) && !(property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() == 0))
+                if (property.NameEquals(GenAiConfigKeys.SessionOptions.ProviderOptions) && !(property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() == 0))
                 {
                     fail($"{child} is {Shorten(property.Value.GetRawText())}, but a model folder may not choose execution providers: they come from PaliGemmaModelOptions.ExecutionProvider. Leave it an empty array.");
                 }
@@ -175,8 +170,8 @@ internal static class GenAiConfigSchema
             case Kind.Text when element.ValueKind != JsonValueKind.String:
                 fail($"{key} must be a string, not a JSON {Describe(element.ValueKind)}.");
                 return;
-            case Kind.Decoder when element.ValueKind != JsonValueKind.String || !element.ValueEquals("decoder"):
-                fail($"{key} must be \"decoder\", not {Shorten(element.GetRawText())}.");
+            case Kind.Decoder when element.ValueKind != JsonValueKind.String || !element.ValueEquals(GenAiConfigKeys.DecoderModelType):
+                fail($"{key} must be \"{GenAiConfigKeys.DecoderModelType}\", not {Shorten(element.GetRawText())}.");
                 return;
             case Kind.Integer when !IsInteger(element):
                 fail($"{key} must be an integer (32-bit), not {Shorten(element.GetRawText())}.");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -45,8 +46,8 @@ internal static class GenAiConfigValidator
         {
             void Fail(string message) => throw new PaliGemmaModelException(path, message, null);
 
-            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("search", out var search)
-                && search.ValueKind == JsonValueKind.Object && search.TryGetProperty("chunk_size", out _))
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(GenAiConfigKeys.Search, out var search)
+                && search.ValueKind == JsonValueKind.Object && search.TryGetProperty(GenAiConfigKeys.SearchSection.ChunkSize, out _))
             {
                 Fail("search.chunk_size is set; PaliGemma's prefix attention needs the whole prompt in one prefill, remove it.");
             }
@@ -54,38 +55,38 @@ internal static class GenAiConfigValidator
             // Then the allow-list: after it, every value read below has the kind the reads expect.
             GenAiConfigSchema.Check(document.RootElement, Fail);
 
-            JsonElement model = Child(document.RootElement, "model", path);
-            JsonElement decoder = Child(model, "decoder", path);
+            JsonElement model = Child(document.RootElement, GenAiConfigKeys.Model, path);
+            JsonElement decoder = Child(model, GenAiConfigKeys.ModelSection.Decoder, path);
 
-            string? fileName = decoder.TryGetProperty("filename", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            string? fileName = decoder.TryGetProperty(GenAiConfigKeys.DecoderSection.FileName, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
             if (!string.Equals(fileName, manifest.Files.Decoder, StringComparison.Ordinal))
             {
                 Fail($"model.decoder.filename is '{fileName}', but the manifest's files.decoder is '{manifest.Files.Decoder}'.");
             }
 
-            int vocab = Int(model, "vocab_size", "model.vocab_size", path);
+            int vocab = Int(model, GenAiConfigKeys.ModelSection.VocabSize, "model.vocab_size", path);
             if (vocab != manifest.VocabSize)
             {
                 Fail($"model.vocab_size is {vocab}, but the manifest's vocab_size is {manifest.VocabSize}.");
             }
 
-            int hidden = Int(decoder, "hidden_size", "model.decoder.hidden_size", path);
+            int hidden = Int(decoder, GenAiConfigKeys.DecoderSection.HiddenSize, "model.decoder.hidden_size", path);
             if (hidden != manifest.TextHiddenSize)
             {
                 Fail($"model.decoder.hidden_size is {hidden}, but the manifest's text_hidden_size is {manifest.TextHiddenSize}.");
             }
 
-            if (model.TryGetProperty("bos_token_id", out var bos) && bos.ValueKind == JsonValueKind.Number && bos.GetInt32() != manifest.TokenIds.Bos)
+            if (model.TryGetProperty(GenAiConfigKeys.ModelSection.BosTokenId, out var bos) && bos.ValueKind == JsonValueKind.Number && bos.GetInt32() != manifest.TokenIds.Bos)
             {
                 Fail($"model.bos_token_id is {bos.GetInt32()}, but the manifest's token_ids.bos is {manifest.TokenIds.Bos}.");
             }
 
-            if (model.TryGetProperty("pad_token_id", out var pad) && pad.ValueKind == JsonValueKind.Number && pad.GetInt32() != manifest.TokenIds.Pad)
+            if (model.TryGetProperty(GenAiConfigKeys.ModelSection.PadTokenId, out var pad) && pad.ValueKind == JsonValueKind.Number && pad.GetInt32() != manifest.TokenIds.Pad)
             {
                 Fail($"model.pad_token_id is {pad.GetInt32()}, but the manifest's token_ids.pad is {manifest.TokenIds.Pad}.");
             }
 
-            if (!model.TryGetProperty("eos_token_id", out var eos) || !EosIds(eos).Contains(manifest.TokenIds.Eos))
+            if (!model.TryGetProperty(GenAiConfigKeys.ModelSection.EosTokenId, out var eos) || !EosIds(eos).Contains(manifest.TokenIds.Eos))
             {
                 Fail($"model.eos_token_id must include the manifest's token_ids.eos {manifest.TokenIds.Eos}.");
             }
@@ -99,7 +100,7 @@ internal static class GenAiConfigValidator
                 }
             }
 
-            if (model.TryGetProperty("context_length", out var context) && context.ValueKind == JsonValueKind.Number
+            if (model.TryGetProperty(GenAiConfigKeys.ModelSection.ContextLength, out var context) && context.ValueKind == JsonValueKind.Number
                 && context.GetInt64() < manifest.MaxSequenceLength)
             {
                 Fail($"model.context_length is {context.GetInt64()}, smaller than the manifest's max_sequence_length {manifest.MaxSequenceLength}.");

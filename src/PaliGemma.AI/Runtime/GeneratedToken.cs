@@ -1,4 +1,4 @@
-namespace PaliGemma.AI;
+namespace PaliGemma.AI.Runtime;
 
 /// <summary>One token produced by <see cref="PaliGemmaModel.Generate"/>.</summary>
 /// <param name="Id">The token id.</param>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 

@@ -1,17 +1,10 @@
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.AI.Runtime;
 
 /// <summary>Checks a manifest's values for consistency before any file is opened.</summary>
 internal static class ManifestValidator
 {
-    /// <summary>Sizes of the PaliGemma special-token ranges.</summary>
-    public const int LocTokenCount = 1024;
-
-    /// <summary>Number of <c>&lt;segNNN&gt;</c> tokens.</summary>
-    public const int SegTokenCount = 128;
-
-    private static readonly string[] Architectures = ["paligemma", "paligemma2"];
-    private static readonly string[] Precisions = ["fp32", "fp16", "int4"];
-
     /// <summary>Throws <see cref="PaliGemmaModelException"/> naming <paramref name="manifestPath"/> and the first bad value.</summary>
     public static void Validate(PaliGemmaManifest manifest, string manifestPath)
     {
@@ -27,14 +20,14 @@ internal static class ManifestValidator
             Fail("model_id is empty.");
         }
 
-        if (!Architectures.Contains(manifest.Architecture, StringComparer.Ordinal))
+        if (!PaliGemmaManifest.Architectures.Contains(manifest.Architecture, StringComparer.Ordinal))
         {
-            Fail($"architecture '{manifest.Architecture}' is unknown; expected one of {string.Join(", ", Architectures)}.");
+            Fail($"architecture '{manifest.Architecture}' is unknown; expected one of {string.Join(", ", PaliGemmaManifest.Architectures)}.");
         }
 
-        if (!Precisions.Contains(manifest.Precision, StringComparer.Ordinal))
+        if (!PaliGemmaManifest.Precisions.Contains(manifest.Precision, StringComparer.Ordinal))
         {
-            Fail($"precision '{manifest.Precision}' is unknown; expected one of {string.Join(", ", Precisions)}.");
+            Fail($"precision '{manifest.Precision}' is unknown; expected one of {string.Join(", ", PaliGemmaManifest.Precisions)}.");
         }
 
         if (manifest.ImageSize <= 0 || manifest.PatchSize <= 0 || manifest.ImageSize % manifest.PatchSize != 0)
@@ -101,8 +94,8 @@ internal static class ManifestValidator
         InVocab("bos", ids.Bos);
         InVocab("image", ids.Image);
         InVocab("newline", ids.Newline);
-        InVocab("loc_start", ids.LocStart, LocTokenCount);
-        InVocab("seg_start", ids.SegStart, SegTokenCount);
+        InVocab("loc_start", ids.LocStart, PaliGemmaTokenIds.LocationTokenCount);
+        InVocab("seg_start", ids.SegStart, PaliGemmaTokenIds.SegmentationTokenCount);
         if (ids.ExtraStop is null)
         {
             fail("token_ids.extra_stop is missing or null; write [] when the model has no extra stop tokens.");

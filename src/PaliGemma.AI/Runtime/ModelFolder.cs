@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -9,22 +10,13 @@ namespace PaliGemma.AI.Runtime;
 /// </summary>
 internal sealed class ModelFolder
 {
-    /// <summary>ONNX Runtime GenAI's configuration file name.</summary>
-    public const string GenAiConfigFileName = "genai_config.json";
-
-    /// <summary>The Hugging Face tokenizer configuration ONNX Runtime GenAI reads next to tokenizer.json.</summary>
-    public const string TokenizerConfigFileName = "tokenizer_config.json";
-
-    /// <summary>The file name ONNX Runtime GenAI's tokenizer loads from the folder.</summary>
-    public const string TokenizerFileName = "tokenizer.json";
-
     private ModelFolder(string root, PaliGemmaManifest manifest)
     {
         Root = root;
         Manifest = manifest;
-        ManifestPath = Path.Combine(root, PaliGemmaManifest.FileName);
-        GenAiConfigPath = Path.Combine(root, GenAiConfigFileName);
-        TokenizerConfigPath = Path.Combine(root, TokenizerConfigFileName);
+        ManifestPath = Path.Combine(root, ModelFileNames.Manifest);
+        GenAiConfigPath = Path.Combine(root, ModelFileNames.GenAiConfig);
+        TokenizerConfigPath = Path.Combine(root, ModelFileNames.TokenizerConfig);
         VisionPath = Resolve(root, manifest.Files.Vision, "files.vision");
         DecoderPath = Resolve(root, manifest.Files.Decoder, "files.decoder");
         TokenizerPath = Resolve(root, manifest.Files.Tokenizer, "files.tokenizer");
@@ -32,7 +24,7 @@ internal sealed class ModelFolder
         var adapters = new Dictionary<string, AdapterPaths>(StringComparer.Ordinal);
         foreach (PaliGemmaAdapterFiles? adapter in manifest.Files.Adapters ?? [])
         {
-            string manifestPath = Path.Combine(root, PaliGemmaManifest.FileName);
+            string manifestPath = Path.Combine(root, ModelFileNames.Manifest);
             if (adapter is null || !PaliGemmaAdapterFiles.IsValidName(adapter.Name))
             {
                 throw new PaliGemmaModelException(manifestPath, $"files.adapters holds an adapter named '{adapter?.Name}'; names are a letter or digit followed by up to 63 letters, digits, '_', '-' or '.'.", null);
@@ -109,7 +101,7 @@ internal sealed class ModelFolder
             throw new PaliGemmaModelException(root, "the model folder does not exist.", null);
         }
 
-        string manifestPath = Path.Combine(root, PaliGemmaManifest.FileName);
+        string manifestPath = Path.Combine(root, ModelFileNames.Manifest);
         PaliGemmaManifest manifest = ReadManifest(manifestPath);
         ManifestValidator.Validate(manifest, manifestPath);
 
@@ -119,9 +111,9 @@ internal sealed class ModelFolder
         RequireFile(folder.DecoderPath, "the decoder graph (files.decoder)");
         RequireFile(folder.TokenizerPath, "the tokenizer (files.tokenizer)");
         RequireFile(folder.TokenizerConfigPath, "the tokenizer configuration ONNX Runtime GenAI reads with tokenizer.json");
-        if (!string.Equals(Path.GetFileName(folder.TokenizerPath), TokenizerFileName, StringComparison.Ordinal))
+        if (!string.Equals(Path.GetFileName(folder.TokenizerPath), ModelFileNames.Tokenizer, StringComparison.Ordinal))
         {
-            throw new PaliGemmaModelException(manifestPath, $"files.tokenizer is '{manifest.Files.Tokenizer}', but ONNX Runtime GenAI only loads '{TokenizerFileName}' from the model folder.", null);
+            throw new PaliGemmaModelException(manifestPath, $"files.tokenizer is '{manifest.Files.Tokenizer}', but ONNX Runtime GenAI only loads '{ModelFileNames.Tokenizer}' from the model folder.", null);
         }
 
         if (folder.MaskDecoderPath is not null)
@@ -148,7 +140,7 @@ internal sealed class ModelFolder
     {
         if (!File.Exists(manifestPath))
         {
-            throw new PaliGemmaModelException(manifestPath, $"the manifest is missing; every model folder needs a {PaliGemmaManifest.FileName} (see docs/model-format.md).", null);
+            throw new PaliGemmaModelException(manifestPath, $"the manifest is missing; every model folder needs a {ModelFileNames.Manifest} (see docs/model-format.md).", null);
         }
 
         try
@@ -164,7 +156,7 @@ internal sealed class ModelFolder
         }
         catch (JsonException ex)
         {
-            throw new PaliGemmaModelException(manifestPath, $"the manifest is not a valid {PaliGemmaManifest.FileName}: {ex.Message}", ex);
+            throw new PaliGemmaModelException(manifestPath, $"the manifest is not a valid {ModelFileNames.Manifest}: {ex.Message}", ex);
         }
         catch (IOException ex)
         {
@@ -192,7 +184,7 @@ internal sealed class ModelFolder
 
     private static string Resolve(string root, string fileName, string key)
     {
-        string manifestPath = Path.Combine(root, PaliGemmaManifest.FileName);
+        string manifestPath = Path.Combine(root, ModelFileNames.Manifest);
         if (string.IsNullOrWhiteSpace(fileName) || Path.IsPathRooted(fileName)
             || fileName.Contains('/', StringComparison.Ordinal) || fileName.Contains('\\', StringComparison.Ordinal)
             || fileName is "." or "..")

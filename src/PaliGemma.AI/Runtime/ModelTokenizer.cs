@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI.Runtime.Detokenization;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -149,9 +150,9 @@ internal sealed class ModelTokenizer : IDisposable
         Expect("<image>", _ids.Image, "image");
         Expect("\n", _ids.Newline, "newline");
         Expect("<loc0000>", _ids.LocStart, "loc_start");
-        Expect("<loc1023>", _ids.LocStart + ManifestValidator.LocTokenCount - 1, "loc_start (+1023 for <loc1023>)");
+        Expect("<loc1023>", _ids.LocStart + PaliGemmaTokenIds.LocationTokenCount - 1, "loc_start (+1023 for <loc1023>)");
         Expect("<seg000>", _ids.SegStart, "seg_start");
-        Expect("<seg127>", _ids.SegStart + ManifestValidator.SegTokenCount - 1, "seg_start (+127 for <seg127>)");
+        Expect("<seg127>", _ids.SegStart + PaliGemmaTokenIds.SegmentationTokenCount - 1, "seg_start (+127 for <seg127>)");
     }
 
     private static string Show(string text) => text == "\n" ? "\"\\n\"" : $"\"{text}\"";

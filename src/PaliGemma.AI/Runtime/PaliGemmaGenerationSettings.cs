@@ -1,4 +1,6 @@
-namespace PaliGemma.AI;
+using PaliGemma.AI.Constraints;
+
+namespace PaliGemma.AI.Runtime;
 
 /// <summary>How one generation runs: length limit and search (greedy by default).</summary>
 public sealed record PaliGemmaGenerationSettings

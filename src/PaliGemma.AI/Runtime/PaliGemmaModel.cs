@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PaliGemma.AI.Constraints;
 using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
-namespace PaliGemma.AI;
+namespace PaliGemma.AI.Runtime;
 
 /// <summary>
 /// A loaded PaliGemma model folder: the vision encoder (<c>vision.onnx</c> on ONNX Runtime), the decoder
@@ -465,7 +467,7 @@ public sealed class PaliGemmaModel : IDisposable
         }
     }
 
-    private static bool IsFloat16(string precision) => string.Equals(precision, "fp16", StringComparison.Ordinal);
+    private static bool IsFloat16(string precision) => string.Equals(precision, PaliGemmaManifest.Float16Precision, StringComparison.Ordinal);
 
     /// <summary>
     /// How many generators run at once: the concurrent generations, except that batched greedy requests share one

@@ -1,4 +1,4 @@
-namespace PaliGemma.AI;
+namespace PaliGemma.AI.Runtime;
 
 /// <summary>
 /// A model folder could not be loaded or used: a file is missing, empty, unreadable or inconsistent with the

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace PaliGemma.AI;
+namespace PaliGemma.AI.Runtime;
 
 /// <summary>Options for loading a <see cref="PaliGemmaModel"/>.</summary>
 public sealed class PaliGemmaModelOptions

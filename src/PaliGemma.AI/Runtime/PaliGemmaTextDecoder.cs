@@ -1,6 +1,6 @@
 using PaliGemma.AI.Runtime;
 
-namespace PaliGemma.AI;
+namespace PaliGemma.AI.Runtime;
 
 /// <summary>
 /// Incremental detokeniser for streaming: turns generated token ids into text pieces one at a time. The pieces of

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using PaliGemma.AI.Runtime.Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;
 
@@ -11,12 +12,6 @@ namespace PaliGemma.AI.Runtime;
 /// </summary>
 internal sealed class VisionEncoder : IDisposable
 {
-    /// <summary>Name of the graph input.</summary>
-    public const string InputName = "pixel_values";
-
-    /// <summary>Name of the graph output.</summary>
-    public const string OutputName = "image_features";
-
     private readonly InferenceSession _session;
     private readonly string _path;
     private readonly int _imageSize;
@@ -109,7 +104,7 @@ internal sealed class VisionEncoder : IDisposable
         using OrtValue input = _halfInput
             ? OrtValue.CreateTensorValueFromMemory(ToHalf(pixelValues), shape)
             : OrtValue.CreateTensorValueFromMemory(pixelValues.ToArray(), shape);
-        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal) { [InputName] = input };
+        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal) { [VisionGraphNames.PixelValues] = input };
         using var runOptions = new RunOptions();
         if (adapter is not null && _adapters.TryGetValue(adapter, out OrtLoraAdapter? lora))
         {
@@ -117,7 +112,7 @@ internal sealed class VisionEncoder : IDisposable
             runOptions.AddActiveLoraAdapter(lora);
         }
 
-        using var outputs = _session.Run(runOptions, inputs, [OutputName]);
+        using var outputs = _session.Run(runOptions, inputs, [VisionGraphNames.ImageFeatures]);
         Interlocked.Increment(ref _runs);
 
         OrtValue output = outputs[0];
@@ -175,31 +170,31 @@ internal sealed class VisionEncoder : IDisposable
         void Fail(string message) => throw new PaliGemmaModelException(path, message, null);
 
         int s = manifest.ImageSize;
-        if (!session.InputMetadata.TryGetValue(InputName, out var input))
+        if (!session.InputMetadata.TryGetValue(VisionGraphNames.PixelValues, out var input))
         {
-            Fail($"the vision graph has no input '{InputName}' (inputs: {string.Join(", ", session.InputMetadata.Keys)}).");
+            Fail($"the vision graph has no input '{VisionGraphNames.PixelValues}' (inputs: {string.Join(", ", session.InputMetadata.Keys)}).");
         }
 
-        if (!session.OutputMetadata.TryGetValue(OutputName, out var output))
+        if (!session.OutputMetadata.TryGetValue(VisionGraphNames.ImageFeatures, out var output))
         {
-            Fail($"the vision graph has no output '{OutputName}' (outputs: {string.Join(", ", session.OutputMetadata.Keys)}).");
+            Fail($"the vision graph has no output '{VisionGraphNames.ImageFeatures}' (outputs: {string.Join(", ", session.OutputMetadata.Keys)}).");
         }
 
         int[] inDims = input!.Dimensions;
         if (!input.IsTensor || inDims.Length != 4 || !Fits(inDims[1], 3) || !Fits(inDims[2], s) || !Fits(inDims[3], s))
         {
-            Fail($"the vision graph's input '{InputName}' has shape [{Describe(inDims)}], expected [batch, 3, {s}, {s}] for image_size {s}.");
+            Fail($"the vision graph's input '{VisionGraphNames.PixelValues}' has shape [{Describe(inDims)}], expected [batch, 3, {s}, {s}] for image_size {s}.");
         }
 
         int[] outDims = output!.Dimensions;
         if (!output.IsTensor || outDims.Length != 2 || !Fits(outDims[1], manifest.TextHiddenSize))
         {
-            Fail($"the vision graph's output '{OutputName}' has shape [{Describe(outDims)}], expected [tokens, {manifest.TextHiddenSize}] for text_hidden_size {manifest.TextHiddenSize}.");
+            Fail($"the vision graph's output '{VisionGraphNames.ImageFeatures}' has shape [{Describe(outDims)}], expected [tokens, {manifest.TextHiddenSize}] for text_hidden_size {manifest.TextHiddenSize}.");
         }
 
         if (input.ElementDataType is not (TensorElementType.Float or TensorElementType.Float16))
         {
-            Fail($"the vision graph's input '{InputName}' is {input.ElementDataType}; float or float16 expected.");
+            Fail($"the vision graph's input '{VisionGraphNames.PixelValues}' is {input.ElementDataType}; float or float16 expected.");
         }
 
         return input.ElementDataType == TensorElementType.Float16;

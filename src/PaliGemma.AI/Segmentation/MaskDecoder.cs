@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI;
 
@@ -13,24 +14,6 @@ namespace PaliGemma.AI;
 /// </summary>
 public sealed class MaskDecoder : IDisposable
 {
-    /// <summary>The number of codes that describe one mask.</summary>
-    public const int CodesPerMask = 16;
-
-    /// <summary>The side of the decoded logit grid, in cells.</summary>
-    public const int MaskSize = 64;
-
-    /// <summary>The input name the model must declare (int64 [batch, 16]).</summary>
-    public const string CodesInputName = "codes";
-
-    /// <summary>The output name the model must declare (float32 [batch, 64, 64]).</summary>
-    public const string LogitsOutputName = "logits";
-
-    /// <summary>The model-metadata key that holds the codebook size.</summary>
-    public const string CodebookSizeMetadataKey = "paligemma.mask_decoder.codebook_size";
-
-    /// <summary>The codebook size assumed when the model has no metadata: PaliGemma's 128 <c>&lt;segNNN&gt;</c> tokens.</summary>
-    public const int DefaultCodebookSize = 128;
-
     private readonly InferenceSession _session;
     private readonly UsageGuard _guard;
 
@@ -91,12 +74,12 @@ public sealed class MaskDecoder : IDisposable
     /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
     public float[] DecodeLogits(ReadOnlySpan<int> codes)
     {
-        if (codes.Length != CodesPerMask)
+        if (codes.Length != MaskDecoderGraphNames.CodesPerMask)
         {
-            throw new ArgumentException($"A mask needs exactly {CodesPerMask} codes, got {codes.Length}.", nameof(codes));
+            throw new ArgumentException($"A mask needs exactly {MaskDecoderGraphNames.CodesPerMask} codes, got {codes.Length}.", nameof(codes));
         }
 
-        long[] input = new long[CodesPerMask];
+        long[] input = new long[MaskDecoderGraphNames.CodesPerMask];
         for (int i = 0; i < codes.Length; i++)
         {
             if ((uint)codes[i] >= (uint)CodebookSize)
@@ -107,16 +90,16 @@ public sealed class MaskDecoder : IDisposable
             input[i] = codes[i];
         }
 
-        var tensor = new DenseTensor<long>(input, [1, CodesPerMask]);
+        var tensor = new DenseTensor<long>(input, [1, MaskDecoderGraphNames.CodesPerMask]);
         _guard.Enter();
         try
         {
             using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results =
-                _session.Run([NamedOnnxValue.CreateFromTensor(CodesInputName, tensor)], [LogitsOutputName]);
+                _session.Run([NamedOnnxValue.CreateFromTensor(MaskDecoderGraphNames.Codes, tensor)], [MaskDecoderGraphNames.Logits]);
             Tensor<float> logits = results[0].AsTensor<float>();
-            if (logits.Length != MaskSize * MaskSize)
+            if (logits.Length != MaskDecoderGraphNames.MaskSize * MaskDecoderGraphNames.MaskSize)
             {
-                throw new InvalidDataException($"{ModelPath}: the model returned {logits.Length} logits, expected {MaskSize * MaskSize}.");
+                throw new InvalidDataException($"{ModelPath}: the model returned {logits.Length} logits, expected {MaskDecoderGraphNames.MaskSize * MaskDecoderGraphNames.MaskSize}.");
             }
 
             return logits.ToArray();
@@ -132,37 +115,37 @@ public sealed class MaskDecoder : IDisposable
 
     private static void Validate(InferenceSession session, string path)
     {
-        if (!session.InputMetadata.TryGetValue(CodesInputName, out NodeMetadata? input) || session.InputMetadata.Count != 1)
+        if (!session.InputMetadata.TryGetValue(MaskDecoderGraphNames.Codes, out NodeMetadata? input) || session.InputMetadata.Count != 1)
         {
-            throw new InvalidDataException($"{path}: a mask decoder must have exactly one input '{CodesInputName}'; found [{string.Join(", ", session.InputMetadata.Keys)}].");
+            throw new InvalidDataException($"{path}: a mask decoder must have exactly one input '{MaskDecoderGraphNames.Codes}'; found [{string.Join(", ", session.InputMetadata.Keys)}].");
         }
 
-        if (!session.OutputMetadata.TryGetValue(LogitsOutputName, out NodeMetadata? output))
+        if (!session.OutputMetadata.TryGetValue(MaskDecoderGraphNames.Logits, out NodeMetadata? output))
         {
-            throw new InvalidDataException($"{path}: a mask decoder must have an output '{LogitsOutputName}'; found [{string.Join(", ", session.OutputMetadata.Keys)}].");
+            throw new InvalidDataException($"{path}: a mask decoder must have an output '{MaskDecoderGraphNames.Logits}'; found [{string.Join(", ", session.OutputMetadata.Keys)}].");
         }
 
-        if (input.ElementType != typeof(long) || !ShapeMatches(input.Dimensions, [-1, CodesPerMask]))
+        if (input.ElementType != typeof(long) || !ShapeMatches(input.Dimensions, [-1, MaskDecoderGraphNames.CodesPerMask]))
         {
-            throw new InvalidDataException($"{path}: input '{CodesInputName}' is {input.ElementType.Name} [{Dims(input.Dimensions)}], expected Int64 [batch, {CodesPerMask}].");
+            throw new InvalidDataException($"{path}: input '{MaskDecoderGraphNames.Codes}' is {input.ElementType.Name} [{Dims(input.Dimensions)}], expected Int64 [batch, {MaskDecoderGraphNames.CodesPerMask}].");
         }
 
-        if (output.ElementType != typeof(float) || !ShapeMatches(output.Dimensions, [-1, MaskSize, MaskSize]))
+        if (output.ElementType != typeof(float) || !ShapeMatches(output.Dimensions, [-1, MaskDecoderGraphNames.MaskSize, MaskDecoderGraphNames.MaskSize]))
         {
-            throw new InvalidDataException($"{path}: output '{LogitsOutputName}' is {output.ElementType.Name} [{Dims(output.Dimensions)}], expected Single [batch, {MaskSize}, {MaskSize}].");
+            throw new InvalidDataException($"{path}: output '{MaskDecoderGraphNames.Logits}' is {output.ElementType.Name} [{Dims(output.Dimensions)}], expected Single [batch, {MaskDecoderGraphNames.MaskSize}, {MaskDecoderGraphNames.MaskSize}].");
         }
     }
 
     private static int ReadCodebookSize(InferenceSession session, string path)
     {
-        if (!session.ModelMetadata.CustomMetadataMap.TryGetValue(CodebookSizeMetadataKey, out string? text))
+        if (!session.ModelMetadata.CustomMetadataMap.TryGetValue(MaskDecoderGraphNames.CodebookSizeMetadataKey, out string? text))
         {
-            return DefaultCodebookSize;
+            return MaskDecoderGraphNames.DefaultCodebookSize;
         }
 
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1)
         {
-            throw new InvalidDataException($"{path}: metadata '{CodebookSizeMetadataKey}' = '{text}' is not a positive integer.");
+            throw new InvalidDataException($"{path}: metadata '{MaskDecoderGraphNames.CodebookSizeMetadataKey}' = '{text}' is not a positive integer.");
         }
 
         return size;

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.ObjectModel;
 using System.Text.Json.Serialization;
 using System.Drawing;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI;
 
@@ -61,7 +62,7 @@ public sealed class SegmentationMask
     /// <exception cref="ArgumentOutOfRangeException">The image size is not positive or exceeds <see cref="MaxImagePixels"/>.</exception>
     public static SegmentationMask FromLogits(ReadOnlySpan<float> logits, BoundingBox box, int imageWidth, int imageHeight)
     {
-        const int side = MaskDecoder.MaskSize;
+        const int side = MaskDecoderGraphNames.MaskSize;
         if (logits.Length != side * side)
         {
             throw new ArgumentException($"Expected {side * side} logits (64×64), got {logits.Length}.", nameof(logits));

@@ -1,3 +1,5 @@
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.AI;
 
 /// <summary>Attaches decoded masks to parsed segmentation results.</summary>
@@ -37,12 +39,12 @@ public static class SegmentationMasks
     private static SegmentationMask? TryMask(SegmentedObject item, MaskDecoder decoder, int width, int height)
     {
         IReadOnlyList<int>? tokens = item.MaskTokens;
-        if (tokens is null || tokens.Count != MaskDecoder.CodesPerMask)
+        if (tokens is null || tokens.Count != MaskDecoderGraphNames.CodesPerMask)
         {
             return null;
         }
 
-        Span<int> codes = stackalloc int[MaskDecoder.CodesPerMask];
+        Span<int> codes = stackalloc int[MaskDecoderGraphNames.CodesPerMask];
         for (int i = 0; i < codes.Length; i++)
         {
             if ((uint)tokens[i] >= (uint)decoder.CodebookSize)

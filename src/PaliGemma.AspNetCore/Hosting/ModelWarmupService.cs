@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AspNetCore;
 

@@ -207,7 +207,7 @@ internal sealed class LoraAdapter : IDisposable
         foreach ((string weight, string kind) in new[]
         {
             (PaliGemmaTensorNames.EmbedTokens, "the token embedding (tied to the output head)"),
-            (CheckpointKeys.CanonicalLmHead, "the output head (tied to the token embedding)"),
+            (PaliGemmaTensorNames.LmHead, "the output head (tied to the token embedding)"),
             (PaliGemmaTensorNames.Vision + "embeddings.patch_embedding.weight", "a Conv2d"),
             (PaliGemmaTensorNames.Vision + "embeddings.position_embedding.weight", "an embedding"),
         })

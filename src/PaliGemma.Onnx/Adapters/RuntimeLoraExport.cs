@@ -21,7 +21,7 @@ internal static class RuntimeLoraExport
 
     /// <summary>Whether a canonical weight belongs to <c>vision.onnx</c> (vision tower and projector) rather than the decoder.</summary>
     public static bool IsVision(string weight) =>
-        weight.StartsWith(PaliGemmaTensorNames.Vision, StringComparison.Ordinal) || weight.StartsWith("multi_modal_projector.", StringComparison.Ordinal);
+        weight.StartsWith(PaliGemmaTensorNames.Vision, StringComparison.Ordinal) || weight.StartsWith(PaliGemmaTensorNames.Projector, StringComparison.Ordinal);
 
     /// <summary>The slots of all adapters together.</summary>
     public static IReadOnlySet<string> Slots(IEnumerable<LoraAdapter> adapters) =>

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using PaliGemma.AI;
+using PaliGemma.ModelFormat;
+using PaliGemma.Onnx.Checkpoints;
+using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 
@@ -64,7 +66,10 @@ public static class SceneModel
     /// (<see cref="ConvertOptions.Resolve"/> with <see cref="ConversionTarget.Cpu"/>); each choice gets its own cached folder.
     /// </param>
     /// <param name="progress">Receives the first-use conversion's progress, stage by stage (nothing when the cached folder is reused).</param>
-    /// <returns>The model folder, ready for <see cref="PaliGemmaModel.Load(string, PaliGemmaModelOptions?)"/>.</returns>
+    /// <returns>
+    /// The model folder. This package only converts: load the folder with the runtime, <c>PaliGemma.AI</c>
+    /// (<c>services.AddPaliGemma(o =&gt; o.ModelPath = folder)</c> or <c>PaliGemmaModel.Load(folder)</c>).
+    /// </returns>
     /// <exception cref="FileNotFoundException">The checkpoint folder or one of its files is missing (the message names it).</exception>
     /// <exception cref="Checkpoints.CheckpointException">A checkpoint file is malformed.</exception>
     public static string EnsureModelFolder(string? cacheDirectory = null, string? checkpointDirectory = null, Action<string>? log = null, ModelPrecision? precision = null, IProgress<ExportProgress>? progress = null)
@@ -103,7 +108,7 @@ public static class SceneModel
                 checkpoint);
         }
 
-        string[] names = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", MaskVqVaeFileName];
+        string[] names = [PaliGemmaConfigReader.FileName, CheckpointFolder.SingleFileName, ModelFileNames.Tokenizer, ModelFileNames.TokenizerConfig, MaskVqVaeFileName];
         string[] files = [.. names.Select(n => Path.Combine(checkpoint, n))];
         foreach (string file in files)
         {

@@ -2,7 +2,8 @@ namespace PaliGemma.Onnx.Checkpoints;
 
 /// <summary>
 /// Maps the tensor names of both Hugging Face PaliGemma key layouts onto the canonical layout
-/// (<c>vision_tower.…</c>, <c>multi_modal_projector.…</c>, <c>language_model.model.…</c>, <c>language_model.lm_head.weight</c>).
+/// of <see cref="PaliGemmaTensorNames"/> (<c>vision_tower.…</c>, <c>multi_modal_projector.…</c>, <c>language_model.model.…</c>,
+/// <c>language_model.lm_head.weight</c>).
 /// </summary>
 public static class CheckpointKeys
 {
@@ -11,9 +12,6 @@ public static class CheckpointKeys
     private const string NewProjector = "model.multi_modal_projector.";
     private const string NewLmHead = "lm_head.weight";
 
-    /// <summary>The canonical name of the (usually absent, tied) output projection.</summary>
-    public const string CanonicalLmHead = "language_model.lm_head.weight";
-
     /// <summary>Returns the canonical name of a stored tensor name; names of the old layout are returned unchanged.</summary>
     /// <param name="storedName">The name as found in the safetensors header.</param>
     public static string Canonicalize(string storedName)
@@ -21,22 +19,22 @@ public static class CheckpointKeys
         ArgumentNullException.ThrowIfNull(storedName);
         if (storedName.StartsWith(NewLanguageModel, StringComparison.Ordinal))
         {
-            return "language_model.model." + storedName[NewLanguageModel.Length..];
+            return PaliGemmaTensorNames.Text + storedName[NewLanguageModel.Length..];
         }
 
         if (storedName.StartsWith(NewVisionTower, StringComparison.Ordinal))
         {
-            return "vision_tower." + storedName[NewVisionTower.Length..];
+            return PaliGemmaTensorNames.VisionTower + storedName[NewVisionTower.Length..];
         }
 
         if (storedName.StartsWith(NewProjector, StringComparison.Ordinal))
         {
-            return "multi_modal_projector." + storedName[NewProjector.Length..];
+            return PaliGemmaTensorNames.Projector + storedName[NewProjector.Length..];
         }
 
         if (string.Equals(storedName, NewLmHead, StringComparison.Ordinal))
         {
-            return CanonicalLmHead;
+            return PaliGemmaTensorNames.LmHead;
         }
 
         return storedName;
@@ -47,19 +45,18 @@ public static class CheckpointKeys
     public static string ToNewLayout(string canonicalName)
     {
         ArgumentNullException.ThrowIfNull(canonicalName);
-        const string oldLanguageModel = "language_model.model.";
-        if (canonicalName.StartsWith(oldLanguageModel, StringComparison.Ordinal))
+        if (canonicalName.StartsWith(PaliGemmaTensorNames.Text, StringComparison.Ordinal))
         {
-            return NewLanguageModel + canonicalName[oldLanguageModel.Length..];
+            return NewLanguageModel + canonicalName[PaliGemmaTensorNames.Text.Length..];
         }
 
-        if (canonicalName.StartsWith("vision_tower.", StringComparison.Ordinal)
-            || canonicalName.StartsWith("multi_modal_projector.", StringComparison.Ordinal))
+        if (canonicalName.StartsWith(PaliGemmaTensorNames.VisionTower, StringComparison.Ordinal)
+            || canonicalName.StartsWith(PaliGemmaTensorNames.Projector, StringComparison.Ordinal))
         {
             return "model." + canonicalName;
         }
 
-        if (string.Equals(canonicalName, CanonicalLmHead, StringComparison.Ordinal))
+        if (string.Equals(canonicalName, PaliGemmaTensorNames.LmHead, StringComparison.Ordinal))
         {
             return NewLmHead;
         }

@@ -89,12 +89,12 @@ public static class PaliGemmaTensorLayout
             }
         }
 
-        if (reader.Contains(CheckpointKeys.CanonicalLmHead))
+        if (reader.Contains(PaliGemmaTensorNames.LmHead))
         {
-            IReadOnlyList<long> shape = reader.GetInfo(CheckpointKeys.CanonicalLmHead).Shape;
+            IReadOnlyList<long> shape = reader.GetInfo(PaliGemmaTensorNames.LmHead).Shape;
             if (!shape.SequenceEqual([config.Text.VocabSize, config.Text.HiddenSize]))
             {
-                problems.Add($"tensor '{CheckpointKeys.CanonicalLmHead}' has shape [{string.Join(", ", shape)}], expected [{config.Text.VocabSize}, {config.Text.HiddenSize}]");
+                problems.Add($"tensor '{PaliGemmaTensorNames.LmHead}' has shape [{string.Join(", ", shape)}], expected [{config.Text.VocabSize}, {config.Text.HiddenSize}]");
             }
         }
 

@@ -6,17 +6,23 @@ namespace PaliGemma.Onnx.Checkpoints;
 /// <summary>Canonical tensor names of a PaliGemma checkpoint and the shapes a configuration implies.</summary>
 public static class PaliGemmaTensorNames
 {
+    /// <summary>Prefix of every vision tower tensor.</summary>
+    public const string VisionTower = "vision_tower.";
+
     /// <summary>Prefix of every SigLIP tensor.</summary>
-    public const string Vision = "vision_tower.vision_model.";
+    public const string Vision = VisionTower + "vision_model.";
 
     /// <summary>Prefix of every decoder tensor.</summary>
     public const string Text = "language_model.model.";
 
+    /// <summary>Prefix of the projector's tensors.</summary>
+    public const string Projector = "multi_modal_projector.";
+
     /// <summary>Projector weight [projection_dim, vision hidden].</summary>
-    public const string ProjectorWeight = "multi_modal_projector.linear.weight";
+    public const string ProjectorWeight = Projector + "linear.weight";
 
     /// <summary>Projector bias [projection_dim].</summary>
-    public const string ProjectorBias = "multi_modal_projector.linear.bias";
+    public const string ProjectorBias = Projector + "linear.bias";
 
     /// <summary>Token embedding table [vocab, hidden] (also the tied output head).</summary>
     public const string EmbedTokens = Text + "embed_tokens.weight";

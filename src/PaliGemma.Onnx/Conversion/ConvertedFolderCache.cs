@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Onnx.Conversion;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
-using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Adapters;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
@@ -18,10 +18,7 @@ namespace PaliGemma.Onnx.Conversion;
 /// </summary>
 public static class PaliGemmaConverter
 {
-    private static readonly string[] TokenizerFiles = [TokenizerInspector.TokenizerFileName, TokenizerInspector.TokenizerConfigFileName, "special_tokens_map.json"];
-
-    /// <summary>The file name of the mask decoder graph in a converted folder.</summary>
-    public const string MaskDecoderFileName = "mask_decoder.onnx";
+    private static readonly string[] TokenizerFiles = [ModelFileNames.Tokenizer, ModelFileNames.TokenizerConfig, ModelFileNames.SpecialTokensMap];
 
     /// <summary>Gets the converter identification written to manifests (<c>PaliGemma.Onnx/&lt;version&gt;</c>).</summary>
     public static string ConverterVersion { get; } =
@@ -89,13 +86,13 @@ public static class PaliGemmaConverter
         IProgress<ExportProgress>? progress = options.Progress;
         progress?.Report(new ExportProgress("validate", 0, 1));
         PaliGemmaConfig config = PaliGemmaConfigReader.Read(Path.Combine(input, PaliGemmaConfigReader.FileName));
-        string tokenizerConfig = Path.Combine(input, TokenizerInspector.TokenizerConfigFileName);
+        string tokenizerConfig = Path.Combine(input, ModelFileNames.TokenizerConfig);
         if (!File.Exists(tokenizerConfig))
         {
-            throw new CheckpointException($"Tokenizer settings '{tokenizerConfig}' do not exist; ONNX Runtime GenAI's tokenizer needs '{TokenizerInspector.TokenizerConfigFileName}' next to '{TokenizerInspector.TokenizerFileName}'.");
+            throw new CheckpointException($"Tokenizer settings '{tokenizerConfig}' do not exist; ONNX Runtime GenAI's tokenizer needs '{ModelFileNames.TokenizerConfig}' next to '{ModelFileNames.Tokenizer}'.");
         }
 
-        PaliGemmaTokenIds ids = TokenizerInspector.ReadTokenIds(Path.Combine(input, TokenizerInspector.TokenizerFileName), config);
+        PaliGemmaTokenIds ids = TokenizerInspector.ReadTokenIds(Path.Combine(input, ModelFileNames.Tokenizer), config);
         int contextLength = options.MaxSequenceLength ?? config.Text.MaxPositionEmbeddings;
         if (contextLength <= config.Vision.NumPatches + 2)
         {
@@ -177,13 +174,13 @@ public static class PaliGemmaConverter
         DecoderExportOptions decoder = options.Decoder ?? new DecoderExportOptions();
         writing = Path.Combine(temp, files.Decoder);
         exporter.ExportDecoder(config, weights, writing, options.Precision!.Value, decoder with { Int4 = options.Int4 ?? decoder.Int4 }, progress);
-        writing = Path.Combine(temp, "genai_config.json");
+        writing = Path.Combine(temp, ModelFileNames.GenAiConfig);
         exporter.WriteGenAiConfig(config, temp, contextLength, [ids.Eos, .. ids.ExtraStop]);
         if (maskWeights is not null)
         {
             progress?.Report(new ExportProgress("mask_decoder", 0, 1));
-            files = files with { MaskDecoder = MaskDecoderFileName };
-            writing = Path.Combine(temp, MaskDecoderFileName);
+            files = files with { MaskDecoder = ModelFileNames.MaskDecoder };
+            writing = Path.Combine(temp, ModelFileNames.MaskDecoder);
             MaskDecoderExporter.Export(maskWeights, writing);
             progress?.Report(new ExportProgress("mask_decoder", 1, 1));
         }
@@ -221,7 +218,7 @@ public static class PaliGemmaConverter
     private static PaliGemmaManifest BuildManifest(ConvertOptions options, string input, PaliGemmaConfig config, PaliGemmaTokenIds ids, int contextLength, string hash) => new()
     {
         ModelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(input) : options.ModelId,
-        Architecture = config.Generation == 2 ? "paligemma2" : "paligemma",
+        Architecture = config.Generation == 2 ? PaliGemmaManifest.PaliGemma2Architecture : PaliGemmaManifest.PaliGemmaArchitecture,
         ImageSize = config.Vision.ImageSize,
         PatchSize = config.Vision.PatchSize,
         NumImageTokens = config.Vision.NumPatches,
@@ -230,9 +227,9 @@ public static class PaliGemmaConverter
         MaxSequenceLength = contextLength,
         Precision = options.Precision switch
         {
-            ModelPrecision.Float16 => "fp16",
-            ModelPrecision.Int4 => "int4",
-            _ => "fp32",
+            ModelPrecision.Float16 => PaliGemmaManifest.Float16Precision,
+            ModelPrecision.Int4 => PaliGemmaManifest.Int4Precision,
+            _ => PaliGemmaManifest.Float32Precision,
         },
         TokenIds = ids,
         Source = new PaliGemmaModelSource

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 
@@ -8,12 +8,6 @@ namespace PaliGemma.Onnx.Conversion;
 /// <summary>Reads PaliGemma's special token ids out of a Hugging Face <c>tokenizer.json</c> and checks them against the config.</summary>
 public static class TokenizerInspector
 {
-    /// <summary>The tokenizer file name.</summary>
-    public const string TokenizerFileName = "tokenizer.json";
-
-    /// <summary>The tokenizer settings file name (needed by ONNX Runtime GenAI's tokenizer).</summary>
-    public const string TokenizerConfigFileName = "tokenizer_config.json";
-
     /// <summary>Token count of released PaliGemma tokenizers (257152 + <c>&lt;image&gt;</c>); tokenizers this large are checked against the released id layout.</summary>
     public const int ReleasedTokenizerSize = 257153;
 
@@ -24,7 +18,7 @@ public static class TokenizerInspector
     {
         if (!File.Exists(tokenizerJsonPath))
         {
-            throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' does not exist; the checkpoint folder must contain the Hugging Face '{TokenizerFileName}'.");
+            throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' does not exist; the checkpoint folder must contain the Hugging Face '{ModelFileNames.Tokenizer}'.");
         }
 
         try
@@ -93,8 +87,8 @@ public static class TokenizerInspector
         int eos = Need("<eos>");
         int bos = Need("<bos>");
         int pad = Need("<pad>");
-        CheckRun(tokenizerJsonPath, vocabulary, "loc", loc, 1024, "D4");
-        CheckRun(tokenizerJsonPath, vocabulary, "seg", seg, 128, "D3");
+        CheckRun(tokenizerJsonPath, vocabulary, "loc", loc, PaliGemmaTokenIds.LocationTokenCount, "D4");
+        CheckRun(tokenizerJsonPath, vocabulary, "seg", seg, PaliGemmaTokenIds.SegmentationTokenCount, "D3");
 
         Agree(tokenizerJsonPath, "<image>", image, "image_token_index", config.ImageTokenIndex);
         Agree(tokenizerJsonPath, "<eos>", eos, "eos_token_id", config.EosTokenId);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Onnx.GraphBuilding;
 
@@ -26,7 +27,7 @@ internal sealed class OnnxGraphBuilder : IDisposable
 
     /// <summary>
     /// Starts a graph that will be saved at <paramref name="onnxPath"/> with weights in <paramref name="dataPath"/>
-    /// (default <c>onnxPath + ".data"</c>; it must be in the same folder, as tensors record only its file name).
+    /// (default <c>onnxPath + ModelFileNames.ExternalDataSuffix</c>; it must be in the same folder, as tensors record only its file name).
     /// </summary>
     public OnnxGraphBuilder(string graphName, string onnxPath, string? dataPath = null)
     {
@@ -35,8 +36,8 @@ internal sealed class OnnxGraphBuilder : IDisposable
         _data = new ExternalDataWriter(dataPath ?? DefaultDataPath(onnxPath));
     }
 
-    /// <summary>The external data file of <paramref name="onnxPath"/> in this project's layout: <c>onnxPath + ".data"</c>.</summary>
-    public static string DefaultDataPath(string onnxPath) => onnxPath + ".data";
+    /// <summary>The external data file of <paramref name="onnxPath"/> in this project's layout: <c>onnxPath + ModelFileNames.ExternalDataSuffix</c>.</summary>
+    public static string DefaultDataPath(string onnxPath) => onnxPath + ModelFileNames.ExternalDataSuffix;
 
     /// <summary>Gets or sets a prefix for node names (readability only).</summary>
     public string Scope { get; set; } = string.Empty;

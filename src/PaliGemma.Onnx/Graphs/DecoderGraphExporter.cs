@@ -1,4 +1,5 @@
 using System.Globalization;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.GraphBuilding;
@@ -27,38 +28,11 @@ namespace PaliGemma.Onnx.Graphs;
 /// </remarks>
 public static class DecoderGraphExporter
 {
-    /// <summary>Token ids input.</summary>
-    public const string InputIds = "input_ids";
-
-    /// <summary>Padding mask input (1 = token, 0 = padding) over past + current tokens.</summary>
-    public const string AttentionMask = "attention_mask";
-
-    /// <summary>0-based positions input.</summary>
-    public const string PositionIds = "position_ids";
-
-    /// <summary>The extra image feature input (rows taken in order by the <c>&lt;image&gt;</c> tokens).</summary>
-    public const string ImageFeatures = "image_features";
-
-    /// <summary>Logits output.</summary>
-    public const string Logits = "logits";
-
     /// <summary>The embedded sequence input of the transformers.js layout's decoder (replaces <c>input_ids</c> and <c>image_features</c>).</summary>
     public const string InputsEmbeds = "inputs_embeds";
 
     /// <summary>The transformers.js layout's int64 scalar input: logits for the last k positions, or every position when 0.</summary>
     public const string NumLogitsToKeep = "num_logits_to_keep";
-
-    /// <summary>Past key input name template (<c>{0}</c> = layer).</summary>
-    public const string PastKeyTemplate = "past_key_values.%d.key";
-
-    /// <summary>Past value input name template.</summary>
-    public const string PastValueTemplate = "past_key_values.%d.value";
-
-    /// <summary>Present key output name template.</summary>
-    public const string PresentKeyTemplate = "present.%d.key";
-
-    /// <summary>Present value output name template.</summary>
-    public const string PresentValueTemplate = "present.%d.value";
 
     /// <summary>Exports the decoder graph to <paramref name="onnxPath"/> (weights in <c>onnxPath + ".data"</c>).</summary>
     /// <param name="config">The model configuration.</param>
@@ -111,18 +85,18 @@ public static class DecoderGraphExporter
 
         string embeddingsIn = embedsIn
             ? b.Input(InputsEmbeds, ElementType.Float, "batch_size", "sequence_length", h)
-            : b.Input(InputIds, ElementType.Int64, "batch_size", "sequence_length");
-        string mask = b.Input(AttentionMask, ElementType.Int64, "batch_size", "total_sequence_length");
-        string positions = b.Input(PositionIds, ElementType.Int64, "batch_size", "sequence_length");
+            : b.Input(DecoderGraphNames.InputIds, ElementType.Int64, "batch_size", "sequence_length");
+        string mask = b.Input(DecoderGraphNames.AttentionMask, ElementType.Int64, "batch_size", "total_sequence_length");
+        string positions = b.Input(DecoderGraphNames.PositionIds, ElementType.Int64, "batch_size", "sequence_length");
         var past = new (string Key, string Value)[t.NumHiddenLayers];
         for (int i = 0; i < t.NumHiddenLayers; i++)
         {
             past[i] = (
-                b.Input(Layer(PastKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim),
-                b.Input(Layer(PastValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim));
+                b.Input(Layer(DecoderGraphNames.PastKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim),
+                b.Input(Layer(DecoderGraphNames.PastValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "past_sequence_length", t.HeadDim));
         }
 
-        string? features = embedsIn ? null : b.Input(ImageFeatures, ElementType.Float, "num_image_rows", h);
+        string? features = embedsIn ? null : b.Input(DecoderGraphNames.ImageFeatures, ElementType.Float, "num_image_rows", h);
         string? keep = embedsIn ? b.Input(NumLogitsToKeep, ElementType.Int64) : null;
 
         b.Scope = "embed";
@@ -135,7 +109,7 @@ public static class DecoderGraphExporter
         for (int i = 0; i < t.NumHiddenLayers; i++)
         {
             b.Scope = "layers." + i.ToString(CultureInfo.InvariantCulture);
-            x = DecoderLayer.Build(b, nn, loader, context, t, i, x, past[i], Layer(PresentKeyTemplate, i), Layer(PresentValueTemplate, i));
+            x = DecoderLayer.Build(b, nn, loader, context, t, i, x, past[i], Layer(DecoderGraphNames.PresentKeyTemplate, i), Layer(DecoderGraphNames.PresentValueTemplate, i));
         }
 
         b.Scope = "head";
@@ -168,12 +142,12 @@ public static class DecoderGraphExporter
             logits = nn.Softcap(logits, cap);
         }
 
-        b.Op("Identity", [logits], [], Logits);
-        b.Output(Logits, ElementType.Float, "batch_size", keep is not null ? "num_logits" : options.LastTokenLogitsOnly ? 1 : "sequence_length", t.VocabSize);
+        b.Op("Identity", [logits], [], DecoderGraphNames.Logits);
+        b.Output(DecoderGraphNames.Logits, ElementType.Float, "batch_size", keep is not null ? "num_logits" : options.LastTokenLogitsOnly ? 1 : "sequence_length", t.VocabSize);
         for (int i = 0; i < t.NumHiddenLayers; i++)
         {
-            b.Output(Layer(PresentKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);
-            b.Output(Layer(PresentValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);
+            b.Output(Layer(DecoderGraphNames.PresentKeyTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);
+            b.Output(Layer(DecoderGraphNames.PresentValueTemplate, i), ElementType.Float, "batch_size", t.NumKeyValueHeads, "total_sequence_length", t.HeadDim);
         }
 
         b.Save(ExportGuard.ProducerVersion);

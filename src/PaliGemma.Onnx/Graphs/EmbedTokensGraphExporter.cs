@@ -1,3 +1,4 @@
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.GraphBuilding;
@@ -13,12 +14,6 @@ namespace PaliGemma.Onnx.Graphs;
 /// </summary>
 internal static class EmbedTokensGraphExporter
 {
-    /// <summary>Name of the graph input.</summary>
-    public const string InputIds = "input_ids";
-
-    /// <summary>Name of the graph output.</summary>
-    public const string InputsEmbeds = "inputs_embeds";
-
     /// <summary>Exports the graph to <paramref name="onnxPath"/> with its weights in <paramref name="dataPath"/>.</summary>
     public static void Export(PaliGemmaConfig config, ICheckpointReader weights, string onnxPath, string dataPath, ModelPrecision precision, IProgress<ExportProgress>? progress)
     {
@@ -29,11 +24,11 @@ internal static class EmbedTokensGraphExporter
             using var b = new OnnxGraphBuilder("paligemma_embed_tokens", onnxPath, dataPath);
             var loader = new WeightLoader(weights, b, precision, progress, "embed_tokens", 1);
             var nn = new NeuralOps(b, loader.Half);
-            string ids = b.Input(InputIds, ElementType.Int64, "batch_size", "sequence_length");
+            string ids = b.Input(DecoderGraphNames.InputIds, ElementType.Int64, "batch_size", "sequence_length");
             string table = loader.Embedding(N.EmbedTokens, config.Text.VocabSize, h);
             string embeds = TokenEmbedding.Scaled(b, nn, ids, table, loader.EmbeddingHalf, h);
-            b.Op("Identity", [embeds], [], InputsEmbeds);
-            b.Output(InputsEmbeds, ElementType.Float, "batch_size", "sequence_length", h);
+            b.Op("Identity", [embeds], [], DecoderGraphExporter.InputsEmbeds);
+            b.Output(DecoderGraphExporter.InputsEmbeds, ElementType.Float, "batch_size", "sequence_length", h);
             b.Save(ExportGuard.ProducerVersion);
         });
     }

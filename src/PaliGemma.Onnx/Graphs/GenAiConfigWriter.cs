@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Configuration;
 
 namespace PaliGemma.Onnx.Graphs;
@@ -13,12 +14,6 @@ namespace PaliGemma.Onnx.Graphs;
 /// </summary>
 public static class GenAiConfigWriter
 {
-    /// <summary>The file name ONNX Runtime GenAI reads.</summary>
-    public const string FileName = "genai_config.json";
-
-    /// <summary>The decoder graph file name referenced by the config.</summary>
-    public const string DecoderFileName = "decoder.onnx";
-
     /// <summary>Id of Gemma's <c>&lt;end_of_turn&gt;</c>, an extra stop token of PaliGemma 2.</summary>
     public const int EndOfTurnTokenId = 107;
 
@@ -68,19 +63,19 @@ public static class GenAiConfigWriter
         }
 
         Directory.CreateDirectory(folder);
-        using var stream = new FileStream(Path.Combine(folder, FileName), FileMode.Create, FileAccess.Write, FileShare.None);
+        using var stream = new FileStream(Path.Combine(folder, ModelFileNames.GenAiConfig), FileMode.Create, FileAccess.Write, FileShare.None);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
-        w.WriteStartObject("model");
-        w.WriteString("type", "decoder");
-        w.WriteNumber("bos_token_id", config.BosTokenId);
+        w.WriteStartObject(GenAiConfigKeys.Model);
+        w.WriteString(GenAiConfigKeys.ModelSection.Type, GenAiConfigKeys.DecoderModelType);
+        w.WriteNumber(GenAiConfigKeys.ModelSection.BosTokenId, config.BosTokenId);
         if (eosTokenIds.Count == 1)
         {
-            w.WriteNumber("eos_token_id", eosTokenIds[0]);
+            w.WriteNumber(GenAiConfigKeys.ModelSection.EosTokenId, eosTokenIds[0]);
         }
         else
         {
-            w.WriteStartArray("eos_token_id");
+            w.WriteStartArray(GenAiConfigKeys.ModelSection.EosTokenId);
             foreach (int id in eosTokenIds)
             {
                 w.WriteNumberValue(id);
@@ -89,49 +84,49 @@ public static class GenAiConfigWriter
             w.WriteEndArray();
         }
 
-        w.WriteNumber("pad_token_id", config.PadTokenId);
-        w.WriteNumber("vocab_size", t.VocabSize);
-        w.WriteNumber("context_length", contextLength);
+        w.WriteNumber(GenAiConfigKeys.ModelSection.PadTokenId, config.PadTokenId);
+        w.WriteNumber(GenAiConfigKeys.ModelSection.VocabSize, t.VocabSize);
+        w.WriteNumber(GenAiConfigKeys.ModelSection.ContextLength, contextLength);
 
-        w.WriteStartObject("decoder");
-        w.WriteStartObject("session_options");
-        w.WriteString("log_id", "onnxruntime-genai");
-        w.WriteStartArray("provider_options");
+        w.WriteStartObject(GenAiConfigKeys.ModelSection.Decoder);
+        w.WriteStartObject(GenAiConfigKeys.DecoderSection.SessionOptions);
+        w.WriteString(GenAiConfigKeys.SessionOptions.LogId, "onnxruntime-genai");
+        w.WriteStartArray(GenAiConfigKeys.SessionOptions.ProviderOptions);
         w.WriteEndArray();
         w.WriteEndObject();
-        w.WriteString("filename", DecoderFileName);
-        w.WriteNumber("head_size", t.HeadDim);
-        w.WriteNumber("hidden_size", t.HiddenSize);
-        w.WriteNumber("num_attention_heads", t.NumAttentionHeads);
-        w.WriteNumber("num_key_value_heads", t.NumKeyValueHeads);
-        w.WriteNumber("num_hidden_layers", t.NumHiddenLayers);
-        w.WriteStartObject("inputs");
-        w.WriteString("input_ids", DecoderGraphExporter.InputIds);
-        w.WriteString("attention_mask", DecoderGraphExporter.AttentionMask);
-        w.WriteString("position_ids", DecoderGraphExporter.PositionIds);
-        w.WriteString("past_key_names", DecoderGraphExporter.PastKeyTemplate);
-        w.WriteString("past_value_names", DecoderGraphExporter.PastValueTemplate);
+        w.WriteString(GenAiConfigKeys.DecoderSection.FileName, ModelFileNames.Decoder);
+        w.WriteNumber(GenAiConfigKeys.DecoderSection.HeadSize, t.HeadDim);
+        w.WriteNumber(GenAiConfigKeys.DecoderSection.HiddenSize, t.HiddenSize);
+        w.WriteNumber(GenAiConfigKeys.DecoderSection.NumAttentionHeads, t.NumAttentionHeads);
+        w.WriteNumber(GenAiConfigKeys.DecoderSection.NumKeyValueHeads, t.NumKeyValueHeads);
+        w.WriteNumber(GenAiConfigKeys.DecoderSection.NumHiddenLayers, t.NumHiddenLayers);
+        w.WriteStartObject(GenAiConfigKeys.DecoderSection.Inputs);
+        w.WriteString(GenAiConfigKeys.Inputs.InputIds, DecoderGraphNames.InputIds);
+        w.WriteString(GenAiConfigKeys.Inputs.AttentionMask, DecoderGraphNames.AttentionMask);
+        w.WriteString(GenAiConfigKeys.Inputs.PositionIds, DecoderGraphNames.PositionIds);
+        w.WriteString(GenAiConfigKeys.Inputs.PastKeyNames, DecoderGraphNames.PastKeyTemplate);
+        w.WriteString(GenAiConfigKeys.Inputs.PastValueNames, DecoderGraphNames.PastValueTemplate);
         w.WriteEndObject();
-        w.WriteStartObject("outputs");
-        w.WriteString("logits", DecoderGraphExporter.Logits);
-        w.WriteString("present_key_names", DecoderGraphExporter.PresentKeyTemplate);
-        w.WriteString("present_value_names", DecoderGraphExporter.PresentValueTemplate);
+        w.WriteStartObject(GenAiConfigKeys.DecoderSection.Outputs);
+        w.WriteString(GenAiConfigKeys.Outputs.Logits, DecoderGraphNames.Logits);
+        w.WriteString(GenAiConfigKeys.Outputs.PresentKeyNames, DecoderGraphNames.PresentKeyTemplate);
+        w.WriteString(GenAiConfigKeys.Outputs.PresentValueNames, DecoderGraphNames.PresentValueTemplate);
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
 
-        w.WriteStartObject("search");
-        w.WriteNumber("max_length", contextLength);
-        w.WriteNumber("min_length", 0);
-        w.WriteBoolean("do_sample", false);
-        w.WriteNumber("num_beams", 1);
-        w.WriteNumber("num_return_sequences", 1);
-        w.WriteNumber("top_k", 1);
-        w.WriteNumber("top_p", 1.0);
-        w.WriteNumber("temperature", 1.0);
-        w.WriteNumber("repetition_penalty", 1.0);
-        w.WriteBoolean("past_present_share_buffer", false);
-        w.WriteBoolean("early_stopping", true);
+        w.WriteStartObject(GenAiConfigKeys.Search);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.MaxLength, contextLength);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.MinLength, 0);
+        w.WriteBoolean(GenAiConfigKeys.SearchSection.DoSample, false);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.NumBeams, 1);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.NumReturnSequences, 1);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.TopK, 1);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.TopP, 1.0);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.Temperature, 1.0);
+        w.WriteNumber(GenAiConfigKeys.SearchSection.RepetitionPenalty, 1.0);
+        w.WriteBoolean(GenAiConfigKeys.SearchSection.PastPresentShareBuffer, false);
+        w.WriteBoolean(GenAiConfigKeys.SearchSection.EarlyStopping, true);
         w.WriteEndObject();
         w.WriteEndObject();
     }

@@ -1,3 +1,4 @@
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.GraphBuilding;
@@ -15,12 +16,6 @@ namespace PaliGemma.Onnx.Graphs;
 /// </summary>
 public static class VisionGraphExporter
 {
-    /// <summary>Name of the graph input.</summary>
-    public const string PixelValues = "pixel_values";
-
-    /// <summary>Name of the graph output.</summary>
-    public const string ImageFeatures = "image_features";
-
     /// <summary>Exports the vision graph to <paramref name="onnxPath"/> (weights in <c>onnxPath + ".data"</c>).</summary>
     /// <param name="config">The model configuration.</param>
     /// <param name="weights">The checkpoint, streamed one tensor at a time.</param>
@@ -61,7 +56,7 @@ public static class VisionGraphExporter
         int heads = v.NumAttentionHeads;
         long headDim = h / heads;
 
-        string pixels = b.Input(PixelValues, ElementType.Float, "batch", v.NumChannels, v.ImageSize, v.ImageSize);
+        string pixels = b.Input(VisionGraphNames.PixelValues, ElementType.Float, "batch", v.NumChannels, v.ImageSize, v.ImageSize);
 
         // Patch embedding: Conv(k = s = patch) with bias, flattened to [batch, N, hidden].
         string convW = loader.Matrix(N.Vision + "embeddings.patch_embedding.weight", h, v.NumChannels, v.PatchSize, v.PatchSize);
@@ -93,8 +88,8 @@ public static class VisionGraphExporter
         b.Scope = "vision.head";
         x = nn.LayerNorm(x, loader.Vector(N.Vision + "post_layernorm.weight", h), loader.Vector(N.Vision + "post_layernorm.bias", h), v.LayerNormEps);
         string projected = nn.Linear(x, loader.Linear(N.ProjectorWeight, config.ProjectionDim, h), loader.Vector(N.ProjectorBias, config.ProjectionDim));
-        b.Op("Reshape", [projected, b.ConstI64(-1, config.ProjectionDim)], [], ImageFeatures);
-        b.Output(ImageFeatures, ElementType.Float, "image_rows", config.ProjectionDim);
+        b.Op("Reshape", [projected, b.ConstI64(-1, config.ProjectionDim)], [], VisionGraphNames.ImageFeatures);
+        b.Output(VisionGraphNames.ImageFeatures, ElementType.Float, "image_rows", config.ProjectionDim);
         b.Save(ExportGuard.ProducerVersion);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Onnx;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.GraphBuilding;
 
 namespace PaliGemma.Onnx.Masks;
@@ -11,25 +12,10 @@ namespace PaliGemma.Onnx.Masks;
 /// Graph: Gather(codebook) → Reshape [B, 4, 4, D] (code i at row i / 4, column i % 4) → Transpose to NCHW →
 /// Conv 1×1 + Relu → 2 × (Conv 3×3 pad 1, Relu, Conv 3×3 pad 1, Relu, Conv 1×1, Add input) →
 /// 4 × (ConvTranspose k4 s2 pads 1 + Relu) → Conv 1×1 → Reshape [B, 64, 64].
-/// The codebook size is stored in the model metadata under <see cref="CodebookSizeMetadataKey"/>.
+/// The codebook size is stored in the model metadata under <see cref="MaskDecoderGraphNames.CodebookSizeMetadataKey"/>.
 /// </summary>
 public static class MaskDecoderExporter
 {
-    /// <summary>The input name.</summary>
-    public const string CodesInput = "codes";
-
-    /// <summary>The output name.</summary>
-    public const string LogitsOutput = "logits";
-
-    /// <summary>The model metadata key holding the codebook size.</summary>
-    public const string CodebookSizeMetadataKey = "paligemma.mask_decoder.codebook_size";
-
-    /// <summary>The number of codes per mask.</summary>
-    public const int CodesPerMask = 16;
-
-    /// <summary>The side of the decoded mask, in pixels.</summary>
-    public const int MaskSize = 64;
-
     /// <summary>Reads <paramref name="npzPath"/> and writes the ONNX model to <paramref name="onnxPath"/>.</summary>
     /// <param name="npzPath">The VQ-VAE weights (<c>vae-oid.npz</c>).</param>
     /// <param name="onnxPath">The model to write, e.g. <c>model/mask_decoder.onnx</c>; its folder must exist.</param>
@@ -59,7 +45,7 @@ public static class MaskDecoderExporter
         }
 
         // Every weight is inline; remove the empty external-data file the builder creates.
-        string data = onnxPath + ".data";
+        string data = onnxPath + ModelFileNames.ExternalDataSuffix;
         if (File.Exists(data) && new FileInfo(data).Length == 0)
         {
             File.Delete(data);
@@ -70,7 +56,7 @@ public static class MaskDecoderExporter
 
     private static void Build(OnnxGraphBuilder b, VqVaeDecoderWeights w)
     {
-        string codes = b.Input(CodesInput, ElementType.Int64, "batch", CodesPerMask);
+        string codes = b.Input(MaskDecoderGraphNames.Codes, ElementType.Int64, "batch", MaskDecoderGraphNames.CodesPerMask);
         string codebook = b.InlineF32("codebook", w.Codebook.Data, [w.CodebookSize, w.EmbeddingDim]);
         string x = b.Op("Gather", [codebook, codes], [Attr.Int("axis", 0)]);
         x = b.Op("Reshape", x, b.ConstI64(-1, 4, 4, w.EmbeddingDim));
@@ -97,8 +83,8 @@ public static class MaskDecoderExporter
         }
 
         x = Conv(b, w, VqVaeDecoderWeights.OutputConv, x, 0);
-        b.Op("Reshape", [x, b.ConstI64(-1, MaskSize, MaskSize)], [], LogitsOutput);
-        b.Output(LogitsOutput, ElementType.Float, "batch", MaskSize, MaskSize);
+        b.Op("Reshape", [x, b.ConstI64(-1, MaskDecoderGraphNames.MaskSize, MaskDecoderGraphNames.MaskSize)], [], MaskDecoderGraphNames.Logits);
+        b.Output(MaskDecoderGraphNames.Logits, ElementType.Float, "batch", MaskDecoderGraphNames.MaskSize, MaskDecoderGraphNames.MaskSize);
     }
 
     private static string Conv(OnnxGraphBuilder b, VqVaeDecoderWeights w, string layer, string x, int pad)
@@ -125,7 +111,7 @@ public static class MaskDecoderExporter
         model.DocString = "big_vision VQ-VAE mask decoder (vae-oid.npz): 16 <segNNN> codes -> 64x64 mask logits (foreground > 0).";
         model.MetadataProps.Add(new StringStringEntryProto
         {
-            Key = CodebookSizeMetadataKey,
+            Key = MaskDecoderGraphNames.CodebookSizeMetadataKey,
             Value = w.CodebookSize.ToString(CultureInfo.InvariantCulture),
         });
         model.MetadataProps.Add(new StringStringEntryProto

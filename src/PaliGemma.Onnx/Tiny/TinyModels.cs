@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 

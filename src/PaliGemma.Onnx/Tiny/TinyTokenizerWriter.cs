@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Onnx.Tiny;
 
@@ -23,9 +24,9 @@ public static class TinyTokenizerWriter
     public static void Write(string folder, TinyVocabulary vocabulary)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
-        WriteJson(Path.Combine(folder, "tokenizer.json"), json => WriteTokenizer(json, vocabulary));
-        WriteJson(Path.Combine(folder, "tokenizer_config.json"), json => WriteTokenizerConfig(json, vocabulary));
-        WriteJson(Path.Combine(folder, "special_tokens_map.json"), WriteSpecialTokensMap);
+        WriteJson(Path.Combine(folder, ModelFileNames.Tokenizer), json => WriteTokenizer(json, vocabulary));
+        WriteJson(Path.Combine(folder, ModelFileNames.TokenizerConfig), json => WriteTokenizerConfig(json, vocabulary));
+        WriteJson(Path.Combine(folder, ModelFileNames.SpecialTokensMap), WriteSpecialTokensMap);
     }
 
     private static void WriteJson(string path, Action<Utf8JsonWriter> body)

@@ -1,3 +1,5 @@
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.Onnx.Tiny;
 
 /// <summary>
@@ -66,13 +68,13 @@ public sealed class TinyVocabulary
 
         BaseCount = _tokens.Count;
         LocStart = _tokens.Count;
-        for (int i = 0; i < 1024; i++)
+        for (int i = 0; i < PaliGemmaTokenIds.LocationTokenCount; i++)
         {
             Add($"<loc{i:D4}>");
         }
 
         SegStart = _tokens.Count;
-        for (int i = 0; i < 128; i++)
+        for (int i = 0; i < PaliGemmaTokenIds.SegmentationTokenCount; i++)
         {
             Add($"<seg{i:D3}>");
         }

@@ -1,4 +1,4 @@
-using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using PaliGemma.AI.Tests.TestModels;
 using PaliGemma.AI.Tests.TestSupport;
 using PaliGemma.Cli.Bench;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.Bench;
 

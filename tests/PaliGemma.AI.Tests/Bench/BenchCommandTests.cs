@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
 using PaliGemma.Cli.Bench;
 using PaliGemma.Onnx.Tiny;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI.Tests.Chat;
 

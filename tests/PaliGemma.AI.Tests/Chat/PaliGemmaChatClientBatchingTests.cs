@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Runtime;
 using static PaliGemma.AI.Tests.Chat.ChatTestHelpers;
 
 namespace PaliGemma.AI.Tests.Chat;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.Chat;
 using static PaliGemma.AI.Tests.Chat.ChatTestHelpers;
 

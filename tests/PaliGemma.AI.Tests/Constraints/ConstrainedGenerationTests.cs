@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
 using Xunit.Abstractions;
 

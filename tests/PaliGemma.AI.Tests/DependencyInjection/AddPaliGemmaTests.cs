@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.Chat;
 
 namespace PaliGemma.AI.Tests.DependencyInjection;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.Chat;
 
 namespace PaliGemma.AI.Tests.Diagnostics;

@@ -1,4 +1,5 @@
 using System.Text;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.Runtime;
 
 namespace PaliGemma.AI.Tests.Faults;

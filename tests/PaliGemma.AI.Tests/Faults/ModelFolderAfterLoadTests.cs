@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.Chat;
 using PaliGemma.AI.Tests.TestModels;
 using static PaliGemma.AI.Tests.Chat.ChatTestHelpers;

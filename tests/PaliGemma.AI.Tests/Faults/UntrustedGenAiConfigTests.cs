@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.Runtime;
 using PaliGemma.AI.Tests.TestModels;
 using PaliGemma.Tests.Shared;

@@ -1,4 +1,6 @@
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tiny;

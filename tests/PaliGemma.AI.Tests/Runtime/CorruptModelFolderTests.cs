@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
 
 namespace PaliGemma.AI.Tests.Runtime;

@@ -1,3 +1,4 @@
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
 using PaliGemma.AI.Tests.TestSupport;
 

@@ -3,7 +3,9 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.FSharp.Core;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Tiny;
 
 namespace PaliGemma.AI.Tests.Runtime;

@@ -2,6 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.FSharp.Core;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Runtime.Detokenization;
 
 namespace PaliGemma.AI.Tests.Runtime;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.Runtime;
 

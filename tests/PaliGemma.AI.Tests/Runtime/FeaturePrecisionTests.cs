@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Runtime.Onnx;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.Runtime;
 
@@ -21,11 +22,11 @@ public sealed class FeaturePrecisionTests
         string folder = TinyModelFixture.FolderOf(kind);
 
         var decoderInputs = OnnxGraphInputs.Read(Path.Combine(folder, "decoder.onnx"));
-        Assert.Equal(OnnxGraphInputs.ElementTypeFloat, decoderInputs[DecoderEngine.ImageFeaturesInput]);
+        Assert.Equal(OnnxGraphInputs.ElementTypeFloat, decoderInputs[DecoderGraphNames.ImageFeatures]);
 
         using var vision = new InferenceSession(Path.Combine(folder, "vision.onnx"));
-        Assert.Equal(TensorElementType.Float, vision.OutputMetadata[VisionEncoder.OutputName].ElementDataType);
-        Assert.Equal(TensorElementType.Float, vision.InputMetadata[VisionEncoder.InputName].ElementDataType);
+        Assert.Equal(TensorElementType.Float, vision.OutputMetadata[VisionGraphNames.ImageFeatures].ElementDataType);
+        Assert.Equal(TensorElementType.Float, vision.InputMetadata[VisionGraphNames.PixelValues].ElementDataType);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.Runtime;
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.Runtime;
 

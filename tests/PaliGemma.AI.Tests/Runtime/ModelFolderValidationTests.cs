@@ -1,3 +1,6 @@
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.AI.Tests.Runtime;
 
 /// <summary>Load-time validation that needs no real graphs: every broken folder names the bad file.</summary>

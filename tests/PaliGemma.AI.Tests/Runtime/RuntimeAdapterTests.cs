@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
 using PaliGemma.AI.Tests.TestSupport;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Tiny;
 using Xunit.Abstractions;

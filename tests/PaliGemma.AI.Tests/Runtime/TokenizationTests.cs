@@ -1,4 +1,6 @@
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Tests.Runtime;
 

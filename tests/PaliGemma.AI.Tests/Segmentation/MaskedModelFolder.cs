@@ -1,5 +1,7 @@
 using System.Text.Json;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AI.Tests.TestModels;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 
 namespace PaliGemma.AI.Tests.Segmentation;

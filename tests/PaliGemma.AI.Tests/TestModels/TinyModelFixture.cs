@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tiny;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Adapters;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tests.Fidelity;
@@ -145,7 +146,7 @@ public sealed class RuntimeLoraTests(ConvertedFixtureModels models, ITestOutputH
         }
 
         var input = new DenseTensor<float>(pixels, [1, 3, size, size]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphExporter.PixelValues, input)], [VisionGraphExporter.ImageFeatures], options);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphNames.PixelValues, input)], [VisionGraphNames.ImageFeatures], options);
         return results.Single().AsTensor<float>().ToArray();
     }
 
@@ -166,7 +167,7 @@ public sealed class RuntimeLoraTests(ConvertedFixtureModels models, ITestOutputH
             try
             {
                 using var tensor = new GenAi.Tensor(handle.AddrOfPinnedObject(), [features.Length / hidden, hidden], GenAi.ElementType.float32);
-                generator.SetModelInput(DecoderGraphExporter.ImageFeatures, tensor);
+                generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
                 generator.AppendTokens(prompt);
                 var logits = new List<float[]> { Last(generator) };
                 foreach (int token in forced)
@@ -193,7 +194,7 @@ public sealed class RuntimeLoraTests(ConvertedFixtureModels models, ITestOutputH
 
     private static float[] Last(GenAi.Generator generator)
     {
-        using GenAi.Tensor logits = generator.GetOutput(DecoderGraphExporter.Logits);
+        using GenAi.Tensor logits = generator.GetOutput(DecoderGraphNames.Logits);
         int vocab = (int)logits.Shape()[^1];
         return logits.GetData<float>()[^vocab..].ToArray();
     }

@@ -1,4 +1,6 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Bundled;
 using PaliGemma.Onnx.Masks;
 using PaliGemma.Onnx.Tiny;

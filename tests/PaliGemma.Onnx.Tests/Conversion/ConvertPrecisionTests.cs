@@ -1,4 +1,6 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Quantization;

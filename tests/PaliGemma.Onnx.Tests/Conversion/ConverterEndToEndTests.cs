@@ -4,6 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
@@ -158,7 +159,7 @@ public sealed class ConverterEndToEndTests(ConvertedTinyModels models) : IClassF
     {
         using var session = new InferenceSession(Path.Combine(folder, "vision.onnx"));
         var input = new DenseTensor<float>(pixels, [1, 3, size, size]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphExporter.PixelValues, input)]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(VisionGraphNames.PixelValues, input)]);
         return results.Single().AsTensor<float>().ToArray();
     }
 
@@ -172,10 +173,10 @@ public sealed class ConverterEndToEndTests(ConvertedTinyModels models) : IClassF
         try
         {
             using var tensor = new Microsoft.ML.OnnxRuntimeGenAI.Tensor(handle.AddrOfPinnedObject(), [features.Length / hidden, hidden], ElementType.float32);
-            generator.SetModelInput(DecoderGraphExporter.ImageFeatures, tensor);
+            generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
             generator.AppendTokens(prompt);
             float[] prefill;
-            using (Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput(DecoderGraphExporter.Logits))
+            using (Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput(DecoderGraphNames.Logits))
             {
                 int vocab = (int)logits.Shape()[^1];
                 prefill = logits.GetData<float>()[^vocab..].ToArray();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Masks;

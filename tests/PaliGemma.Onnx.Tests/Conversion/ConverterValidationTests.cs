@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;

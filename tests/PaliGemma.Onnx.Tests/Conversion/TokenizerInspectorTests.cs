@@ -1,5 +1,6 @@
 using System.Text;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;

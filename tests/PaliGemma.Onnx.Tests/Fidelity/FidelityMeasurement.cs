@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tests.Fixtures;
 using PaliGemma.Onnx.Tests.Reference;
@@ -75,7 +76,7 @@ internal sealed record FidelityMeasurement(
         try
         {
             using var tensor = new Tensor(handle.AddrOfPinnedObject(), [features.Length / hidden, hidden], ElementType.float32);
-            generator.SetModelInput(DecoderGraphExporter.ImageFeatures, tensor);
+            generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
             generator.AppendTokens(prompt);
             var logits = new List<float[]> { LastLogits(generator) };
             foreach (int token in inputs)
@@ -108,7 +109,7 @@ internal sealed record FidelityMeasurement(
 
     private static float[] LastLogits(Generator generator)
     {
-        using Tensor logits = generator.GetOutput(DecoderGraphExporter.Logits);
+        using Tensor logits = generator.GetOutput(DecoderGraphNames.Logits);
         int vocab = (int)logits.Shape()[^1];
         return logits.GetData<float>()[^vocab..].ToArray();
     }

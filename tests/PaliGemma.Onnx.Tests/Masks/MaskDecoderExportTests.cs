@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Masks;
 using Xunit.Abstractions;
 
@@ -11,8 +12,8 @@ public sealed class MaskDecoderExportTests(ITestOutputHelper output)
     {
         using var session = new InferenceSession(onnxPath);
         var input = new DenseTensor<long>(codes, [batch, 16]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(MaskDecoderExporter.CodesInput, input)]);
-        var tensor = results.Single(r => r.Name == MaskDecoderExporter.LogitsOutput).AsTensor<float>();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(MaskDecoderGraphNames.Codes, input)]);
+        var tensor = results.Single(r => r.Name == MaskDecoderGraphNames.Logits).AsTensor<float>();
         Assert.Equal([batch, 64, 64], tensor.Dimensions.ToArray());
         return tensor.ToArray();
     }
@@ -67,7 +68,7 @@ public sealed class MaskDecoderExportTests(ITestOutputHelper output)
         string onnx = dir.File("mask_decoder.onnx");
         MaskDecoderExporter.Export(npz, onnx);
         using var session = new InferenceSession(onnx);
-        Assert.Equal("130", session.ModelMetadata.CustomMetadataMap[MaskDecoderExporter.CodebookSizeMetadataKey]);
+        Assert.Equal("130", session.ModelMetadata.CustomMetadataMap[MaskDecoderGraphNames.CodebookSizeMetadataKey]);
         float[] logits = Run(onnx, Enumerable.Range(114, 16).Select(i => (long)i).ToArray(), 1);
         Assert.All(logits, v => Assert.True(float.IsFinite(v)));
     }

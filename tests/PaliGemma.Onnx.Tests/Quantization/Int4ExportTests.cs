@@ -1,4 +1,5 @@
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;

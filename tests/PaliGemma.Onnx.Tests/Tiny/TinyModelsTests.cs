@@ -1,4 +1,5 @@
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tiny;
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Tiny;
 using PaliGemma.Tests.Shared;
@@ -50,7 +52,7 @@ public sealed class TrainingSmokeTests : IDisposable
         string folder = Path.Combine(_work, "onnx");
         PaliGemmaManifest manifest = PaliGemmaConverter.Convert(new ConvertOptions { InputDirectory = hf, OutputDirectory = folder, MaskDecoderNpzPath = vae });
         Assert.Equal(112, manifest.ImageSize);
-        Assert.Equal(PaliGemmaConverter.MaskDecoderFileName, manifest.Files.MaskDecoder);
+        Assert.Equal(ModelFileNames.MaskDecoder, manifest.Files.MaskDecoder);
 
         using PaliGemmaModel model = PaliGemmaModel.Load(folder);
         float[] features = model.EncodeImage(new float[3 * 112 * 112]);

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Tiny;

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.TransformersJs;
@@ -87,8 +88,8 @@ internal sealed class TransformersJsLoop : IDisposable
         var inputs = new List<NamedOnnxValue>
         {
             NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.InputsEmbeds, new DenseTensor<float>(embeds, [1, seq, h])),
-            NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, totalLength).ToArray(), [1, totalLength])),
-            NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.PositionIds, new DenseTensor<long>(positions, [1, seq])),
+            NamedOnnxValue.CreateFromTensor(DecoderGraphNames.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, totalLength).ToArray(), [1, totalLength])),
+            NamedOnnxValue.CreateFromTensor(DecoderGraphNames.PositionIds, new DenseTensor<long>(positions, [1, seq])),
             NamedOnnxValue.CreateFromTensor(DecoderGraphExporter.NumLogitsToKeep, new DenseTensor<long>(new[] { keep }, ReadOnlySpan<int>.Empty)),
         };
         inputs.AddRange(past.Select(p => NamedOnnxValue.CreateFromTensor(p.Key, p.Value)));
@@ -98,7 +99,7 @@ internal sealed class TransformersJsLoop : IDisposable
         foreach (DisposableNamedOnnxValue result in results)
         {
             var tensor = (DenseTensor<float>)result.AsTensor<float>().Clone();
-            if (result.Name == DecoderGraphExporter.Logits)
+            if (result.Name == DecoderGraphNames.Logits)
             {
                 int vocab = tensor.Dimensions[^1];
                 float[] data = tensor.Buffer.ToArray();
@@ -116,7 +117,7 @@ internal sealed class TransformersJsLoop : IDisposable
     public float[] Embed(int[] ids)
     {
         var tensor = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
-        using var results = _embed.Run([NamedOnnxValue.CreateFromTensor(EmbedTokensGraphExporter.InputIds, tensor)]);
+        using var results = _embed.Run([NamedOnnxValue.CreateFromTensor(DecoderGraphNames.InputIds, tensor)]);
         return results.First().AsEnumerable<float>().ToArray();
     }
 
@@ -125,8 +126,8 @@ internal sealed class TransformersJsLoop : IDisposable
         var past = new Dictionary<string, DenseTensor<float>>();
         for (int layer = 0; layer < _text.NumHiddenLayers; layer++)
         {
-            past[Name(DecoderGraphExporter.PastKeyTemplate, layer)] = new DenseTensor<float>([1, _text.NumKeyValueHeads, 0, _text.HeadDim]);
-            past[Name(DecoderGraphExporter.PastValueTemplate, layer)] = new DenseTensor<float>([1, _text.NumKeyValueHeads, 0, _text.HeadDim]);
+            past[Name(DecoderGraphNames.PastKeyTemplate, layer)] = new DenseTensor<float>([1, _text.NumKeyValueHeads, 0, _text.HeadDim]);
+            past[Name(DecoderGraphNames.PastValueTemplate, layer)] = new DenseTensor<float>([1, _text.NumKeyValueHeads, 0, _text.HeadDim]);
         }
 
         return past;

@@ -1,5 +1,7 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Cli.Commands;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Masks;
 using PaliGemma.SemanticKernel.Tests.TestModels;
 

@@ -1,4 +1,5 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Cli.Commands;
 using PaliGemma.SemanticKernel.Tests.TestModels;
 using SkiaSharp;

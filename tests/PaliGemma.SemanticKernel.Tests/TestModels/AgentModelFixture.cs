@@ -1,4 +1,5 @@
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Masks;
 using PaliGemma.Onnx.Tiny;
 

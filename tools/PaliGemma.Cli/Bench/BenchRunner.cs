@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Bench;
 
@@ -121,7 +123,7 @@ internal static class BenchRunner
         {
             log("prefill ceiling what-ifs");
             variants = [new NamedFigure("as the folder, worker threads not spinning", PrefillCeiling.Measure(folder, prompt.Length, model.IntraOpNumThreads, allowSpinning: false, bandwidth, o.Runs).Ms)];
-            if (PrefillCeiling.ReadShapes(Path.Combine(folder, "decoder.onnx"), prompt.Length).Any(s => s.Op == "MatMulNBits"))
+            if (PrefillCeiling.ReadShapes(Path.Combine(folder, ModelFileNames.Decoder), prompt.Length).Any(s => s.Op == "MatMulNBits"))
             {
                 foreach (int level in new[] { 0, 1, 2, 4 })
                 {

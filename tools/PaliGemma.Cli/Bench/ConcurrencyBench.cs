@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using Spectre.Console;
 
 namespace PaliGemma.Cli.Bench;

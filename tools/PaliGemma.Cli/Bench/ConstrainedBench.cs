@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PaliGemma.AI;
+using PaliGemma.AI.Constraints;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 

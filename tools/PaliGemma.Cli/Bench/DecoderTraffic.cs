@@ -1,4 +1,5 @@
 using Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Bench;
 
@@ -14,7 +15,7 @@ internal sealed record DecoderTraffic(long WeightBytes, long TotalWeightBytes, l
     /// <summary>Reads the decoder graph of a model folder.</summary>
     public static DecoderTraffic Read(string modelFolder)
     {
-        string path = Path.Combine(modelFolder, "decoder.onnx");
+        string path = Path.Combine(modelFolder, ModelFileNames.Decoder);
         ModelProto model;
         using (FileStream stream = File.OpenRead(path))
         {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using PaliGemma.AI;
+using PaliGemma.AI.Constraints;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Bench;
 
@@ -32,7 +33,7 @@ internal static class PrefillCeiling
     /// <param name="blockSize">Overrides MatMulNBits' block size (what-if), or null for the folder's.</param>
     public static PrefillCeilingResult Measure(string modelFolder, int promptTokens, int threads, bool allowSpinning, double bandwidthBytesPerSecond, int runs, int? accuracyLevel = null, int? blockSize = null)
     {
-        List<LinearShape> shapes = ReadShapes(Path.Combine(modelFolder, "decoder.onnx"), promptTokens);
+        List<LinearShape> shapes = ReadShapes(Path.Combine(modelFolder, ModelFileNames.Decoder), promptTokens);
         double linearMs = 0;
         double headMs = 0;
         var parts = new List<string>();
@@ -77,7 +78,7 @@ internal static class PrefillCeiling
 
         GraphProto graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        ValueInfoProto? logits = graph.Output.FirstOrDefault(o => o.Name == "logits");
+        ValueInfoProto? logits = graph.Output.FirstOrDefault(o => o.Name == DecoderGraphNames.Logits);
         bool lastTokenOnly = logits?.Type.TensorType.Shape.Dim is { Count: 3 } dims && dims[1].DimValue == 1;
         long vocab = logits?.Type.TensorType.Shape.Dim is { Count: 3 } d ? d[2].DimValue : 0;
 

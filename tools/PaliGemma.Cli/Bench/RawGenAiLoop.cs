@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Bench;
 
@@ -27,13 +29,13 @@ internal sealed class RawGenAiLoop
     {
         var clock = Stopwatch.StartNew();
         using var parameters = new GeneratorParams(_model);
-        parameters.SetSearchOption("max_length", prompt.Length + maxTokens);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.MaxLength, prompt.Length + maxTokens);
         using var generator = new Generator(_model, parameters);
         GCHandle pin = GCHandle.Alloc(features.Length == 0 ? new float[1] : features, GCHandleType.Pinned);
         try
         {
             using var tensor = new Tensor(pin.AddrOfPinnedObject(), [features.Length / hidden, hidden], ElementType.float32);
-            generator.SetModelInput("image_features", tensor);
+            generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
             generator.AppendTokens(prompt);
             double prefill = clock.Elapsed.TotalMilliseconds;
             var ids = new List<int>(maxTokens);

@@ -1,4 +1,5 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Bench;
 

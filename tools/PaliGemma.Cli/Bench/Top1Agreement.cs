@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Bench;
 
@@ -64,13 +65,13 @@ internal sealed record Top1Agreement(double Agreement, int Steps, double Trivial
 
         using var model = new Model(config);
         using var parameters = new GeneratorParams(model);
-        parameters.SetSearchOption("max_length", prompt.Length + forced.Length + 1);
+        parameters.SetSearchOption(GenAiConfigKeys.SearchSection.MaxLength, prompt.Length + forced.Length + 1);
         using var generator = new Generator(model, parameters);
         GCHandle pin = GCHandle.Alloc(features, GCHandleType.Pinned);
         try
         {
             using var tensor = new Tensor(pin.AddrOfPinnedObject(), [features.Length / hidden, hidden], ElementType.float32);
-            generator.SetModelInput("image_features", tensor);
+            generator.SetModelInput(DecoderGraphNames.ImageFeatures, tensor);
             generator.AppendTokens(prompt);
             var result = new float[forced.Length][];
             for (int k = 0; k < forced.Length; k++)
@@ -92,7 +93,7 @@ internal sealed record Top1Agreement(double Agreement, int Steps, double Trivial
 
     private static float[] LastLogits(Generator generator)
     {
-        using Tensor logits = generator.GetOutput("logits");
+        using Tensor logits = generator.GetOutput(DecoderGraphNames.Logits);
         long vocab = logits.Shape()[^1];
         return logits.GetData<float>()[^(int)vocab..].ToArray();
     }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Cli.Batch;
 using PaliGemma.Rendering;
 using Spectre.Console;

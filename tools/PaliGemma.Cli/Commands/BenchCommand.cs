@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Cli.Bench;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Graphs;
 using PaliGemma.Onnx.Quantization;

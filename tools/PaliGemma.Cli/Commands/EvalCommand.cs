@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Cli.Evaluation;
 using Spectre.Console;
 

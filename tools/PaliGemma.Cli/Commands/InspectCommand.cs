@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Checkpoints;
 using PaliGemma.Onnx.Configuration;
 using PaliGemma.Onnx.Conversion;
@@ -69,10 +70,10 @@ internal static class InspectCommand
         Row(table, "precision", manifest.Precision);
         PaliGemmaTokenIds ids = manifest.TokenIds;
         Row(table, "token ids", $"pad {ids.Pad}, eos {ids.Eos}, bos {ids.Bos}, image {ids.Image}, newline {ids.Newline}, loc0000 {ids.LocStart}, seg000 {ids.SegStart}, extra stop [{string.Join(", ", ids.ExtraStop)}]");
-        foreach (string file in new[] { manifest.Files.Vision, manifest.Files.Decoder, manifest.Files.Tokenizer, "genai_config.json", manifest.Files.MaskDecoder }.OfType<string>())
+        foreach (string file in new[] { manifest.Files.Vision, manifest.Files.Decoder, manifest.Files.Tokenizer, ModelFileNames.GenAiConfig, manifest.Files.MaskDecoder }.OfType<string>())
         {
             string full = Path.Combine(folder, file);
-            long size = File.Exists(full) ? new FileInfo(full).Length + (File.Exists(full + ".data") ? new FileInfo(full + ".data").Length : 0) : -1;
+            long size = File.Exists(full) ? new FileInfo(full).Length + (File.Exists(full + ModelFileNames.ExternalDataSuffix) ? new FileInfo(full + ModelFileNames.ExternalDataSuffix).Length : 0) : -1;
             Row(table, file, size < 0 ? "missing" : Size(size));
         }
 
@@ -119,7 +120,7 @@ internal static class InspectCommand
             }
         }
 
-        string tokenizer = Path.Combine(folder, TokenizerInspector.TokenizerFileName);
+        string tokenizer = Path.Combine(folder, ModelFileNames.Tokenizer);
         if (File.Exists(tokenizer))
         {
             PaliGemmaTokenIds ids = TokenizerInspector.ReadTokenIds(tokenizer, config);

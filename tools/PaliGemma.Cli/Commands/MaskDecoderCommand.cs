@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using PaliGemma.AI;
+using PaliGemma.ModelFormat;
 using PaliGemma.Onnx.Conversion;
 using PaliGemma.Onnx.Masks;
 using Spectre.Console;

@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.AspNetCore;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Commands;
 
@@ -58,7 +60,7 @@ internal static class McpCommand
             throw new ArgumentException($"--max-queue must be at least 0, not {maxQueue}.");
         }
 
-        if (!File.Exists(Path.Combine(modelPath, "paligemma.json")))
+        if (!File.Exists(Path.Combine(modelPath, ModelFileNames.Manifest)))
         {
             throw new DirectoryNotFoundException($"'{modelPath}' is not a PaliGemma model folder (no paligemma.json).");
         }
@@ -66,7 +68,7 @@ internal static class McpCommand
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("PaliGemma.AI.PaliGemmaModel", LogLevel.Information); // the one load line: path, provider, precision, threads, time
+        builder.Logging.AddFilter(typeof(PaliGemmaModel).FullName!, LogLevel.Information); // the one load line: path, provider, precision, threads, time
         builder.Services.AddPaliGemma(o =>
         {
             o.ModelPath = modelPath;
@@ -117,7 +119,7 @@ internal static class McpCommand
     {
         try
         {
-            host.Services.GetRequiredService<PaliGemma.AI.PaliGemmaModel>();
+            host.Services.GetRequiredService<PaliGemmaModel>();
             host.Services.GetRequiredService<PaliGemmaVisionTools>();
             return null;
         }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.Cli.Commands;
 

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PaliGemma.AI.Runtime;
+using PaliGemma.ModelFormat;
 
 namespace PaliGemma.Cli.Commands;
 
@@ -24,7 +26,7 @@ internal static class ServeCommand
         Option<DirectoryInfo?> model = ModelOption.Create("The model folder (holding paligemma.json).");
         var urls = new Option<string>("--urls") { Description = $"The addresses to listen on, separated by ';' (default {DefaultUrls}; use http://0.0.0.0:PORT to accept other machines).", DefaultValueFactory = _ => DefaultUrls };
         var apiKeyFile = new Option<FileInfo?>("--api-key-file") { Description = "A file holding the API key clients must send as 'Authorization: Bearer KEY'. Without it no key is needed." };
-        var maxConcurrency = new Option<int>("--max-concurrency") { Description = $"How many requests generate at once (default {PaliGemma.AI.PaliGemmaModelOptions.DefaultMaxBatchSize}: concurrent greedy requests share batched decode steps, up to that many per batch).", DefaultValueFactory = _ => PaliGemma.AI.PaliGemmaModelOptions.DefaultMaxBatchSize };
+        var maxConcurrency = new Option<int>("--max-concurrency") { Description = $"How many requests generate at once (default {PaliGemmaModelOptions.DefaultMaxBatchSize}: concurrent greedy requests share batched decode steps, up to that many per batch).", DefaultValueFactory = _ => PaliGemmaModelOptions.DefaultMaxBatchSize };
         var maxQueue = new Option<int>("--max-queue") { Description = "How many requests may wait for a slot; more get 429 with Retry-After (default 16).", DefaultValueFactory = _ => 16 };
         var maxRequestBytes = new Option<long>("--max-request-bytes") { Description = "The largest request body accepted, in bytes; larger ones get 413 (default 48 MiB).", DefaultValueFactory = _ => AspNetCore.PaliGemmaServerOptions.DefaultMaxRequestBytes };
         var hosts = new Option<string[]>("--allowed-url-host") { Description = "A host whose http(s) image URLs requests may name (repeatable). Without it only data: image URIs are accepted.", AllowMultipleArgumentsPerToken = true };
@@ -69,7 +71,7 @@ internal static class ServeCommand
     /// <summary>Builds the web application of <paramref name="settings"/> (not started).</summary>
     public static WebApplication Build(ServeSettings settings)
     {
-        if (!File.Exists(Path.Combine(settings.ModelPath, "paligemma.json")))
+        if (!File.Exists(Path.Combine(settings.ModelPath, ModelFileNames.Manifest)))
         {
             throw new DirectoryNotFoundException($"'{settings.ModelPath}' is not a PaliGemma model folder (no paligemma.json).");
         }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using SkiaSharp;
 
 namespace PaliGemma.Cli.Commands;

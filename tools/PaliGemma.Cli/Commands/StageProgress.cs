@@ -1,4 +1,5 @@
 using PaliGemma.AI;
+using PaliGemma.AI.Runtime;
 using PaliGemma.Onnx.Graphs;
 
 namespace PaliGemma.Cli.Commands;

@@ -1,3 +1,5 @@
+using PaliGemma.ModelFormat;
+
 namespace PaliGemma.AI.Runtime.Onnx;
 
 /// <summary>Points a graph-loading error at the file really at fault: the graph or its external weight file.</summary>
@@ -9,7 +11,7 @@ internal static class OnnxLoadErrors
     /// </summary>
     public static string FileAtFault(string graphPath, string message)
     {
-        string dataPath = graphPath + ".data";
+        string dataPath = graphPath + ModelFileNames.ExternalDataSuffix;
         bool aboutExternalData = message.Contains("External initializer", StringComparison.OrdinalIgnoreCase)
             || message.Contains("external data", StringComparison.OrdinalIgnoreCase)
             || message.Contains("GetExtDataFromTensorProto", StringComparison.Ordinal);

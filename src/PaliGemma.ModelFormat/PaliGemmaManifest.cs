@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace PaliGemma.AI;
+namespace PaliGemma.ModelFormat;
 
 /// <summary>
 /// The <c>paligemma.json</c> manifest of a model folder: what the folder holds and the facts the runtime
@@ -9,7 +9,28 @@ namespace PaliGemma.AI;
 public sealed record PaliGemmaManifest
 {
     /// <summary>The manifest file name inside a model folder.</summary>
-    public const string FileName = "paligemma.json";
+    public const string FileName = ModelFileNames.Manifest;
+
+    /// <summary>The <see cref="Architecture"/> of a PaliGemma (1) model: a Gemma decoder.</summary>
+    public const string PaliGemmaArchitecture = "paligemma";
+
+    /// <summary>The <see cref="Architecture"/> of a PaliGemma 2 model: a Gemma 2 decoder.</summary>
+    public const string PaliGemma2Architecture = "paligemma2";
+
+    /// <summary>The <see cref="Precision"/> of float32 weights.</summary>
+    public const string Float32Precision = "fp32";
+
+    /// <summary>The <see cref="Precision"/> of float16 weights.</summary>
+    public const string Float16Precision = "fp16";
+
+    /// <summary>The <see cref="Precision"/> of 4-bit (MatMulNBits) decoder weights.</summary>
+    public const string Int4Precision = "int4";
+
+    /// <summary>The architectures this format knows.</summary>
+    public static IReadOnlyList<string> Architectures { get; } = [PaliGemmaArchitecture, PaliGemma2Architecture];
+
+    /// <summary>The precisions this format knows.</summary>
+    public static IReadOnlyList<string> Precisions { get; } = [Float32Precision, Float16Precision, Int4Precision];
 
     /// <summary>
     /// The format version this library writes. 2: the decoder's last-position logits come from each row's last unmasked
@@ -31,7 +52,7 @@ public sealed record PaliGemmaManifest
     [JsonPropertyName("model_id")]
     public required string ModelId { get; init; }
 
-    /// <summary><c>paligemma</c> (Gemma decoder) or <c>paligemma2</c> (Gemma 2 decoder).</summary>
+    /// <summary><see cref="PaliGemmaArchitecture"/> (Gemma decoder) or <see cref="PaliGemma2Architecture"/> (Gemma 2 decoder).</summary>
     [JsonPropertyName("architecture")]
     public required string Architecture { get; init; }
 
@@ -59,7 +80,7 @@ public sealed record PaliGemmaManifest
     [JsonPropertyName("max_sequence_length")]
     public required int MaxSequenceLength { get; init; }
 
-    /// <summary>Weight precision: <c>fp32</c>, <c>fp16</c> or <c>int4</c>.</summary>
+    /// <summary>Weight precision: one of <see cref="Precisions"/>.</summary>
     [JsonPropertyName("precision")]
     public required string Precision { get; init; }
 
@@ -87,6 +108,12 @@ public sealed record PaliGemmaManifest
 /// <summary>Special token ids of a PaliGemma tokenizer.</summary>
 public sealed record PaliGemmaTokenIds
 {
+    /// <summary>The number of <c>&lt;locNNNN&gt;</c> tokens (location bins), from <see cref="LocStart"/>.</summary>
+    public const int LocationTokenCount = 1024;
+
+    /// <summary>The number of <c>&lt;segNNN&gt;</c> tokens (mask codebook entries), from <see cref="SegStart"/>.</summary>
+    public const int SegmentationTokenCount = 128;
+
     /// <summary>Padding token (0).</summary>
     [JsonPropertyName("pad")]
     public int Pad { get; init; }
@@ -107,11 +134,11 @@ public sealed record PaliGemmaTokenIds
     [JsonPropertyName("newline")]
     public required int Newline { get; init; }
 
-    /// <summary>Id of <c>&lt;loc0000&gt;</c>; <c>&lt;locN&gt;</c> = this + N (N &lt; 1024).</summary>
+    /// <summary>Id of <c>&lt;loc0000&gt;</c>; <c>&lt;locN&gt;</c> = this + N (N &lt; <see cref="LocationTokenCount"/>).</summary>
     [JsonPropertyName("loc_start")]
     public required int LocStart { get; init; }
 
-    /// <summary>Id of <c>&lt;seg000&gt;</c>; <c>&lt;segN&gt;</c> = this + N (N &lt; 128).</summary>
+    /// <summary>Id of <c>&lt;seg000&gt;</c>; <c>&lt;segN&gt;</c> = this + N (N &lt; <see cref="SegmentationTokenCount"/>).</summary>
     [JsonPropertyName("seg_start")]
     public required int SegStart { get; init; }
 
@@ -125,15 +152,15 @@ public sealed record PaliGemmaModelFiles
 {
     /// <summary>The SigLIP + projector graph.</summary>
     [JsonPropertyName("vision")]
-    public string Vision { get; init; } = "vision.onnx";
+    public string Vision { get; init; } = ModelFileNames.Vision;
 
     /// <summary>The decoder graph run by ONNX Runtime GenAI.</summary>
     [JsonPropertyName("decoder")]
-    public string Decoder { get; init; } = "decoder.onnx";
+    public string Decoder { get; init; } = ModelFileNames.Decoder;
 
     /// <summary>The Hugging Face tokenizer.</summary>
     [JsonPropertyName("tokenizer")]
-    public string Tokenizer { get; init; } = "tokenizer.json";
+    public string Tokenizer { get; init; } = ModelFileNames.Tokenizer;
 
     /// <summary>The optional VQ-VAE mask decoder graph, or null.</summary>
     [JsonPropertyName("mask_decoder")]
