@@ -69,12 +69,7 @@ public sealed class PaliGemmaVisionTools
         {
             ImageWidth = r.ImageWidth,
             ImageHeight = r.ImageHeight,
-            Objects = [.. r.Objects.Select(o => new ToolDetectedObject
-            {
-                Label = o.Label,
-                Box = ToolResultMapper.Pixels(o.Box),
-                NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
-            })],
+            Objects = [.. r.Objects.Select(o => new ToolDetectedObject(o, r.ImageWidth, r.ImageHeight))],
             RawText = _options.IncludeRawText ? r.RawText : null,
             Source = r,
         };
@@ -95,13 +90,7 @@ public sealed class PaliGemmaVisionTools
         {
             ImageWidth = r.ImageWidth,
             ImageHeight = r.ImageHeight,
-            Objects = [.. r.Objects.Select(o => new ToolSegmentedObject
-            {
-                Label = o.Label,
-                Box = ToolResultMapper.Pixels(o.Box),
-                NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
-                Mask = o.Mask is { } mask ? ToolResultMapper.Mask(mask) : null,
-            })],
+            Objects = [.. r.Objects.Select(o => new ToolSegmentedObject(o, r.ImageWidth, r.ImageHeight))],
             RawText = _options.IncludeRawText ? r.RawText : null,
             Source = r,
         };

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace PaliGemma.AI;
@@ -70,36 +71,71 @@ public sealed class TextToolResult : PaliGemmaToolResult
     public string? Text { get; init; }
 }
 
-/// <summary>A detected object: its label and box.</summary>
-public sealed class ToolDetectedObject
+/// <summary>
+/// What every object in a tool result has, written first and in this order: the label, the box in pixels and the
+/// normalised box (<see cref="ToolDetectedObject"/>, <see cref="ToolSegmentedObject"/>).
+/// </summary>
+public abstract class ToolObject
 {
+    /// <summary>Initializes a new instance; the caller sets <see cref="Label"/>, <see cref="Box"/> and <see cref="NormalizedBox"/>.</summary>
+    private protected ToolObject()
+    {
+    }
+
+    /// <summary>Initializes a new instance from a typed result's label and pixel box (rounded as the tools round them).</summary>
+    [SetsRequiredMembers]
+    private protected ToolObject(string label, BoundingBox box, int imageWidth, int imageHeight)
+    {
+        Label = label;
+        Box = ToolResultMapper.Pixels(box);
+        NormalizedBox = ToolResultMapper.Normalized(box, imageWidth, imageHeight);
+    }
+
     /// <summary>Gets the label the model wrote.</summary>
     [JsonPropertyName("label")]
+    [JsonPropertyOrder(-3)]
     public required string Label { get; init; }
 
     /// <summary>Gets the box in pixels of the original image.</summary>
     [JsonPropertyName("box")]
+    [JsonPropertyOrder(-2)]
     public required ToolBox Box { get; init; }
 
     /// <summary>Gets the box as fractions (0..1) of the image width and height.</summary>
     [JsonPropertyName("normalizedBox")]
+    [JsonPropertyOrder(-1)]
     public required ToolBox NormalizedBox { get; init; }
 }
 
-/// <summary>A segmented object: its label, box and mask.</summary>
-public sealed class ToolSegmentedObject
+/// <summary>A detected object: its label and box.</summary>
+public sealed class ToolDetectedObject : ToolObject
 {
-    /// <summary>Gets the label the model wrote.</summary>
-    [JsonPropertyName("label")]
-    public required string Label { get; init; }
+    /// <summary>Initializes a new instance; set <see cref="ToolObject.Label"/>, <see cref="ToolObject.Box"/> and <see cref="ToolObject.NormalizedBox"/>.</summary>
+    public ToolDetectedObject()
+    {
+    }
 
-    /// <summary>Gets the box in pixels of the original image.</summary>
-    [JsonPropertyName("box")]
-    public required ToolBox Box { get; init; }
+    [SetsRequiredMembers]
+    internal ToolDetectedObject(DetectedObject source, int imageWidth, int imageHeight)
+        : base(source.Label, source.Box, imageWidth, imageHeight)
+    {
+    }
+}
 
-    /// <summary>Gets the box as fractions (0..1) of the image width and height.</summary>
-    [JsonPropertyName("normalizedBox")]
-    public required ToolBox NormalizedBox { get; init; }
+/// <summary>A segmented object: its label, box and mask.</summary>
+public sealed class ToolSegmentedObject : ToolObject
+{
+    /// <summary>Initializes a new instance; set <see cref="ToolObject.Label"/>, <see cref="ToolObject.Box"/> and <see cref="ToolObject.NormalizedBox"/>.</summary>
+    public ToolSegmentedObject()
+    {
+    }
+
+    [SetsRequiredMembers]
+    internal ToolSegmentedObject(SegmentedObject source, int imageWidth, int imageHeight)
+        : base(source.Label, source.Box, imageWidth, imageHeight)
+    {
+        Mask = source.Mask is { } mask ? ToolResultMapper.Mask(mask) : null;
+    }
 
     /// <summary>Gets the mask, or null when the model folder has no mask decoder or the model's codes were malformed.</summary>
     [JsonPropertyName("mask")]
