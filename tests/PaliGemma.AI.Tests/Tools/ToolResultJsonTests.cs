@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using PaliGemma.AI.Tests.Chat;
 
 namespace PaliGemma.AI.Tests.Tools;
 
@@ -61,6 +62,23 @@ public sealed class ToolResultJsonTests
     }
 
     [Fact]
+    public async Task Caption_writes_image_size_text_then_raw_text_and_no_raw_text_when_turned_off()
+    {
+        var png = new DataContent(TestImages.Png(width: 40, height: 30), "image/png");
+        var vision = new StubVision { Text = new TextResult("a red square", "caption en\na red square") };
+
+        TextToolResult withRaw = await new PaliGemmaVisionTools(vision).CaptionAsync(png, null);
+        TextToolResult withoutRaw = await new PaliGemmaVisionTools(vision, options: new PaliGemmaToolOptions { IncludeRawText = false }).CaptionAsync(png, null);
+
+        Assert.Equal(
+            """{"imageWidth":40,"imageHeight":30,"text":"a red square","rawText":"caption en\na red square"}""",
+            JsonSerializer.Serialize(withRaw, PaliGemmaToolJsonContext.Default.TextToolResult));
+        Assert.Equal(
+            """{"imageWidth":40,"imageHeight":30,"text":"a red square"}""",
+            JsonSerializer.Serialize(withoutRaw, PaliGemmaToolJsonContext.ToolSerializerOptions));
+    }
+
+    [Fact]
     public async Task A_failure_writes_only_error_and_code()
     {
         var tools = new PaliGemmaVisionTools(new StubVision { Failure = new ArgumentException("The label 'x<' holds a '<'.") });
@@ -93,6 +111,8 @@ public sealed class ToolResultJsonTests
 
         public SegmentationResult? Segmentation { get; init; }
 
+        public TextResult? Text { get; init; }
+
         public Exception? Failure { get; init; }
 
         public Task<DetectionResult> DetectAsync(DataContent image, IEnumerable<string> labels, CancellationToken cancellationToken = default) =>
@@ -101,7 +121,8 @@ public sealed class ToolResultJsonTests
         public Task<SegmentationResult> SegmentAsync(DataContent image, IEnumerable<string> labels, CancellationToken cancellationToken = default) =>
             Failure is not null ? Task.FromException<SegmentationResult>(Failure) : Task.FromResult(Segmentation ?? throw new InvalidOperationException("No segmentation set."));
 
-        public Task<TextResult> CaptionAsync(DataContent image, string language = "en", CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<TextResult> CaptionAsync(DataContent image, string language = "en", CancellationToken cancellationToken = default) =>
+            Task.FromResult(Text ?? throw new InvalidOperationException("No text set."));
 
         public Task<TextResult> OcrAsync(DataContent image, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

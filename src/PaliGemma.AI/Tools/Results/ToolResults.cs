@@ -9,6 +9,19 @@ namespace PaliGemma.AI;
 /// </summary>
 public abstract class PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance (an error result, or one whose properties the caller sets).</summary>
+    protected PaliGemmaToolResult()
+    {
+    }
+
+    /// <summary>Initializes a successful result's common part.</summary>
+    private protected PaliGemmaToolResult(int imageWidth, int imageHeight, string? rawText)
+    {
+        ImageWidth = imageWidth;
+        ImageHeight = imageHeight;
+        RawText = rawText;
+    }
+
     /// <summary>Gets a sentence an LLM can act on (what was wrong and what to pass instead), or null on success.</summary>
     [JsonPropertyName("error")]
     [JsonPropertyOrder(-4)]
@@ -42,6 +55,18 @@ public abstract class PaliGemmaToolResult
 /// <summary>The result of the <c>Detect</c> tool.</summary>
 public sealed class DetectToolResult : PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance.</summary>
+    public DetectToolResult()
+    {
+    }
+
+    internal DetectToolResult(DetectionResult source, bool includeRawText)
+        : base(source.ImageWidth, source.ImageHeight, includeRawText ? source.RawText : null)
+    {
+        Objects = [.. source.Objects.Select(o => new ToolDetectedObject(o, source.ImageWidth, source.ImageHeight))];
+        Source = source;
+    }
+
     /// <summary>Gets the objects found, in the order the model wrote them (null on failure).</summary>
     [JsonPropertyName("objects")]
     public IReadOnlyList<ToolDetectedObject>? Objects { get; init; }
@@ -54,6 +79,18 @@ public sealed class DetectToolResult : PaliGemmaToolResult
 /// <summary>The result of the <c>Segment</c> tool.</summary>
 public sealed class SegmentToolResult : PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance.</summary>
+    public SegmentToolResult()
+    {
+    }
+
+    internal SegmentToolResult(SegmentationResult source, bool includeRawText)
+        : base(source.ImageWidth, source.ImageHeight, includeRawText ? source.RawText : null)
+    {
+        Objects = [.. source.Objects.Select(o => new ToolSegmentedObject(o, source.ImageWidth, source.ImageHeight))];
+        Source = source;
+    }
+
     /// <summary>Gets the objects segmented, in order (null on failure).</summary>
     [JsonPropertyName("objects")]
     public IReadOnlyList<ToolSegmentedObject>? Objects { get; init; }
@@ -66,6 +103,17 @@ public sealed class SegmentToolResult : PaliGemmaToolResult
 /// <summary>The result of the <c>Caption</c>, <c>Ocr</c> and <c>Answer</c> tools.</summary>
 public sealed class TextToolResult : PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance.</summary>
+    public TextToolResult()
+    {
+    }
+
+    internal TextToolResult(TextResult source, int imageWidth, int imageHeight, bool includeRawText)
+        : base(imageWidth, imageHeight, includeRawText ? source.RawText : null)
+    {
+        Text = source.Text;
+    }
+
     /// <summary>Gets the caption, recognised text or answer (null on failure).</summary>
     [JsonPropertyName("text")]
     public string? Text { get; init; }
