@@ -121,7 +121,8 @@ public sealed class TextToolResult : PaliGemmaToolResult
 
 /// <summary>
 /// What every object in a tool result has, written first and in this order: the label, the box in pixels and the
-/// normalised box (<see cref="ToolDetectedObject"/>, <see cref="ToolSegmentedObject"/>).
+/// normalised box (<see cref="ToolDetectedObject"/>, <see cref="ToolSegmentedObject"/>, and the Semantic Kernel
+/// describe-each-object tool's objects).
 /// </summary>
 public abstract class ToolObject
 {
@@ -130,13 +131,20 @@ public abstract class ToolObject
     {
     }
 
+    /// <summary>Initializes a new instance with its label and boxes.</summary>
+    [SetsRequiredMembers]
+    private protected ToolObject(string label, ToolBox box, ToolBox normalizedBox)
+    {
+        Label = label;
+        Box = box;
+        NormalizedBox = normalizedBox;
+    }
+
     /// <summary>Initializes a new instance from a typed result's label and pixel box (rounded as the tools round them).</summary>
     [SetsRequiredMembers]
     private protected ToolObject(string label, BoundingBox box, int imageWidth, int imageHeight)
+        : this(label, ToolResultMapper.Pixels(box), ToolResultMapper.Normalized(box, imageWidth, imageHeight))
     {
-        Label = label;
-        Box = ToolResultMapper.Pixels(box);
-        NormalizedBox = ToolResultMapper.Normalized(box, imageWidth, imageHeight);
     }
 
     /// <summary>Gets the label the model wrote.</summary>
