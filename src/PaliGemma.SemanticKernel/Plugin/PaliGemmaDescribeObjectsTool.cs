@@ -48,8 +48,8 @@ public sealed class PaliGemmaDescribeObjectsTool
     [KernelFunction("DescribeEachObject")]
     [Description("Find objects in an image, then describe each one from a close-up crop. Returns each object's label, bounding box (pixels and 0..1 fractions) and a short description.")]
     public async Task<DescribeObjectsToolResult> DescribeEachObjectAsync(
-        [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
-        [Description("Image id the host gave you, or a data:image URI. Omit to use the latest image in the chat.")] string? image = null,
+        [Description(ToolDescriptions.DetectLabels)] string labels,
+        [Description(ToolDescriptions.Image)] string? image = null,
         [Description("Language code of the descriptions, e.g. 'en'.")] string? language = null,
         CancellationToken cancellationToken = default)
     {
