@@ -15,7 +15,7 @@ public sealed class PaliGemmaChatClientOptions
     /// <summary>
     /// Gets or sets how many requests run generation at the same time; further requests wait in a queue.
     /// The default, <see cref="AutomaticConcurrency"/> (0), takes as many as one batch of the model holds when the model
-    /// batches (<see cref="PaliGemmaModel.MaxBatchSize"/>, 8 by default: concurrent greedy requests then share one
+    /// batches (<see cref="Runtime.PaliGemmaModel.MaxBatchSize"/>, 8 by default: concurrent greedy requests then share one
     /// generator, its threads and each decode step's weight reads), else 1 (unbatched generations would split the cores
     /// between them and add a KV cache each). The value in effect is <see cref="PaliGemmaChatClient.MaxConcurrency"/>.
     /// Set it above the batch size to run several batches at once (the cores are then split between them).

@@ -27,9 +27,7 @@ public static class PaliGemmaChatOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(task);
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties[TaskPropertyName] = task;
-        return options;
+        return Set(options, TaskPropertyName, task);
     }
 
     /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key under which the run-time adapter name is stored.</summary>
@@ -47,9 +45,7 @@ public static class PaliGemmaChatOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(adapter);
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties[AdapterPropertyName] = adapter;
-        return options;
+        return Set(options, AdapterPropertyName, adapter);
     }
 
     /// <summary>Gets the adapter name set with <see cref="WithPaliGemmaAdapter"/> (or a string stored under <see cref="AdapterPropertyName"/>), if any.</summary>
@@ -58,9 +54,7 @@ public static class PaliGemmaChatOptionsExtensions
     /// <exception cref="ArgumentException">The property holds something other than a non-empty string.</exception>
     public static string? GetPaliGemmaAdapter(this ChatOptions? options)
     {
-        if (options?.AdditionalProperties is null ||
-            !options.AdditionalProperties.TryGetValue(AdapterPropertyName, out var value) ||
-            value is null)
+        if (Get(options, AdapterPropertyName) is not { } value)
         {
             return null;
         }
@@ -68,7 +62,7 @@ public static class PaliGemmaChatOptionsExtensions
         object? text = value is System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } json ? json.GetString() : value;
         return text is string { Length: > 0 } name && !string.IsNullOrWhiteSpace(name)
             ? name
-            : throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{AdapterPropertyName}\"] holds {(text is string ? "an empty string" : "a " + value.GetType().Name)}; it must be an adapter name (use {nameof(WithPaliGemmaAdapter)}).", nameof(options));
+            : throw WrongValue(AdapterPropertyName, text is string ? "an empty string" : "a " + value.GetType().Name, "an adapter name", nameof(WithPaliGemmaAdapter));
     }
 
     /// <summary>Gets the typed task set with <see cref="WithPaliGemmaTask"/>, if any.</summary>
@@ -77,16 +71,8 @@ public static class PaliGemmaChatOptionsExtensions
     /// <exception cref="ArgumentException">The property holds something other than a <see cref="PaliGemmaTask"/>.</exception>
     public static PaliGemmaTask? GetPaliGemmaTask(this ChatOptions? options)
     {
-        if (options?.AdditionalProperties is null ||
-            !options.AdditionalProperties.TryGetValue(TaskPropertyName, out var value) ||
-            value is null)
-        {
-            return null;
-        }
-
-        return value as PaliGemmaTask ?? throw new ArgumentException(
-            $"ChatOptions.AdditionalProperties[\"{TaskPropertyName}\"] holds a {value.GetType().Name}; it must be a {nameof(PaliGemmaTask)} (use {nameof(WithPaliGemmaTask)}).",
-            nameof(options));
+        object? value = Get(options, TaskPropertyName);
+        return value is null ? null : value as PaliGemmaTask ?? throw WrongType(TaskPropertyName, value, $"a {nameof(PaliGemmaTask)}", nameof(WithPaliGemmaTask));
     }
 
     /// <summary>
@@ -102,9 +88,7 @@ public static class PaliGemmaChatOptionsExtensions
     public static ChatOptions WithPaliGemmaConstrainedDecoding(this ChatOptions options, bool enabled = true)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties[ConstrainedDecodingPropertyName] = enabled;
-        return options;
+        return Set(options, ConstrainedDecodingPropertyName, enabled);
     }
 
     /// <summary>Gets the switch set with <see cref="WithPaliGemmaConstrainedDecoding"/>, or null when none is set.</summary>
@@ -113,16 +97,8 @@ public static class PaliGemmaChatOptionsExtensions
     /// <exception cref="ArgumentException">The property holds something other than a <see cref="bool"/>.</exception>
     public static bool? GetPaliGemmaConstrainedDecoding(this ChatOptions? options)
     {
-        if (options?.AdditionalProperties is null ||
-            !options.AdditionalProperties.TryGetValue(ConstrainedDecodingPropertyName, out var value) ||
-            value is null)
-        {
-            return null;
-        }
-
-        return value as bool? ?? throw new ArgumentException(
-            $"ChatOptions.AdditionalProperties[\"{ConstrainedDecodingPropertyName}\"] holds a {value.GetType().Name}; it must be a bool (use {nameof(WithPaliGemmaConstrainedDecoding)}).",
-            nameof(options));
+        object? value = Get(options, ConstrainedDecodingPropertyName);
+        return value is null ? null : value as bool? ?? throw WrongType(ConstrainedDecodingPropertyName, value, "a bool", nameof(WithPaliGemmaConstrainedDecoding));
     }
 
     /// <summary>
@@ -136,9 +112,7 @@ public static class PaliGemmaChatOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(answers);
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties[AllowedAnswersPropertyName] = Array.AsReadOnly(answers.ToArray());
-        return options;
+        return Set(options, AllowedAnswersPropertyName, Array.AsReadOnly(answers.ToArray()));
     }
 
     /// <summary>Gets the answers set with <see cref="WithPaliGemmaAllowedAnswers"/>, or null when none are set.</summary>
@@ -147,15 +121,23 @@ public static class PaliGemmaChatOptionsExtensions
     /// <exception cref="ArgumentException">The property holds something other than a list of strings.</exception>
     public static IReadOnlyList<string>? GetPaliGemmaAllowedAnswers(this ChatOptions? options)
     {
-        if (options?.AdditionalProperties is null ||
-            !options.AdditionalProperties.TryGetValue(AllowedAnswersPropertyName, out var value) ||
-            value is null)
-        {
-            return null;
-        }
-
-        return value as IReadOnlyList<string> ?? throw new ArgumentException(
-            $"ChatOptions.AdditionalProperties[\"{AllowedAnswersPropertyName}\"] holds a {value.GetType().Name}; it must be a list of strings (use {nameof(WithPaliGemmaAllowedAnswers)}).",
-            nameof(options));
+        object? value = Get(options, AllowedAnswersPropertyName);
+        return value is null ? null : value as IReadOnlyList<string> ?? throw WrongType(AllowedAnswersPropertyName, value, "a list of strings", nameof(WithPaliGemmaAllowedAnswers));
     }
+
+    private static ChatOptions Set(ChatOptions options, string key, object value)
+    {
+        options.AdditionalProperties ??= [];
+        options.AdditionalProperties[key] = value;
+        return options;
+    }
+
+    private static object? Get(ChatOptions? options, string key) =>
+        options?.AdditionalProperties is { } properties && properties.TryGetValue(key, out object? value) ? value : null;
+
+    private static ArgumentException WrongType(string key, object value, string mustBe, string setter) =>
+        WrongValue(key, "a " + value.GetType().Name, mustBe, setter);
+
+    private static ArgumentException WrongValue(string key, string holds, string mustBe, string setter) =>
+        new($"ChatOptions.AdditionalProperties[\"{key}\"] holds {holds}; it must be {mustBe} (use {setter}).", "options");
 }

@@ -76,20 +76,11 @@ internal sealed class OutputGrammar
     /// <returns>The grammar.</returns>
     public static OutputGrammar ForObjects(GrammarTokens tokens, IReadOnlyList<string> labels, bool segment, Func<string, IReadOnlyList<int>> tokenize)
     {
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(tokenize);
-        if (labels.Count == 0)
+        TrieBuilder trie = Trie(labels, nameof(labels), "An object-list grammar needs at least one label.", tokenize, (into, label) =>
         {
-            throw new ArgumentException("An object-list grammar needs at least one label.", nameof(labels));
-        }
-
-        var trie = new TrieBuilder();
-        foreach (string label in labels.Distinct(StringComparer.Ordinal))
-        {
-            trie.Add(Sequence(tokenize, " " + label + Separator, tokens, label), continues: true);
-            trie.Add(Sequence(tokenize, " " + label, tokens, label), continues: false);
-        }
-
+            into.Add(Sequence(tokenize, " " + label + Separator, tokens, label), continues: true);
+            into.Add(Sequence(tokenize, " " + label, tokens, label), continues: false);
+        });
         return new OutputGrammar(tokens, isObjectList: true, segment ? PaliGemmaOutputParser.MaskTokenCount : 0, trie);
     }
 
@@ -100,20 +91,28 @@ internal sealed class OutputGrammar
     /// <returns>The grammar.</returns>
     public static OutputGrammar ForChoices(GrammarTokens tokens, IReadOnlyList<string> choices, Func<string, IReadOnlyList<int>> tokenize)
     {
-        ArgumentNullException.ThrowIfNull(choices);
+        TrieBuilder trie = Trie(choices, nameof(choices), "A choice grammar needs at least one answer.", tokenize, (into, choice) =>
+            into.Add(Sequence(tokenize, choice, tokens, choice), continues: false));
+        return new OutputGrammar(tokens, isObjectList: false, 0, trie);
+    }
+
+    /// <summary>Checks a grammar's entries and adds each distinct one to a new trie.</summary>
+    private static TrieBuilder Trie(IReadOnlyList<string> entries, string paramName, string emptyMessage, Func<string, IReadOnlyList<int>> tokenize, Action<TrieBuilder, string> add)
+    {
+        ArgumentNullException.ThrowIfNull(entries, paramName);
         ArgumentNullException.ThrowIfNull(tokenize);
-        if (choices.Count == 0)
+        if (entries.Count == 0)
         {
-            throw new ArgumentException("A choice grammar needs at least one answer.", nameof(choices));
+            throw new ArgumentException(emptyMessage, paramName);
         }
 
         var trie = new TrieBuilder();
-        foreach (string choice in choices.Distinct(StringComparer.Ordinal))
+        foreach (string entry in entries.Distinct(StringComparer.Ordinal))
         {
-            trie.Add(Sequence(tokenize, choice, tokens, choice), continues: false);
+            add(trie, entry);
         }
 
-        return new OutputGrammar(tokens, isObjectList: false, 0, trie);
+        return trie;
     }
 
     /// <summary>The text between two objects.</summary>

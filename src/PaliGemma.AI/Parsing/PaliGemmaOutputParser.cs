@@ -123,6 +123,9 @@ public static class PaliGemmaOutputParser
     internal static float BinToPixel(int bin, int size) =>
         (float)(bin / (double)PaliGemmaSpecialTokens.LocationBins * size);
 
+    /// <summary>Reads one special token's value at the start of a text (<see cref="PaliGemmaSpecialTokens.TryReadLocation"/>, <see cref="PaliGemmaSpecialTokens.TryReadSegmentation"/>).</summary>
+    private delegate bool TokenReader(ReadOnlySpan<char> text, out int value);
+
     /// <summary>Walks the groups (location run, segmentation run, label) of generated text, one per call.</summary>
     private ref struct ObjectReader
     {
@@ -164,29 +167,8 @@ public static class PaliGemmaOutputParser
             }
 
             _position = start;
-            LocationCount = 0;
-            while (PaliGemmaSpecialTokens.TryReadLocation(_text[_position..], out var value))
-            {
-                if (LocationCount < LocationsPerBox)
-                {
-                    _locations[LocationCount] = value;
-                }
-
-                LocationCount++;
-                _position += PaliGemmaSpecialTokens.LocationTokenLength;
-            }
-
-            SegmentationCount = 0;
-            while (PaliGemmaSpecialTokens.TryReadSegmentation(_text[_position..], out var code))
-            {
-                if (SegmentationCount < MaskTokenCount)
-                {
-                    _codes[SegmentationCount] = code;
-                }
-
-                SegmentationCount++;
-                _position += PaliGemmaSpecialTokens.SegmentationTokenLength;
-            }
+            LocationCount = ReadRun(_text, ref _position, _locations, PaliGemmaSpecialTokens.TryReadLocation, PaliGemmaSpecialTokens.LocationTokenLength);
+            SegmentationCount = ReadRun(_text, ref _position, _codes, PaliGemmaSpecialTokens.TryReadSegmentation, PaliGemmaSpecialTokens.SegmentationTokenLength);
 
             var rest = _text[_position..];
             var labelLength = rest.IndexOfAny(LabelTerminators);
@@ -198,6 +180,27 @@ public static class PaliGemmaOutputParser
             Label = rest[..labelLength].Trim();
             _position += labelLength;
             return true;
+        }
+
+        /// <summary>
+        /// Reads the run of same-kind tokens at <paramref name="position"/> (moving past it), keeping the first
+        /// <c>values.Length</c> values; returns the run's length, which may be larger.
+        /// </summary>
+        private static int ReadRun(ReadOnlySpan<char> text, ref int position, Span<int> values, TokenReader read, int tokenLength)
+        {
+            int count = 0;
+            while (read(text[position..], out int value))
+            {
+                if (count < values.Length)
+                {
+                    values[count] = value;
+                }
+
+                count++;
+                position += tokenLength;
+            }
+
+            return count;
         }
 
         /// <summary>Builds the pixel box of the current group when it has exactly four locations and a positive area.</summary>

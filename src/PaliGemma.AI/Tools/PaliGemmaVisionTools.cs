@@ -65,19 +65,7 @@ public sealed class PaliGemmaVisionTools
     private async Task<DetectToolResult> DetectCoreAsync(DataContent content, string labels, CancellationToken cancellationToken)
     {
         DetectionResult r = await _vision.DetectAsync(content, SplitLabels(labels), cancellationToken).ConfigureAwait(false);
-        return new DetectToolResult
-        {
-            ImageWidth = r.ImageWidth,
-            ImageHeight = r.ImageHeight,
-            Objects = [.. r.Objects.Select(o => new ToolDetectedObject
-            {
-                Label = o.Label,
-                Box = ToolResultMapper.Pixels(o.Box),
-                NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
-            })],
-            RawText = _options.IncludeRawText ? r.RawText : null,
-            Source = r,
-        };
+        return new DetectToolResult(r, _options.IncludeRawText);
     }
 
     /// <summary>Segments objects; masks come as COCO RLE when a mask decoder is available (the model folder's, or <see cref="PaliGemmaToolOptions.MaskDecoder"/>).</summary>
@@ -91,20 +79,7 @@ public sealed class PaliGemmaVisionTools
     private async Task<SegmentToolResult> SegmentCoreAsync(DataContent content, string labels, CancellationToken cancellationToken)
     {
         SegmentationResult r = await SegmentWithMasksAsync(content, labels, cancellationToken).ConfigureAwait(false);
-        return new SegmentToolResult
-        {
-            ImageWidth = r.ImageWidth,
-            ImageHeight = r.ImageHeight,
-            Objects = [.. r.Objects.Select(o => new ToolSegmentedObject
-            {
-                Label = o.Label,
-                Box = ToolResultMapper.Pixels(o.Box),
-                NormalizedBox = ToolResultMapper.Normalized(o.Box, r.ImageWidth, r.ImageHeight),
-                Mask = o.Mask is { } mask ? ToolResultMapper.Mask(mask) : null,
-            })],
-            RawText = _options.IncludeRawText ? r.RawText : null,
-            Source = r,
-        };
+        return new SegmentToolResult(r, _options.IncludeRawText);
     }
 
     /// <summary>
@@ -200,13 +175,7 @@ public sealed class PaliGemmaVisionTools
         {
             TextResult r = await run(content).ConfigureAwait(false);
             var info = PaliGemmaImageProcessor.Identify(content, new ImageLoadOptions { MaxEncodedBytes = _options.MaxImageBytes });
-            return new TextToolResult
-            {
-                ImageWidth = info.Width,
-                ImageHeight = info.Height,
-                Text = r.Text,
-                RawText = _options.IncludeRawText ? r.RawText : null,
-            };
+            return new TextToolResult(r, info.Width, info.Height, _options.IncludeRawText);
         }, cancellationToken);
 
     private static async Task<T> RunAsync<T>(Func<ValueTask<DataContent>> resolve, Func<DataContent, Task<T>> run, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 namespace PaliGemma.AI;
 
-/// <summary>The descriptions of the vision tools and their parameters, shared by every host (AI functions, Semantic Kernel plugin).</summary>
+/// <summary>The descriptions of the vision tools and their parameters, shared by every host (AI functions, Semantic Kernel plugin, MCP server; MCP describes its own <c>image</c> parameter).</summary>
 internal static class ToolDescriptions
 {
     public const string Image = "Image id the host gave you, or a data:image URI. Omit to use the latest image in the chat.";

@@ -74,10 +74,10 @@ public sealed class PaliGemmaMcpTools
     /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result (JSON, structured content, and the annotated PNG when objects were found).</returns>
     [McpServerTool(Name = "detect", Title = "Detect objects", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(DetectToolResult))]
-    [Description("Find objects in an image. Returns each object's label and bounding box in pixels and as 0..1 fractions.")]
+    [Description(ToolDescriptions.Detect)]
     public async Task<CallToolResult> DetectAsync(
         [Description(ImageDescription)] string image,
-        [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
+        [Description(ToolDescriptions.DetectLabels)] string labels,
         CancellationToken cancellationToken,
         RequestContext<CallToolRequestParams>? request = null) =>
         await ImageToolAsync(image, request, "detecting", content => _tools.DetectAsync(content, labels, cancellationToken), PaliGemmaToolJsonContext.Default.DetectToolResult,
@@ -91,10 +91,10 @@ public sealed class PaliGemmaMcpTools
     /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result (JSON with RLE masks, structured content, and the annotated PNG when objects were found).</returns>
     [McpServerTool(Name = "segment", Title = "Segment objects", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(SegmentToolResult))]
-    [Description("Segment objects in an image. Returns each object's label, box, and mask as COCO RLE with its pixel area.")]
+    [Description(ToolDescriptions.Segment)]
     public async Task<CallToolResult> SegmentAsync(
         [Description(ImageDescription)] string image,
-        [Description("Object names to segment, separated by commas, e.g. 'cat'.")] string labels,
+        [Description(ToolDescriptions.SegmentLabels)] string labels,
         CancellationToken cancellationToken,
         RequestContext<CallToolRequestParams>? request = null) =>
         await ImageToolAsync(image, request, "segmenting", content => _tools.SegmentAsync(content, labels, cancellationToken), PaliGemmaToolJsonContext.Default.SegmentToolResult,
@@ -108,10 +108,10 @@ public sealed class PaliGemmaMcpTools
     /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result.</returns>
     [McpServerTool(Name = "caption", Title = "Caption an image", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
-    [Description("Describe an image in one short sentence.")]
+    [Description(ToolDescriptions.Caption)]
     public async Task<CallToolResult> CaptionAsync(
         [Description(ImageDescription)] string image,
-        [Description("Language code of the caption, e.g. 'en' (default) or 'de'.")] string? language = null,
+        [Description(ToolDescriptions.CaptionLanguage)] string? language = null,
         CancellationToken cancellationToken = default,
         RequestContext<CallToolRequestParams>? request = null) =>
         await Reported(request, "captioning", () => _tools.CaptionAsync(image, language, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -122,7 +122,7 @@ public sealed class PaliGemmaMcpTools
     /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result.</returns>
     [McpServerTool(Name = "ocr", Title = "Read text", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
-    [Description("Read the text written in an image.")]
+    [Description(ToolDescriptions.Ocr)]
     public async Task<CallToolResult> OcrAsync(
         [Description(ImageDescription)] string image,
         CancellationToken cancellationToken = default,
@@ -137,11 +137,11 @@ public sealed class PaliGemmaMcpTools
     /// <param name="request">The MCP request (its progress token, when the client sent one, receives progress notifications).</param>
     /// <returns>The tool result.</returns>
     [McpServerTool(Name = "answer", Title = "Answer a question", ReadOnly = true, Idempotent = true, Destructive = false, UseStructuredContent = true, OutputSchemaType = typeof(TextToolResult))]
-    [Description("Answer a short question about an image.")]
+    [Description(ToolDescriptions.Answer)]
     public async Task<CallToolResult> AnswerAsync(
         [Description(ImageDescription)] string image,
-        [Description("The question, on one line, e.g. 'how many cats are there?'.")] string question,
-        [Description("Language code of the answer, e.g. 'en' (default).")] string? language = null,
+        [Description(ToolDescriptions.AnswerQuestion)] string question,
+        [Description(ToolDescriptions.AnswerLanguage)] string? language = null,
         CancellationToken cancellationToken = default,
         RequestContext<CallToolRequestParams>? request = null) =>
         await Reported(request, "answering", () => _tools.AnswerAsync(question, image, language, cancellationToken), cancellationToken).ConfigureAwait(false);

@@ -164,19 +164,11 @@ public sealed class SafetensorsReader : ICheckpointReader
             : throw new CheckpointException($"Checkpoint '{SourcePath}' has no tensor '{name}'.");
     }
 
-    private static Dictionary<string, string> ReadWeightMap(string indexPath)
-    {
-        if (!File.Exists(indexPath))
+    private static Dictionary<string, string> ReadWeightMap(string indexPath) =>
+        CheckpointJsonFile.Read(indexPath, "Checkpoint index", null, default, root =>
         {
-            throw new CheckpointException($"Checkpoint index '{indexPath}' does not exist.");
-        }
-
-        try
-        {
-            using FileStream stream = File.OpenRead(indexPath);
-            using JsonDocument document = JsonDocument.Parse(stream);
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("weight_map", out JsonElement map)
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("weight_map", out JsonElement map)
                 || map.ValueKind != JsonValueKind.Object)
             {
                 throw new CheckpointException($"Checkpoint index '{indexPath}' has no 'weight_map' object.");
@@ -200,14 +192,5 @@ public sealed class SafetensorsReader : ICheckpointReader
             }
 
             return result;
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointException($"Checkpoint index '{indexPath}' is not valid JSON: {ex.Message}", ex);
-        }
-        catch (Exception ex) when (JsonUtf8Errors.IsInvalidUtf8(ex))
-        {
-            throw new CheckpointException($"Checkpoint index '{indexPath}' holds a string that is not valid UTF-8.", ex);
-        }
-    }
+        });
 }

@@ -12,11 +12,7 @@ public static class TensorConversion
     /// <param name="destination">Receives the float32 values.</param>
     public static void ToFloat32(TensorDataType dataType, ReadOnlySpan<byte> source, Span<float> destination)
     {
-        EnsureLittleEndian();
-        if (source.Length != (long)destination.Length * TensorDataTypes.SizeOf(dataType))
-        {
-            throw new ArgumentException($"Source holds {source.Length} bytes, expected {destination.Length} {dataType} elements.", nameof(source));
-        }
+        CheckStoredLength(dataType, source.Length, destination.Length, "Source", nameof(source));
 
         switch (dataType)
         {
@@ -40,11 +36,7 @@ public static class TensorConversion
     /// <param name="destination">Receives <c>source.Length</c> little-endian elements.</param>
     public static void FromFloat32(TensorDataType dataType, ReadOnlySpan<float> source, Span<byte> destination)
     {
-        EnsureLittleEndian();
-        if (destination.Length != (long)source.Length * TensorDataTypes.SizeOf(dataType))
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} bytes, expected {source.Length} {dataType} elements.", nameof(destination));
-        }
+        CheckStoredLength(dataType, destination.Length, source.Length, "Destination", nameof(destination));
 
         switch (dataType)
         {
@@ -59,6 +51,16 @@ public static class TensorConversion
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(dataType), dataType, "Unknown tensor data type.");
+        }
+    }
+
+    /// <summary>Checks that the stored side holds exactly <paramref name="elements"/> elements of <paramref name="dataType"/> (on a little-endian machine).</summary>
+    private static void CheckStoredLength(TensorDataType dataType, int bytes, int elements, string side, string paramName)
+    {
+        EnsureLittleEndian();
+        if (bytes != (long)elements * TensorDataTypes.SizeOf(dataType))
+        {
+            throw new ArgumentException($"{side} holds {bytes} bytes, expected {elements} {dataType} elements.", paramName);
         }
     }
 

@@ -18,38 +18,11 @@ public static class PaliGemmaConfigReader
     public static PaliGemmaConfig Read(string configJsonPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(configJsonPath);
-        if (!File.Exists(configJsonPath))
-        {
-            throw new CheckpointException($"Config '{configJsonPath}' does not exist; a Hugging Face PaliGemma checkpoint folder must contain '{FileName}'.");
-        }
-
-        JsonDocument document;
-        try
-        {
-            using FileStream stream = File.OpenRead(configJsonPath);
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointException($"Config '{configJsonPath}' is not valid JSON: {ex.Message}", ex);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new CheckpointException($"Config '{configJsonPath}' must be a JSON object.");
-            }
-
-            try
-            {
-                return Parse(new JsonConfigObject(configJsonPath, string.Empty, document.RootElement));
-            }
-            catch (Exception ex) when (JsonUtf8Errors.IsInvalidUtf8(ex))
-            {
-                throw new CheckpointException($"Config '{configJsonPath}' holds a string that is not valid UTF-8.", ex);
-            }
-        }
+        var options = new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+        return CheckpointJsonFile.Read(configJsonPath, "Config", $"a Hugging Face PaliGemma checkpoint folder must contain '{FileName}'", options, root =>
+            root.ValueKind == JsonValueKind.Object
+                ? Parse(new JsonConfigObject(configJsonPath, string.Empty, root))
+                : throw new CheckpointException($"Config '{configJsonPath}' must be a JSON object."));
     }
 
     private static PaliGemmaConfig Parse(JsonConfigObject root)

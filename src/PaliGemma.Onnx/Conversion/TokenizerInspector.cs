@@ -16,16 +16,8 @@ public static class TokenizerInspector
     /// <exception cref="CheckpointException">The file is missing or malformed.</exception>
     public static IReadOnlyDictionary<string, int> ReadVocabulary(string tokenizerJsonPath)
     {
-        if (!File.Exists(tokenizerJsonPath))
+        return CheckpointJsonFile.Read<IReadOnlyDictionary<string, int>>(tokenizerJsonPath, "Tokenizer", $"the checkpoint folder must contain the Hugging Face '{ModelFileNames.Tokenizer}'", default, root =>
         {
-            throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' does not exist; the checkpoint folder must contain the Hugging Face '{ModelFileNames.Tokenizer}'.");
-        }
-
-        try
-        {
-            using FileStream stream = File.OpenRead(tokenizerJsonPath);
-            using JsonDocument document = JsonDocument.Parse(stream);
-            JsonElement root = document.RootElement;
             var ids = new Dictionary<string, int>(StringComparer.Ordinal);
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("model", out JsonElement model)
                 && model.ValueKind == JsonValueKind.Object && model.TryGetProperty("vocab", out JsonElement vocab)
@@ -57,15 +49,7 @@ public static class TokenizerInspector
             }
 
             return ids;
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' is not valid JSON: {ex.Message}", ex);
-        }
-        catch (Exception ex) when (JsonUtf8Errors.IsInvalidUtf8(ex))
-        {
-            throw new CheckpointException($"Tokenizer '{tokenizerJsonPath}' holds a string that is not valid UTF-8.", ex);
-        }
+        });
     }
 
     /// <summary>Finds the special token ids the runtime needs and checks them against <paramref name="config"/>.</summary>

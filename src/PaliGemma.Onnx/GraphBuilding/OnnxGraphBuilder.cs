@@ -91,14 +91,8 @@ internal sealed class OnnxGraphBuilder : IDisposable
         Cached("sf32:" + BitConverter.SingleToInt32Bits(value).ToString(CultureInfo.InvariantCulture), () => Inline([value], []));
 
     /// <summary>Adds a small float32 tensor inline in the model file.</summary>
-    public string InlineF32(string name, float[] values, long[] dims)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)ElementType.Float };
-        t.Dims.AddRange(dims);
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-        _graph.Initializer.Add(t);
-        return name;
-    }
+    public string InlineF32(string name, float[] values, long[] dims) =>
+        AddInline(name, ElementType.Float, dims, t => t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())));
 
     /// <summary>Writes a weight to the external data file as float32 or float16 and registers it as an initializer.</summary>
     public string Weight(string name, ReadOnlySpan<float> values, IReadOnlyList<long> dims, bool float16)
@@ -197,21 +191,19 @@ internal sealed class OnnxGraphBuilder : IDisposable
         return name;
     }
 
-    private string Inline(long[] values, long[] dims)
-    {
-        var t = new TensorProto { Name = NewName("const_i64"), DataType = (int)ElementType.Int64 };
-        t.Dims.AddRange(dims);
-        t.Int64Data.AddRange(values);
-        _graph.Initializer.Add(t);
-        return t.Name;
-    }
+    private string Inline(long[] values, long[] dims) =>
+        AddInline(NewName("const_i64"), ElementType.Int64, dims, t => t.Int64Data.AddRange(values));
 
-    private string Inline(float[] values, long[] dims)
+    private string Inline(float[] values, long[] dims) =>
+        AddInline(NewName("const_f32"), ElementType.Float, dims, t => t.FloatData.AddRange(values));
+
+    /// <summary>Registers a tensor stored in the model file itself; <paramref name="fill"/> writes its values.</summary>
+    private string AddInline(string name, ElementType type, long[] dims, Action<TensorProto> fill)
     {
-        var t = new TensorProto { Name = NewName("const_f32"), DataType = (int)ElementType.Float };
+        var t = new TensorProto { Name = name, DataType = (int)type };
         t.Dims.AddRange(dims);
-        t.FloatData.AddRange(values);
+        fill(t);
         _graph.Initializer.Add(t);
-        return t.Name;
+        return name;
     }
 }

@@ -105,10 +105,7 @@ public sealed record TinyModelOptions
         Positive(VisionLayers, nameof(VisionLayers));
         Positive(VisionHeads, nameof(VisionHeads));
         Positive(VisionIntermediateSize, nameof(VisionIntermediateSize));
-        if (VisionHiddenSize % VisionHeads != 0)
-        {
-            throw new ArgumentException($"VisionHeads {VisionHeads} does not divide VisionHiddenSize {VisionHiddenSize}.", nameof(VisionHeads));
-        }
+        Divides(VisionHeads, nameof(VisionHeads), VisionHiddenSize, nameof(VisionHiddenSize));
 
         Positive(TextHiddenSize, nameof(TextHiddenSize));
         Positive(TextLayers, nameof(TextLayers));
@@ -118,14 +115,19 @@ public sealed record TinyModelOptions
         Positive(TextIntermediateSize, nameof(TextIntermediateSize));
         Positive(SlidingWindow, nameof(SlidingWindow));
         Positive(ShardCount, nameof(ShardCount));
-        if (TextHeads % EffectiveKeyValueHeads != 0)
-        {
-            throw new ArgumentException($"TextKeyValueHeads {EffectiveKeyValueHeads} does not divide TextHeads {TextHeads}.", nameof(TextKeyValueHeads));
-        }
+        Divides(EffectiveKeyValueHeads, nameof(TextKeyValueHeads), TextHeads, nameof(TextHeads));
 
         if (!(WeightStd >= 0 && float.IsFinite(WeightStd)) || !(EmbeddingStd >= 0 && float.IsFinite(EmbeddingStd)))
         {
             throw new ArgumentException("WeightStd and EmbeddingStd must be finite and non-negative.", nameof(WeightStd));
+        }
+    }
+
+    private static void Divides(int part, string partName, int whole, string wholeName)
+    {
+        if (whole % part != 0)
+        {
+            throw new ArgumentException($"{partName} {part} does not divide {wholeName} {whole}.", partName);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 using Microsoft.SemanticKernel;
 using PaliGemma.AI;
@@ -47,8 +48,8 @@ public sealed class PaliGemmaDescribeObjectsTool
     [KernelFunction("DescribeEachObject")]
     [Description("Find objects in an image, then describe each one from a close-up crop. Returns each object's label, bounding box (pixels and 0..1 fractions) and a short description.")]
     public async Task<DescribeObjectsToolResult> DescribeEachObjectAsync(
-        [Description("Object names to find, separated by commas, e.g. 'cat, dog'.")] string labels,
-        [Description("Image id the host gave you, or a data:image URI. Omit to use the latest image in the chat.")] string? image = null,
+        [Description(ToolDescriptions.DetectLabels)] string labels,
+        [Description(ToolDescriptions.Image)] string? image = null,
         [Description("Language code of the descriptions, e.g. 'en'.")] string? language = null,
         CancellationToken cancellationToken = default)
     {
@@ -64,10 +65,7 @@ public sealed class PaliGemmaDescribeObjectsTool
                 ImageWidth = result.ImageWidth,
                 ImageHeight = result.ImageHeight,
                 Objects = [.. result.Objects.Select(o => new DescribedObject(
-                    o.Label,
-                    ToolResultMapper.Pixels(o.Box),
-                    ToolResultMapper.Normalized(o.Box, result.ImageWidth, result.ImageHeight),
-                    o.FollowUps.Count > 0 ? o.FollowUps[0].Text : string.Empty))],
+                    o.Label, o.Box, result.ImageWidth, result.ImageHeight, o.FollowUps.Count > 0 ? o.FollowUps[0].Text : string.Empty))],
             };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -90,16 +88,32 @@ public sealed class DescribeObjectsToolResult : PaliGemmaToolResult
     public IReadOnlyList<DescribedObject>? Objects { get; init; }
 }
 
-/// <summary>An object found by the describe-each-object tool.</summary>
-/// <param name="Label">The label the model wrote.</param>
-/// <param name="Box">The box in pixels of the original image.</param>
-/// <param name="NormalizedBox">The box as 0..1 fractions of the image size.</param>
-/// <param name="Description">The caption of the object's crop.</param>
-public sealed record DescribedObject(
-    [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("box")] ToolBox Box,
-    [property: JsonPropertyName("normalizedBox")] ToolBox NormalizedBox,
-    [property: JsonPropertyName("description")] string Description);
+/// <summary>An object found by the describe-each-object tool: its label, boxes and description.</summary>
+public sealed class DescribedObject : ToolObject
+{
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="label">The label the model wrote.</param>
+    /// <param name="box">The box in pixels of the original image.</param>
+    /// <param name="normalizedBox">The box as 0..1 fractions of the image size.</param>
+    /// <param name="description">The caption of the object's crop.</param>
+    [SetsRequiredMembers]
+    public DescribedObject(string label, ToolBox box, ToolBox normalizedBox, string description)
+        : base(label, box, normalizedBox)
+    {
+        Description = description;
+    }
+
+    [SetsRequiredMembers]
+    internal DescribedObject(string label, BoundingBox box, int imageWidth, int imageHeight, string description)
+        : base(label, box, imageWidth, imageHeight)
+    {
+        Description = description;
+    }
+
+    /// <summary>Gets the caption of the object's crop.</summary>
+    [JsonPropertyName("description")]
+    public string Description { get; init; }
+}
 
 /// <summary>Source-generated JSON metadata of <see cref="DescribeObjectsToolResult"/>.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -26,7 +26,10 @@ public sealed class DescribeObjectsToolTests
         Assert.Equal(new ToolBox(20, 120, 125, 180), car.Box);
         Assert.Equal(["detect car", "caption en"], server.Prompts);
         string json = JsonSerializer.Serialize(result, DescribeObjectsToolJsonContext.Default.DescribeObjectsToolResult);
-        Assert.Contains("\"description\":\"a red car on a road\"", json, StringComparison.Ordinal);
+        Assert.Equal(
+            """{"imageWidth":320,"imageHeight":240,"objects":[{"label":"car","box":{"left":20,"top":120,"right":125,"bottom":180}""" +
+            ""","normalizedBox":{"left":0.0625,"top":0.5,"right":0.3906,"bottom":0.75},"description":"a red car on a road"}]}""",
+            json);
     }
 
     [Fact]

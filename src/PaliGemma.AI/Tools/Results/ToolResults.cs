@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace PaliGemma.AI;
@@ -8,6 +9,19 @@ namespace PaliGemma.AI;
 /// </summary>
 public abstract class PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance (an error result, or one whose properties the caller sets).</summary>
+    protected PaliGemmaToolResult()
+    {
+    }
+
+    /// <summary>Initializes a successful result's common part.</summary>
+    private protected PaliGemmaToolResult(int imageWidth, int imageHeight, string? rawText)
+    {
+        ImageWidth = imageWidth;
+        ImageHeight = imageHeight;
+        RawText = rawText;
+    }
+
     /// <summary>Gets a sentence an LLM can act on (what was wrong and what to pass instead), or null on success.</summary>
     [JsonPropertyName("error")]
     [JsonPropertyOrder(-4)]
@@ -41,6 +55,18 @@ public abstract class PaliGemmaToolResult
 /// <summary>The result of the <c>Detect</c> tool.</summary>
 public sealed class DetectToolResult : PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance.</summary>
+    public DetectToolResult()
+    {
+    }
+
+    internal DetectToolResult(DetectionResult source, bool includeRawText)
+        : base(source.ImageWidth, source.ImageHeight, includeRawText ? source.RawText : null)
+    {
+        Objects = [.. source.Objects.Select(o => new ToolDetectedObject(o, source.ImageWidth, source.ImageHeight))];
+        Source = source;
+    }
+
     /// <summary>Gets the objects found, in the order the model wrote them (null on failure).</summary>
     [JsonPropertyName("objects")]
     public IReadOnlyList<ToolDetectedObject>? Objects { get; init; }
@@ -53,6 +79,18 @@ public sealed class DetectToolResult : PaliGemmaToolResult
 /// <summary>The result of the <c>Segment</c> tool.</summary>
 public sealed class SegmentToolResult : PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance.</summary>
+    public SegmentToolResult()
+    {
+    }
+
+    internal SegmentToolResult(SegmentationResult source, bool includeRawText)
+        : base(source.ImageWidth, source.ImageHeight, includeRawText ? source.RawText : null)
+    {
+        Objects = [.. source.Objects.Select(o => new ToolSegmentedObject(o, source.ImageWidth, source.ImageHeight))];
+        Source = source;
+    }
+
     /// <summary>Gets the objects segmented, in order (null on failure).</summary>
     [JsonPropertyName("objects")]
     public IReadOnlyList<ToolSegmentedObject>? Objects { get; init; }
@@ -65,41 +103,95 @@ public sealed class SegmentToolResult : PaliGemmaToolResult
 /// <summary>The result of the <c>Caption</c>, <c>Ocr</c> and <c>Answer</c> tools.</summary>
 public sealed class TextToolResult : PaliGemmaToolResult
 {
+    /// <summary>Initializes a new instance.</summary>
+    public TextToolResult()
+    {
+    }
+
+    internal TextToolResult(TextResult source, int imageWidth, int imageHeight, bool includeRawText)
+        : base(imageWidth, imageHeight, includeRawText ? source.RawText : null)
+    {
+        Text = source.Text;
+    }
+
     /// <summary>Gets the caption, recognised text or answer (null on failure).</summary>
     [JsonPropertyName("text")]
     public string? Text { get; init; }
 }
 
-/// <summary>A detected object: its label and box.</summary>
-public sealed class ToolDetectedObject
+/// <summary>
+/// What every object in a tool result has, written first and in this order: the label, the box in pixels and the
+/// normalised box (<see cref="ToolDetectedObject"/>, <see cref="ToolSegmentedObject"/>, and the Semantic Kernel
+/// describe-each-object tool's objects).
+/// </summary>
+public abstract class ToolObject
 {
+    /// <summary>Initializes a new instance; the caller sets <see cref="Label"/>, <see cref="Box"/> and <see cref="NormalizedBox"/>.</summary>
+    private protected ToolObject()
+    {
+    }
+
+    /// <summary>Initializes a new instance with its label and boxes.</summary>
+    [SetsRequiredMembers]
+    private protected ToolObject(string label, ToolBox box, ToolBox normalizedBox)
+    {
+        Label = label;
+        Box = box;
+        NormalizedBox = normalizedBox;
+    }
+
+    /// <summary>Initializes a new instance from a typed result's label and pixel box (rounded as the tools round them).</summary>
+    [SetsRequiredMembers]
+    private protected ToolObject(string label, BoundingBox box, int imageWidth, int imageHeight)
+        : this(label, ToolResultMapper.Pixels(box), ToolResultMapper.Normalized(box, imageWidth, imageHeight))
+    {
+    }
+
     /// <summary>Gets the label the model wrote.</summary>
     [JsonPropertyName("label")]
+    [JsonPropertyOrder(-3)]
     public required string Label { get; init; }
 
     /// <summary>Gets the box in pixels of the original image.</summary>
     [JsonPropertyName("box")]
+    [JsonPropertyOrder(-2)]
     public required ToolBox Box { get; init; }
 
     /// <summary>Gets the box as fractions (0..1) of the image width and height.</summary>
     [JsonPropertyName("normalizedBox")]
+    [JsonPropertyOrder(-1)]
     public required ToolBox NormalizedBox { get; init; }
 }
 
-/// <summary>A segmented object: its label, box and mask.</summary>
-public sealed class ToolSegmentedObject
+/// <summary>A detected object: its label and box.</summary>
+public sealed class ToolDetectedObject : ToolObject
 {
-    /// <summary>Gets the label the model wrote.</summary>
-    [JsonPropertyName("label")]
-    public required string Label { get; init; }
+    /// <summary>Initializes a new instance; set <see cref="ToolObject.Label"/>, <see cref="ToolObject.Box"/> and <see cref="ToolObject.NormalizedBox"/>.</summary>
+    public ToolDetectedObject()
+    {
+    }
 
-    /// <summary>Gets the box in pixels of the original image.</summary>
-    [JsonPropertyName("box")]
-    public required ToolBox Box { get; init; }
+    [SetsRequiredMembers]
+    internal ToolDetectedObject(DetectedObject source, int imageWidth, int imageHeight)
+        : base(source.Label, source.Box, imageWidth, imageHeight)
+    {
+    }
+}
 
-    /// <summary>Gets the box as fractions (0..1) of the image width and height.</summary>
-    [JsonPropertyName("normalizedBox")]
-    public required ToolBox NormalizedBox { get; init; }
+/// <summary>A segmented object: its label, box and mask.</summary>
+public sealed class ToolSegmentedObject : ToolObject
+{
+    /// <summary>Initializes a new instance; set <see cref="ToolObject.Label"/>, <see cref="ToolObject.Box"/> and <see cref="ToolObject.NormalizedBox"/>.</summary>
+    public ToolSegmentedObject()
+    {
+    }
+
+    [SetsRequiredMembers]
+    internal ToolSegmentedObject(SegmentedObject source, int imageWidth, int imageHeight)
+        : base(source.Label, source.Box, imageWidth, imageHeight)
+    {
+        Mask = source.Mask is { } mask ? ToolResultMapper.Mask(mask) : null;
+    }
 
     /// <summary>Gets the mask, or null when the model folder has no mask decoder or the model's codes were malformed.</summary>
     [JsonPropertyName("mask")]
