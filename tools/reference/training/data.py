@@ -48,20 +48,17 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
 
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
                    codes_for: Optional[Callable] = None, with_patch_labels: bool = False,
-                   task_weights: Optional[Sequence[float]] = None, detect_all: float = 0.25,
-                   segment_focus: Optional[Tuple[str, float]] = None):
-    """(pixel values, task) per seed; with_patch_labels adds patch_labels, patch_boxes, patch_chars and patch_turns
-    (items 3-6)."""
+                   task_weights: Optional[Sequence[float]] = None, detect_all: float = 0.25):
+    """(pixel values, task) per seed; with_patch_labels adds patch_labels, patch_boxes and patch_chars (items 3-5)."""
     out = []
     grid = image_size // 14
     for seed in seeds:
         s = generate_scene(int(seed))
-        task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights, detect_all,
-                           segment_focus)
+        task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights, detect_all)
         ex = (preprocess(s.image, image_size), task)
         if with_patch_labels:
             owner = patch_owners(s, grid)
-            ex += (patch_labels(s, grid, owner), patch_boxes(s, grid, owner), patch_chars(s, grid), patch_turns(s, grid, owner))
+            ex += (patch_labels(s, grid, owner), patch_boxes(s, grid, owner), patch_chars(s, grid))
         out.append(ex)
     return out
 
@@ -103,23 +100,6 @@ def patch_boxes(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndar
     for i, o in enumerate(scene.objects):
         x1, y1, x2, y2 = o.box
         out[owner == i] = np.array([y1, x1, y2, x2], np.float32) / float(scene.size)
-    return out
-
-
-# Rotational symmetry of the outlines whose turn is drawn at random: a turn of 2*pi/k looks the same.
-SYMMETRY = {"star": 5, "hexagon": 6}
-
-
-def patch_turns(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndarray:
-    """[grid * grid, 2] float32: per image patch owned by a star or a hexagon, (cos k*rot, sin k*rot) of its owner's turn,
-    k its symmetry (so every turn that looks the same has the same target); NaN elsewhere. Targets of the auxiliary turn
-    probe: a star's mask codes depend on its turn, which nothing else asks the vision tower to see."""
-    owner = patch_owners(scene, grid) if owner is None else owner
-    out = np.full((grid * grid, 2), np.nan, np.float32)
-    for i, o in enumerate(scene.objects):
-        k = SYMMETRY.get(o.shape)
-        if k is not None:
-            out[owner == i] = (np.cos(k * o.rot), np.sin(k * o.rot))
     return out
 
 

@@ -56,8 +56,6 @@ class TrainSettings:
     vision_lr: float = 0.0  # peak learning rate of the vision-only phase; 0 = lr
     detect_all: float = 0.25  # share of detect examples that ask for every class (in a random order)
     char_probe: float = 0.0  # weight of the auxiliary per-patch character probe (PatchHeads.char); 0 = off
-    turn_probe: float = 0.0  # weight of the auxiliary turn probe on star and hexagon patches (PatchHeads.turn); 0 = off
-    segment_focus: str = ""  # "SHAPE:P": a segment example asks for SHAPE with probability P when the scene has one
     init_from: str = ""  # a checkpoint.pt (or exported HF folder) this run starts from, continuing its step count
     init_step: int = 0  # with an HF folder as init_from: the steps it was trained for (scene seeds continue there)
 
@@ -210,10 +208,9 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
         seeds = replicas.seeds(SCENE_SEED_BASE + (offset + step) * s.batch + np.arange(s.batch))
         vision_only = step < s.vision_steps
         use_aux = vision_only or (s.aux_patch > 0 and step >= s.aux_patch_start)
-        focus = (s.segment_focus.split(":")[0], float(s.segment_focus.split(":")[1])) if s.segment_focus else None
         weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
         examples = scene_examples(seeds, s.image_size, rng, None if vision_only else codes_for, with_patch_labels=use_aux,
-                                  task_weights=weights, detect_all=s.detect_all, segment_focus=focus)
+                                  task_weights=weights, detect_all=s.detect_all)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:
@@ -224,14 +221,13 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
             labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
             boxes = torch.from_numpy(np.stack([e[3] for e in examples])).to(device)
             chars = torch.from_numpy(np.stack([e[4] for e in examples])).to(device)
-            turns = torch.from_numpy(np.stack([e[5] for e in examples])).to(device)
         if vision_only:
             feats = model.ref.projected_image_features(px)
-            loss = aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe, turns, s.turn_probe)
+            loss = aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe)
         else:
             if use_aux:
                 logits, feats = model.logits_and_image_features(ids, px, attn)
-                aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe, turns, s.turn_probe)
+                aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe)
             else:
                 logits, aux = model.logits(ids, px, attn), torch.zeros(())
             loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)

@@ -159,17 +159,13 @@ class PatchHeads(torch.nn.Module):
         self.row = torch.nn.Linear(dim, grid)
         self.col = torch.nn.Linear(dim, grid)
         self.box = torch.nn.Linear(dim, 4)
-        self.turn = torch.nn.Linear(dim, 2)
 
     def loss(self, feats: torch.Tensor, labels: torch.Tensor, boxes: Optional[torch.Tensor] = None,
-             object_shape: float = 0.0, chars: Optional[torch.Tensor] = None, char_weight: float = 0.0,
-             turns: Optional[torch.Tensor] = None, turn_weight: float = 0.0) -> torch.Tensor:
+             object_shape: float = 0.0, chars: Optional[torch.Tensor] = None, char_weight: float = 0.0) -> torch.Tensor:
         """feats [B, N, D], labels [B, 2, N], boxes [B, N, 4] (-1 = no object) -> mean of the four cross-entropies,
         plus object_shape x the shape cross-entropy on object patches only, plus 5 x the mean L1 error of the
         box probe on object patches when boxes are given, plus char_weight x the character probe's cross-entropy
-        (`patch_chars` [B, N, slots], averaged over all slots plus over the slots that hold a character), plus
-        turn_weight x the mean squared error of the turn probe on the patches of stars and hexagons (`patch_turns`
-        [B, N, 2], NaN elsewhere)."""
+        (`patch_chars` [B, N, slots], averaged over all slots plus over the slots that hold a character)."""
         b, n, d = feats.shape
         f = feats.reshape(-1, d)
         idx = torch.arange(n, device=feats.device).repeat(b)
@@ -194,9 +190,4 @@ class PatchHeads(torch.nn.Module):
             if bool((target > 0).any()):
                 term = term + ce(pred[target > 0], target[target > 0])
             loss = loss + char_weight * term
-        if turns is not None and turn_weight > 0:
-            target = turns.reshape(-1, 2)
-            on = ~torch.isnan(target[:, 0])
-            if bool(on.any()):
-                loss = loss + turn_weight * ((self.turn(f[on]) - target[on]) ** 2).sum(dim=1).mean()
         return loss
