@@ -115,7 +115,10 @@ internal static class BatchCommand
 
             int total = BatchInputs.Enumerate(request.InputPath).Count(p => !done.Contains(p));
             string modelPath = request.ModelPath ?? ModelOption.Resolve(null, error);
-            using PaliGemmaChatClient client = await PaliGemmaChatClient.LoadAsync(modelPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // No batched generation: with 4-bit weights a batched row's greedy tokens can differ from the same request run
+            // alone (docs/generation.md, "Exactness"), and which requests share a batch depends on timing, so a resumed
+            // run could not promise the lines of an uninterrupted one. One generation at a time keeps every core.
+            using PaliGemmaChatClient client = await PaliGemmaChatClient.LoadAsync(modelPath, new PaliGemmaModelOptions { MaxBatchSize = 1 }, cancellationToken: cancellationToken).ConfigureAwait(false);
             var vision = new PaliGemmaVision(client, new PaliGemmaVisionOptions { MaxOutputTokens = request.MaxTokens });
             if (request.AnnotatePath is { } annotateFolder)
             {
