@@ -97,12 +97,11 @@ public sealed class SceneModelTests : IDisposable
         string readme = File.ReadAllText(PaliGemma.Tests.Shared.RepositoryPaths.Combine("models", SceneModel.Name, "README.md"));
         var figures = System.Text.RegularExpressions.Regex.Matches(SceneModel.Summary, @"\d\.\d{3}").Select(m => m.Value).ToList();
 
-        Assert.Equal(["0.897", "0.859", "0.910"], figures);
+        Assert.Equal(["0.882", "0.854", "0.574", "0.907"], figures);
         Assert.All(figures, f => Assert.Contains(f, readme, StringComparison.Ordinal));
-        Assert.Contains("caption exact match 0.852", readme, StringComparison.Ordinal);
-        Assert.Contains("exact captions 85 %", SceneModel.Summary, StringComparison.Ordinal);
-        Assert.Contains("counting 0.995", readme, StringComparison.Ordinal);
-        Assert.Contains("counting 99.5 %", SceneModel.Summary, StringComparison.Ordinal);
+        Assert.Contains("0.882, 0.854, 0.836, 0.907 and 0.993", readme, StringComparison.Ordinal); // the CPU mix's row
+        Assert.Contains("exact captions 84 %", SceneModel.Summary, StringComparison.Ordinal);
+        Assert.Contains("counting 99.3 %", SceneModel.Summary, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
