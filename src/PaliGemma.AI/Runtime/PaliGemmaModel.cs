@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PaliGemma.AI.Constraints;
-using PaliGemma.AI.Runtime;
 using PaliGemma.ModelFormat;
 
 namespace PaliGemma.AI.Runtime;

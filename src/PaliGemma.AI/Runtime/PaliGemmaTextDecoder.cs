@@ -1,4 +1,3 @@
-using PaliGemma.AI.Runtime;
 
 namespace PaliGemma.AI.Runtime;
 
