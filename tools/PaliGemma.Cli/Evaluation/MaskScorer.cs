@@ -12,11 +12,9 @@ namespace PaliGemma.Cli.Evaluation;
 /// </summary>
 internal sealed class MaskScorer
 {
-    private int _objects;
     private int _predictions;
     private int _decoded;
     private int _requests;
-    private double _iouSum;
     private readonly SortedDictionary<string, (int Objects, int AtLeastHalf, double IoUSum)> _classes = new(StringComparer.Ordinal);
 
     /// <summary>Adds the answer to one <c>segment {shape}</c> request.</summary>
@@ -40,7 +38,6 @@ internal sealed class MaskScorer
         }
 
         _requests++;
-        _objects += labels.Length;
         _predictions += predictions.Count;
         _decoded += predictions.Count(p => p.Mask is not null);
         double[] best = new double[labels.Length]; // 0 for an object no prediction was left for
@@ -49,7 +46,6 @@ internal sealed class MaskScorer
             best[pair.Truth] = pair.Score;
         }
 
-        _iouSum += best.Sum();
         (int objectsOfClass, int atLeastHalf, double sum) = _classes.GetValueOrDefault(shape);
         _classes[shape] = (objectsOfClass + labels.Length, atLeastHalf + best.Count(v => v >= HalfIoU), sum + best.Sum());
     }
@@ -57,8 +53,14 @@ internal sealed class MaskScorer
     /// <summary>The IoU a mask counts as usable from (<see cref="ClassMaskMetrics.AtLeastHalf"/>).</summary>
     public const double HalfIoU = 0.5;
 
-    /// <summary>Returns the metrics over the requests added so far.</summary>
-    public MaskMetrics Summarize() =>
-        new(_objects > 0 ? _iouSum / _objects : 0, _objects, _requests, _predictions, _decoded,
-            [.. _classes.Select(c => new ClassMaskMetrics(c.Key, c.Value.Objects, c.Value.Objects > 0 ? c.Value.IoUSum / c.Value.Objects : 0, c.Value.AtLeastHalf))]);
+    /// <summary>Returns the metrics over the requests added so far (the overall figures are the sums over the classes).</summary>
+    public MaskMetrics Summarize()
+    {
+        int objects = _classes.Values.Sum(c => c.Objects);
+        double iouSum = _classes.Values.Sum(c => c.IoUSum);
+        return new(Mean(iouSum, objects), objects, _requests, _predictions, _decoded,
+            [.. _classes.Select(c => new ClassMaskMetrics(c.Key, c.Value.Objects, Mean(c.Value.IoUSum, c.Value.Objects), c.Value.AtLeastHalf))]);
+    }
+
+    private static double Mean(double sum, int count) => count > 0 ? sum / count : 0;
 }
