@@ -13,10 +13,15 @@ namespace PaliGemma.AspNetCore.Tests;
 /// Issue 28's bounded loopback load test: 300 requests from 16 clients against the scene model (short answers), a
 /// tenth of them streamed and cancelled after their first chunk, a bounded queue. Every request is answered (200) or
 /// explicitly rejected (429 with Retry-After); nothing else comes back; no slot or in-flight count leaks; the managed
-/// heap after a full GC and the process's resident set stay flat after warm-up.
+/// heap after a full GC and the process's resident set stay flat after warm-up. Both are measured on the whole test
+/// process, so no other test runs at the same time (a non-parallel collection): another class's allocations would count.
 /// </summary>
+[Collection(Name)]
 public sealed class LoadTests
 {
+    /// <summary>The collection that runs this class alone.</summary>
+    public const string Name = "Load (runs alone)";
+
     private const int Clients = 16;
     private const int Requests = 300;
     private readonly ITestOutputHelper _output;
@@ -201,3 +206,7 @@ public sealed class LoadTests
         public override string ToString() => $"{_ok} answered, {_rejected} rejected with 429, {_cancelled} cancelled mid-stream ({_rejectedBeforeCancel} meant to be cancelled were rejected first), {_unexpected} unexpected";
     }
 }
+
+/// <summary>Runs <see cref="LoadTests"/> with no other test at the same time.</summary>
+[CollectionDefinition(LoadTests.Name, DisableParallelization = true)]
+public sealed class LoadCollection;
