@@ -95,23 +95,42 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
     {
         var reports = new System.Collections.Concurrent.ConcurrentQueue<ModelContextProtocol.ProgressNotificationValue>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var progress = new Reporter(value =>
-        {
-            reports.Enqueue(value);
-            if (reports.Count >= 2)
-            {
-                all.TrySetResult();
-            }
-        });
+        var token = new ProgressToken(Guid.NewGuid().ToString("N"));
 
-        CallToolResult result = await _client.CallToolAsync("detect", new Dictionary<string, object?> { ["image"] = "scene.png", ["labels"] = "car" }, progress);
-        // Notifications are sent before the result but the client may hand them to the reporter just after it, in any order.
-        // The result itself says "done": a notification sent after the work would race the result, and the client drops
-        // notifications of a request it has already completed.
-        await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+        // The client hands each incoming message to its own task, so the two notifications (sent before the result) can
+        // reach a handler after the result has completed the call. The SDK's per-call progress handler is removed at that
+        // point and would drop them; this handler stays registered until both arrived (or the wait below ends).
+        await using (_client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
+        {
+            if (JsonSerializer.Deserialize<ProgressNotificationParams>(notification.Params, ModelContextProtocol.McpJsonUtilities.DefaultOptions) is { } p
+                && p.ProgressToken == token)
+            {
+                reports.Enqueue(p.Progress);
+                if (reports.Count >= 2)
+                {
+                    all.TrySetResult();
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }))
+        {
+            CallToolResult result = await _client.CallToolAsync(new CallToolRequestParams
+            {
+                Name = "detect",
+                Arguments = new Dictionary<string, JsonElement>
+                {
+                    ["image"] = JsonSerializer.SerializeToElement("scene.png"),
+                    ["labels"] = JsonSerializer.SerializeToElement("car"),
+                },
+                Meta = new System.Text.Json.Nodes.JsonObject { ["progressToken"] = token.ToString() },
+            });
+            // The result itself says "done": a notification sent after the work would race the result.
+            await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+            Assert.NotEqual(true, result.IsError);
+        }
 
         string seen = string.Join(", ", reports.Select(r => $"{r.Progress}/{r.Total} {r.Message}"));
-        Assert.NotEqual(true, result.IsError);
         Assert.True(reports.Count == 2, $"progress notifications received: [{seen}]");
         var ordered = reports.OrderBy(r => r.Progress).ToList();
         Assert.Equal([0f, 1f], ordered.Select(r => r.Progress));
@@ -147,10 +166,4 @@ public sealed class McpServerTests : IClassFixture<McpServerFixture>
         Assert.False(string.IsNullOrWhiteSpace(error));
         Assert.DoesNotContain(Path.GetTempPath(), error, StringComparison.Ordinal);
     }
-}
-
-/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread.</summary>
-internal sealed class Reporter(Action<ModelContextProtocol.ProgressNotificationValue> report) : IProgress<ModelContextProtocol.ProgressNotificationValue>
-{
-    public void Report(ModelContextProtocol.ProgressNotificationValue value) => report(value);
 }
