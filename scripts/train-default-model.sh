@@ -45,6 +45,8 @@ STAGE2_LOC_SIGMA="${STAGE2_LOC_SIGMA:-2}"
 STAGE2_TASK_WEIGHTS="${STAGE2_TASK_WEIGHTS:-0.2,0.35,0.15,0.2,0.1}"
 STAGE2_DETECT_ALL="${STAGE2_DETECT_ALL:-0.6}"
 STAGE2_CHAR_PROBE="${STAGE2_CHAR_PROBE:-1}"
+STAGE2_TURN_PROBE="${STAGE2_TURN_PROBE:-0}"
+STAGE2_SEGMENT_FOCUS="${STAGE2_SEGMENT_FOCUS:-}"
 STAGE2_FROM="${STAGE2_FROM:-}"
 STAGE2_FROM_STEP="${STAGE2_FROM_STEP:-0}"
 NICE="${NICE:-10}"
@@ -112,6 +114,7 @@ if [[ "$STAGE2_STEPS" -gt 0 ]]; then
     --lr "$STAGE2_LR" --seed "$SEED" --save-minutes "$SAVE_MINUTES" --loc-sigma "$STAGE2_LOC_SIGMA" \
     --aux-patch "$AUX_PATCH" --object-shape "$OBJECT_SHAPE" --char-probe "$STAGE2_CHAR_PROBE" \
     --task-weights "$STAGE2_TASK_WEIGHTS" --detect-all "$STAGE2_DETECT_ALL" --procs "$PROCS" --resume \
+    --turn-probe "$STAGE2_TURN_PROBE" --segment-focus "$STAGE2_SEGMENT_FOCUS" \
     --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model2.log"
   LOSS_PNG="$WORK/model2/loss.png"
 fi

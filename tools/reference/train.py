@@ -80,7 +80,8 @@ def model_settings(a) -> TrainSettings:
                          vision_steps=getattr(a, "vision_steps", 0), smooth_loc=getattr(a, "smooth_loc", False),
                          object_shape=getattr(a, "object_shape", 0.0), object_shape_start=getattr(a, "object_shape_start", 0),
                          vision_lr=getattr(a, "vision_lr", 0.0), detect_all=getattr(a, "detect_all", 0.25),
-                         char_probe=getattr(a, "char_probe", 0.0), init_from=getattr(a, "init_from", "") or "",
+                         char_probe=getattr(a, "char_probe", 0.0), turn_probe=getattr(a, "turn_probe", 0.0),
+                         segment_focus=getattr(a, "segment_focus", "") or "", init_from=getattr(a, "init_from", "") or "",
                          init_step=getattr(a, "init_step", 0))
 
 
@@ -151,6 +152,11 @@ def main(argv=None) -> int:
                    help="share of detect examples that ask for all five classes in a random order")
     m.add_argument("--char-probe", type=float, default=0.0,
                    help="weight of the auxiliary per-patch character probe (the vision tower's signal for ocr); 0 = off")
+    m.add_argument("--turn-probe", type=float, default=0.0,
+                   help="weight of a probe reading a star's or hexagon's turn from the decoder states that predict its "
+                        "<seg> codes (the codes depend on the turn); 0 = off")
+    m.add_argument("--segment-focus", default="",
+                   help="SHAPE:P - a segment example asks for SHAPE with probability P when the scene has one")
     m.add_argument("--init-from", default="",
                    help="start from this checkpoint.pt's weights (fresh optimizer and schedule; steps, scenes and the "
                         "loss log continue from its run): a second stage on top of a finished run; an exported HF "

@@ -111,13 +111,14 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
                  window_mode: str = "hf", causal_prompt: bool = False,
                  stats: Optional[dict] = None, disable_window: bool = False,
                  prompt_len: Optional[int] = None, attn_mask: Optional[torch.Tensor] = None,
-                 last_logits_only: bool = False) -> torch.Tensor:
+                 last_logits_only: bool = False, hidden_out: Optional[list] = None) -> torch.Tensor:
     """Runs the decoder on `inputs_embeds` [B, n, D] (embeddings before the sqrt(hidden) scaling), appending
     to `cache`. The first call on an empty cache is the prompt (bidirectional), unless `prompt_len` says the
     prompt is only its first `prompt_len` tokens (used by tests). Returns logits [B, n, V], or [B, 1, V] for the
     last position with `last_logits_only` (what generation needs; the converter's default decoder does the same).
     `attn_mask` (training, empty cache only): boolean [B, n, n] per-example prefix-LM mask that replaces the
-    prompt mask (sliding windows still apply on top of it)."""
+    prompt mask (sliding windows still apply on top of it). `hidden_out` (training): a list that receives the last layer's
+    output [B, n, D] before the final norm (what auxiliary probes of the decoder read)."""
     p = "language_model.model."
     b, n, d = inputs_embeds.shape
     dt = inputs_embeds.dtype
@@ -183,6 +184,8 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
             m = rms_norm(m, w[lp + "post_feedforward_layernorm.weight"], cfg.rms_norm_eps)
         x = residual + m
     cache.length = start + n
+    if hidden_out is not None:
+        hidden_out.append(x)
 
     if last_logits_only:
         x = x[:, -1:]

@@ -123,13 +123,15 @@ class PaliGemmaReference:
     def forward(self, input_ids: torch.Tensor, pixel_values: Optional[torch.Tensor], cache: KVCache,
                 window_mode: str = "hf", causal_prompt: bool = False, stats: Optional[dict] = None,
                 disable_window: bool = False, prompt_len: Optional[int] = None,
-                attn_mask: Optional[torch.Tensor] = None, last_logits_only: bool = False) -> torch.Tensor:
+                attn_mask: Optional[torch.Tensor] = None, last_logits_only: bool = False,
+                hidden_out: Optional[list] = None) -> torch.Tensor:
         """Feeds input_ids [B, n] (pixel_values only with the prompt); returns logits [B, n, V] ([B, 1, V] with
-        `last_logits_only`)."""
+        `last_logits_only`); `hidden_out` as in `text_forward`."""
         emb = self.input_embeddings(input_ids, pixel_values)
         return text_forward(self.cfg.text, self.w, emb, cache, window_mode=window_mode,
                             causal_prompt=causal_prompt, stats=stats, disable_window=disable_window,
-                            prompt_len=prompt_len, attn_mask=attn_mask, last_logits_only=last_logits_only)
+                            prompt_len=prompt_len, attn_mask=attn_mask, last_logits_only=last_logits_only,
+                            hidden_out=hidden_out)
 
 
 def split_prompt(ids, image_token_index: int) -> Tuple[int, int]:

@@ -34,6 +34,7 @@ class SceneObject:
     colour: str
     box: Tuple[int, int, int, int]  # x1, y1, x2, y2 in pixels, x2/y2 exclusive (tight around the mask)
     mask: np.ndarray                 # bool [H, W]
+    rot: float = 0.0                 # the outline's turn in radians as drawn (stars and hexagons turn; others ignore it)
 
     @property
     def label(self) -> str:
@@ -172,7 +173,7 @@ def generate_scene(seed: int, size: int = 224, text_probability: float = 0.4) ->
         colour = allowed[rng.integers(len(allowed))]
         _draw_shape(draw, shape, cx, cy, r, rot, COLOURS[colour])
         taken.append(box)
-        objects.append(SceneObject(shape, colour, box, mask))
+        objects.append(SceneObject(shape, colour, box, mask, rot))
     if not objects:  # cannot happen with these sizes, but keep the contract (>= 1 object)
         raise RuntimeError(f"seed {seed}: no room for any shape")
     return Scene(seed=seed, image=image, objects=objects, text=text, text_box=text_box, size=size,

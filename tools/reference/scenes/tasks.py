@@ -13,12 +13,12 @@ bin / 1024 * size (PaliGemmaOutputParser), so this is the inverse up to rounding
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
 
-from .scene import SHAPES, Scene
+from .scene import SHAPES, Scene, SceneObject
 
 PLURALS = {s: s + "s" for s in SHAPES}
 TASKS = ("caption", "detect", "segment", "ocr", "answer")
@@ -29,6 +29,7 @@ class TaskExample:
     task: str
     prefix: str
     suffix: str
+    objects: Tuple[SceneObject, ...] = ()  # segment: the objects whose masks the suffix holds, in its order
 
 
 def to_bin(v: float, size: int) -> int:
@@ -68,11 +69,12 @@ def detect_example(scene: Scene, classes: Sequence[str]) -> TaskExample:
 
 def segment_example(scene: Scene, shape: str, codes_for: Callable[[np.ndarray], Sequence[int]]) -> TaskExample:
     parts = []
-    for o in _ordered([o for o in scene.objects if o.shape == shape]):
+    ordered = _ordered([o for o in scene.objects if o.shape == shape])
+    for o in ordered:
         bins = encode_box(o.box, scene.size)
         codes = codes_for(mask_crop64(o.mask, bins, scene.size))
         parts.append(loc_text(bins) + "".join(f"<seg{int(c):03d}>" for c in codes) + " " + shape)
-    return TaskExample("segment", "segment " + shape, " ; ".join(parts))
+    return TaskExample("segment", "segment " + shape, " ; ".join(parts), tuple(ordered))
 
 
 def all_tasks(scene: Scene, codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None) -> List[TaskExample]:
@@ -92,11 +94,13 @@ DEFAULT_TASK_WEIGHTS = (0.2, 0.25, 0.2, 0.15, 0.2)
 
 def sample_task(scene: Scene, rng: np.random.Generator,
                 codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None,
-                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS, detect_all: float = 0.25) -> TaskExample:
+                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS, detect_all: float = 0.25,
+                segment_focus: Optional[Tuple[str, float]] = None) -> TaskExample:
     """One random task for training: caption 20 %, detect 25 %, segment 20 % (if codes_for), ocr 15 % (scenes
     with text), answer 20 % by default (`weights`, in TASKS order, sum 1). Detect asks for all five classes in a random order
     (`detect_all`, 25 % by default), else one class that may be absent (1 in 5 of the rest) or a present class, half
-    of the time paired with another that may be absent (4 in 5 of the rest)."""
+    of the time paired with another that may be absent (4 in 5 of the rest). Segment asks for a present class;
+    `segment_focus` (shape, p) asks for that shape with probability p when the scene has one."""
     present = sorted({o.shape for o in scene.objects}, key=SHAPES.index)
     while True:
         t = rng.choice(TASKS, p=list(weights))
@@ -117,6 +121,8 @@ def sample_task(scene: Scene, rng: np.random.Generator,
                     rng.shuffle(classes)
             return detect_example(scene, classes)
         if t == "segment" and codes_for is not None:
+            if segment_focus is not None and segment_focus[0] in present and rng.random() < segment_focus[1]:
+                return segment_example(scene, segment_focus[0], codes_for)
             return segment_example(scene, present[rng.integers(len(present))], codes_for)
         if t == "ocr" and scene.text:
             return TaskExample("ocr", "ocr", scene.text)

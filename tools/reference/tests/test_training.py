@@ -13,8 +13,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scenes import generate_scene, sample_task  # noqa: E402
-from scenes.tasks import encode_box, mask_crop64  # noqa: E402
-from training.data import loss_fn, make_batch, scene_examples  # noqa: E402
+from scenes.tasks import encode_box, mask_crop64, segment_example  # noqa: E402
+from training.data import loss_fn, make_batch, scene_examples, segment_turn_targets  # noqa: E402
 from training.model import TrainableModel, init_weights, recipe_config  # noqa: E402
 from training.tokenizer import BpeTokenizer  # noqa: E402
 from training.vqvae import MaskVqVae  # noqa: E402
@@ -248,6 +248,60 @@ class TrainingTests(unittest.TestCase):
         term = ce(logits, chars.reshape(-1)) + ce(logits[[2, 3]], torch.tensor([5, 7]))
         self.assertAlmostEqual(float(heads.loss(feats, labels, chars=chars, char_weight=0.5)), base + 0.5 * float(term),
                                places=5)
+
+    def test_turn_targets_mark_each_stars_codes_with_its_own_turn(self):
+        seed = next(i for i in range(2000) if sum(o.shape == "star" for o in generate_scene(i).objects) >= 2)
+        scene = generate_scene(seed)
+        stars = sorted((o for o in scene.objects if o.shape == "star"), key=lambda o: (o.box[1], o.box[0]))
+        self.assertEqual(len({round(o.rot, 6) for o in stars}), len(stars))  # each drawn at its own turn
+        with tempfile.TemporaryDirectory() as d:
+            path, vocab = tiny_tokenizer(d)
+            tok = BpeTokenizer(path)
+        caption = sample_task(scene, np.random.default_rng(0), None, (1, 0, 0, 0, 0))
+        examples = [(np.zeros((1, 3, 56, 56), np.float32), caption),
+                    (np.zeros((1, 3, 56, 56), np.float32), segment_example(scene, "star", lambda m: list(range(16))))]
+        ids, _, _, _ = make_batch(tok, examples, 16)
+        targets = segment_turn_targets(ids, examples, vocab["<seg000>"])
+        on = ~torch.isnan(targets[..., 0])
+        self.assertEqual(int(on[0].sum()), 0)  # a caption has no codes
+        positions = torch.nonzero(on[1])[:, 0]
+        self.assertEqual(len(positions), 16 * len(stars))
+        for t in positions.tolist():  # each marked position predicts a <seg> token
+            self.assertTrue(vocab["<seg000>"] <= int(ids[1, t + 1]) < vocab["<seg000>"] + 128)
+        for j, o in enumerate(stars):
+            for t in positions[16 * j:16 * (j + 1)].tolist():
+                self.assertAlmostEqual(float(targets[1, t, 0]), np.cos(5 * o.rot), places=5)
+                self.assertAlmostEqual(float(targets[1, t, 1]), np.sin(5 * o.rot), places=5)
+
+    def test_turn_probe_is_the_squared_error_where_marked_and_a_zero_with_gradients_elsewhere(self):
+        from training.model import PatchHeads
+        torch.manual_seed(0)
+        heads = PatchHeads(8, grid=2)
+        hidden = torch.randn(2, 3, 8)
+        targets = torch.full((2, 3, 2), float("nan"))
+        loss = heads.turn_loss(hidden, targets)
+        loss.backward()
+        self.assertEqual(float(loss), 0.0)
+        self.assertIsNotNone(heads.seg_turn.weight.grad)  # replicas average the same set of gradients
+        targets[1, 2] = torch.tensor([0.6, -0.8])
+        pred = heads.seg_turn(hidden[1, 2])
+        self.assertAlmostEqual(float(heads.turn_loss(hidden, targets)), float(((pred - targets[1, 2]) ** 2).sum()),
+                               places=5)
+
+    def test_segment_focus_sets_the_share_of_prompts_for_that_shape(self):
+        seed = next(i for i in range(2000) if len({o.shape for o in generate_scene(i).objects}) >= 3
+                    and any(o.shape == "star" for o in generate_scene(i).objects))
+        s = generate_scene(seed)
+
+        def star_share(focus):
+            rng = np.random.default_rng(0)
+            tasks = [sample_task(s, rng, lambda m: [0] * 16, (0, 0, 1, 0, 0), 0.25, focus) for _ in range(400)]
+            return np.mean([t.prefix == "segment star" for t in tasks])
+
+        present = len({o.shape for o in s.objects})
+        self.assertAlmostEqual(star_share(None), 1 / present, delta=0.07)
+        self.assertAlmostEqual(star_share(("star", 0.5)), 0.5 + 0.5 / present, delta=0.07)
+        self.assertEqual(star_share(("star", 1.0)), 1.0)
 
     def test_detect_all_sets_the_share_of_every_class_prompts(self):
         s = generate_scene(3)

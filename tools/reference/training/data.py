@@ -48,13 +48,15 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
 
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
                    codes_for: Optional[Callable] = None, with_patch_labels: bool = False,
-                   task_weights: Optional[Sequence[float]] = None, detect_all: float = 0.25):
+                   task_weights: Optional[Sequence[float]] = None, detect_all: float = 0.25,
+                   segment_focus: Optional[Tuple[str, float]] = None):
     """(pixel values, task) per seed; with_patch_labels adds patch_labels, patch_boxes and patch_chars (items 3-5)."""
     out = []
     grid = image_size // 14
     for seed in seeds:
         s = generate_scene(int(seed))
-        task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights, detect_all)
+        task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights, detect_all,
+                           segment_focus)
         ex = (preprocess(s.image, image_size), task)
         if with_patch_labels:
             owner = patch_owners(s, grid)
@@ -100,6 +102,36 @@ def patch_boxes(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndar
     for i, o in enumerate(scene.objects):
         x1, y1, x2, y2 = o.box
         out[owner == i] = np.array([y1, x1, y2, x2], np.float32) / float(scene.size)
+    return out
+
+
+# Rotational symmetry of the outlines drawn at a random turn: a turn of 2*pi/k looks the same.
+SYMMETRY = {"star": 5, "hexagon": 6}
+SEGMENT_CODES = 16  # <seg> tokens per mask in PaliGemma's segment format
+
+
+def segment_turn_targets(ids: torch.Tensor, examples: Sequence[Tuple[np.ndarray, TaskExample]],
+                         seg_first: int) -> torch.Tensor:
+    """[B, n, 2] float32 targets of the decoder-side turn probe (`PatchHeads.turn_loss`): at each position whose next
+    token is one of the 16 `<seg>` codes of a star's or hexagon's mask, (cos k*rot, sin k*rot) of that object's turn
+    (k its symmetry, so turns that look the same share a target); NaN elsewhere. The n-th run of 16 codes in a
+    segment example's suffix belongs to its n-th object (`TaskExample.objects`)."""
+    b, n = ids.shape
+    out = torch.full((b, n, 2), float("nan"))
+    nxt = ids[:, 1:]
+    is_seg = (nxt >= seg_first) & (nxt < seg_first + 128)
+    for i, e in enumerate(examples):
+        objects = e[1].objects
+        if not objects:
+            continue
+        pos = torch.nonzero(is_seg[i])[:, 0]
+        if len(pos) != SEGMENT_CODES * len(objects):
+            raise ValueError(f"segment example {e[1].prefix!r}: {len(pos)} <seg> tokens for {len(objects)} objects")
+        for j, o in enumerate(objects):
+            k = SYMMETRY.get(o.shape)
+            if k is not None:
+                out[i, pos[j * SEGMENT_CODES:(j + 1) * SEGMENT_CODES]] = torch.tensor(
+                    [np.cos(k * o.rot), np.sin(k * o.rot)], dtype=torch.float32)
     return out
 
 

@@ -13,7 +13,7 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from .data import loss_fn, make_batch, scene_examples
+from .data import loss_fn, make_batch, scene_examples, segment_turn_targets
 from .model import PatchHeads, TrainableModel, init_weights, read_hf_folder, recipe_config, smooth_loc_embeddings
 from .plot import plot_losses
 from .tokenizer import BpeTokenizer
@@ -56,6 +56,8 @@ class TrainSettings:
     vision_lr: float = 0.0  # peak learning rate of the vision-only phase; 0 = lr
     detect_all: float = 0.25  # share of detect examples that ask for every class (in a random order)
     char_probe: float = 0.0  # weight of the auxiliary per-patch character probe (PatchHeads.char); 0 = off
+    turn_probe: float = 0.0  # weight of the decoder-side turn probe at star and hexagon <seg> positions; 0 = off
+    segment_focus: str = ""  # "SHAPE:P": a segment example asks for SHAPE with probability P when the scene has one
     init_from: str = ""  # a checkpoint.pt (or exported HF folder) this run starts from, continuing its step count
     init_step: int = 0  # with an HF folder as init_from: the steps it was trained for (scene seeds continue there)
 
@@ -200,6 +202,10 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
                 return vae.encode(torch.from_numpy(m64)[None])[0].tolist()
 
     n_img = model.cfg.num_image_tokens
+    focus = None
+    if s.segment_focus:
+        shape, _, share = s.segment_focus.partition(":")
+        focus = (shape, float(share))
     t0, last_save = time.time(), time.time()
     prior_seconds = log["seconds"][-1] if log["seconds"] else 0.0
     step = start
@@ -210,7 +216,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
         use_aux = vision_only or (s.aux_patch > 0 and step >= s.aux_patch_start)
         weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
         examples = scene_examples(seeds, s.image_size, rng, None if vision_only else codes_for, with_patch_labels=use_aux,
-                                  task_weights=weights, detect_all=s.detect_all)
+                                  task_weights=weights, detect_all=s.detect_all, segment_focus=focus)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:
@@ -221,23 +227,27 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
             labels = torch.from_numpy(np.stack([e[2] for e in examples])).to(device)
             boxes = torch.from_numpy(np.stack([e[3] for e in examples])).to(device)
             chars = torch.from_numpy(np.stack([e[4] for e in examples])).to(device)
+        turn = torch.zeros(())
         if vision_only:
             feats = model.ref.projected_image_features(px)
             loss = aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe)
         else:
+            hidden = [] if s.turn_probe > 0 else None
             if use_aux:
-                logits, feats = model.logits_and_image_features(ids, px, attn)
+                logits, feats = model.logits_and_image_features(ids, px, attn, hidden)
                 aux = heads.loss(feats, labels, boxes, object_shape, chars, s.char_probe)
             else:
-                logits, aux = model.logits(ids, px, attn), torch.zeros(())
+                logits, aux = model.logits(ids, px, attn, hidden), torch.zeros(())
+            if hidden is not None:
+                turn = heads.turn_loss(hidden[0], segment_turn_targets(ids.cpu(), examples, tok.vocab["<seg000>"]).to(device))
             loss = loss_fn(logits, ids, lm, tok.vocab["<loc0000>"], sigma)
         opt.zero_grad()
         aux_opt.zero_grad()
-        (aux if vision_only else loss + s.aux_patch * aux).backward()
+        (aux if vision_only else loss + s.aux_patch * aux + s.turn_probe * turn).backward()
         elapsed = time.time() - t0
         wants_stop = float(lead and s.max_minutes > 0 and elapsed > s.max_minutes * 60)
-        loss_value, aux_value, stop = replicas.average(model.parameters() + list(heads.parameters()),
-                                                       [float(loss), float(aux), wants_stop])
+        loss_value, aux_value, turn_value, stop = replicas.average(model.parameters() + list(heads.parameters()),
+                                                                   [float(loss), float(aux), float(turn), wants_stop])
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         aux_opt.step()
@@ -252,7 +262,8 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
         log["seconds"].append(prior_seconds + elapsed)
         if step % s.log_every == 0 or step == s.steps:
             done = step - start
-            print(f"step {step}/{s.steps} loss {loss_value:.4f} aux {aux_value:.3f} lr {lr_at(step - 1, s):.2e} "
+            turn_text = f" turn {turn_value:.3f}" if s.turn_probe > 0 else ""
+            print(f"step {step}/{s.steps} loss {loss_value:.4f} aux {aux_value:.3f}{turn_text} lr {lr_at(step - 1, s):.2e} "
                   f"sigma {sigma:.1f} {elapsed / done:.2f} s/step, seq {ids.shape[1]}", flush=True)
         if time.time() - last_save > s.save_minutes * 60 or step == s.steps or out_of_time:
             _save(ckpt_path, {"step": step, "offset": offset, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,

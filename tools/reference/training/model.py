@@ -112,20 +112,22 @@ class TrainableModel:
             for k, v in state.items():
                 self.ref.w[k].copy_(v)
 
-    def logits(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
-        return self.ref.forward(input_ids, pixel_values, self.ref.new_cache(), attn_mask=attn_mask)
+    def logits(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor,
+               hidden_out: Optional[list] = None) -> torch.Tensor:
+        """Logits [B, n, V]; `hidden_out` receives the decoder's last hidden states (see `text_forward`)."""
+        return self.ref.forward(input_ids, pixel_values, self.ref.new_cache(), attn_mask=attn_mask, hidden_out=hidden_out)
 
-    def logits_and_image_features(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor):
+    def logits_and_image_features(self, input_ids: torch.Tensor, pixel_values: torch.Tensor, attn_mask: torch.Tensor,
+                                  hidden_out: Optional[list] = None):
         """Logits as `logits`, plus the projector output [B, N, D] they were computed from (the vision tower runs
         once; the features feed the auxiliary patch loss)."""
         feats = self.ref.projected_image_features(pixel_values)
         scale = self.cfg.text.hidden_size ** 0.5
         self.ref.get_image_features = lambda _px: feats / scale  # instance attribute shadows the method
         try:
-            return self.ref.forward(input_ids, pixel_values, self.ref.new_cache(), attn_mask=attn_mask), feats
+            return self.logits(input_ids, pixel_values, attn_mask, hidden_out), feats
         finally:
             del self.ref.get_image_features
-
 
     def export(self, folder: str, tokenizer_dir: str) -> None:
         """HF layout: config.json, model.safetensors (F16, legacy names), tokenizer files."""
@@ -159,6 +161,18 @@ class PatchHeads(torch.nn.Module):
         self.row = torch.nn.Linear(dim, grid)
         self.col = torch.nn.Linear(dim, grid)
         self.box = torch.nn.Linear(dim, 4)
+        self.seg_turn = torch.nn.Linear(dim, 2)
+
+    def turn_loss(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Decoder-side turn probe: `hidden` [B, n, D] (the decoder's last hidden states), `targets` [B, n, 2]
+        (`segment_turn_targets`: (cos k*rot, sin k*rot) where the next token is a `<seg>` code of a star or hexagon,
+        NaN elsewhere) -> mean squared error there (0 without any). The vision features already hold a star's turn
+        (a linear probe on them reads it to a few degrees) but the decoder's code predictions ignored it; this asks the
+        positions that predict the codes to carry it."""
+        on = ~torch.isnan(targets[..., 0])
+        if not bool(on.any()):  # a zero that still reaches the probe, so every replica has the same gradients to average
+            return self.seg_turn(hidden[:, :1]).sum() * 0.0
+        return ((self.seg_turn(hidden[on]) - targets[on]) ** 2).sum(dim=-1).mean()
 
     def loss(self, feats: torch.Tensor, labels: torch.Tensor, boxes: Optional[torch.Tensor] = None,
              object_shape: float = 0.0, chars: Optional[torch.Tensor] = None, char_weight: float = 0.0) -> torch.Tensor:
