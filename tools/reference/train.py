@@ -153,8 +153,8 @@ def main(argv=None) -> int:
     m.add_argument("--char-probe", type=float, default=0.0,
                    help="weight of the auxiliary per-patch character probe (the vision tower's signal for ocr); 0 = off")
     m.add_argument("--turn-probe", type=float, default=0.0,
-                   help="weight of a probe reading a star's or hexagon's turn from the decoder states that predict its "
-                        "<seg> codes (the codes depend on the turn); 0 = off")
+                   help="weight of a probe reading a star's or hexagon's turn from the decoder state that predicts its first "
+                        "<seg> code (the code that sets the turn of the mask); 0 = off")
     m.add_argument("--segment-focus", default="",
                    help="SHAPE:P - a segment example asks for SHAPE with probability P when the scene has one")
     m.add_argument("--init-from", default="",

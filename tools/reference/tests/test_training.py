@@ -249,7 +249,7 @@ class TrainingTests(unittest.TestCase):
         self.assertAlmostEqual(float(heads.loss(feats, labels, chars=chars, char_weight=0.5)), base + 0.5 * float(term),
                                places=5)
 
-    def test_turn_targets_mark_each_stars_codes_with_its_own_turn(self):
+    def test_turn_targets_mark_the_position_of_each_stars_first_code_with_its_own_turn(self):
         seed = next(i for i in range(2000) if sum(o.shape == "star" for o in generate_scene(i).objects) >= 2)
         scene = generate_scene(seed)
         stars = sorted((o for o in scene.objects if o.shape == "star"), key=lambda o: (o.box[1], o.box[0]))
@@ -265,13 +265,13 @@ class TrainingTests(unittest.TestCase):
         on = ~torch.isnan(targets[..., 0])
         self.assertEqual(int(on[0].sum()), 0)  # a caption has no codes
         positions = torch.nonzero(on[1])[:, 0]
-        self.assertEqual(len(positions), 16 * len(stars))
-        for t in positions.tolist():  # each marked position predicts a <seg> token
-            self.assertTrue(vocab["<seg000>"] <= int(ids[1, t + 1]) < vocab["<seg000>"] + 128)
-        for j, o in enumerate(stars):
-            for t in positions[16 * j:16 * (j + 1)].tolist():
-                self.assertAlmostEqual(float(targets[1, t, 0]), np.cos(5 * o.rot), places=5)
-                self.assertAlmostEqual(float(targets[1, t, 1]), np.sin(5 * o.rot), places=5)
+        self.assertEqual(len(positions), len(stars))  # one a star: the position that predicts its first code
+        codes = torch.nonzero((ids[1, 1:] >= vocab["<seg000>"]) & (ids[1, 1:] < vocab["<seg000>"] + 128))[:, 0]
+        self.assertEqual(positions.tolist(), codes[::16].tolist())
+        for t, o in zip(positions.tolist(), stars):
+            self.assertEqual(tok.decode([int(ids[1, t])]), "<loc%04d>" % encode_box(o.box, scene.size)[3])
+            self.assertAlmostEqual(float(targets[1, t, 0]), np.cos(5 * o.rot), places=5)
+            self.assertAlmostEqual(float(targets[1, t, 1]), np.sin(5 * o.rot), places=5)
 
     def test_turn_probe_is_the_squared_error_where_marked_and_a_zero_with_gradients_elsewhere(self):
         from training.model import PatchHeads

@@ -112,10 +112,12 @@ SEGMENT_CODES = 16  # <seg> tokens per mask in PaliGemma's segment format
 
 def segment_turn_targets(ids: torch.Tensor, examples: Sequence[Tuple[np.ndarray, TaskExample]],
                          seg_first: int) -> torch.Tensor:
-    """[B, n, 2] float32 targets of the decoder-side turn probe (`PatchHeads.turn_loss`): at each position whose next
-    token is one of the 16 `<seg>` codes of a star's or hexagon's mask, (cos k*rot, sin k*rot) of that object's turn
-    (k its symmetry, so turns that look the same share a target); NaN elsewhere. The n-th run of 16 codes in a
-    segment example's suffix belongs to its n-th object (`TaskExample.objects`)."""
+    """[B, n, 2] float32 targets of the decoder-side turn probe (`PatchHeads.turn_loss`): at the position that predicts
+    the first of the 16 `<seg>` codes of a star's or hexagon's mask, (cos k*rot, sin k*rot) of that object's turn (k its
+    symmetry, so turns that look the same share a target); NaN elsewhere. Only the first code: the later ones can read
+    the turn from the codes before them (teacher forcing), so there a probe learns nothing about the image, while the
+    first code sets the turn the rest follow (with it given, greedy decoding's star masks go from mean IoU 0.60 to 0.73).
+    The n-th run of 16 codes in a segment example's suffix belongs to its n-th object (`TaskExample.objects`)."""
     b, n = ids.shape
     out = torch.full((b, n, 2), float("nan"))
     nxt = ids[:, 1:]
@@ -130,8 +132,7 @@ def segment_turn_targets(ids: torch.Tensor, examples: Sequence[Tuple[np.ndarray,
         for j, o in enumerate(objects):
             k = SYMMETRY.get(o.shape)
             if k is not None:
-                out[i, pos[j * SEGMENT_CODES:(j + 1) * SEGMENT_CODES]] = torch.tensor(
-                    [np.cos(k * o.rot), np.sin(k * o.rot)], dtype=torch.float32)
+                out[i, pos[j * SEGMENT_CODES]] = torch.tensor([np.cos(k * o.rot), np.sin(k * o.rot)], dtype=torch.float32)
     return out
 
 
