@@ -62,6 +62,9 @@ class TrainSettings:
     init_step: int = 0  # with an HF folder as init_from: the steps it was trained for (scene seeds continue there)
 
 
+TURN_HEAD_LR = 1e-3  # learning rate of the turn probe's head (PatchHeads.seg_turn), whatever the run's rate
+
+
 def sigma_at(step: int, s: TrainSettings) -> float:
     """Soft-target width for `<loc>` tokens at a step: 0 (one-hot) before loc_sigma_start; with loc_sigma_end, a
     linear fall from loc_sigma to loc_sigma_end between loc_sigma_anneal_start and the last step. Wide targets teach
@@ -165,7 +168,12 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=s.lr, betas=(0.9, 0.98))
     heads = PatchHeads(cfg["text_config"]["hidden_size"], grid=s.image_size // 14).to(device)
-    aux_opt = torch.optim.AdamW(heads.parameters(), lr=s.lr, betas=(0.9, 0.98))
+    turn_head = set(map(id, heads.seg_turn.parameters()))
+    # The turn probe's own head keeps a fixed rate: it starts fresh in a stage 2 whose peak rate (1.5e-4) would leave it
+    # near its random start for a thousand steps, and until it fits, its gradient tells the decoder nothing.
+    aux_opt = torch.optim.AdamW([{"params": [p for p in heads.parameters() if id(p) not in turn_head]},
+                                 {"params": list(heads.seg_turn.parameters()), "fixed_lr": TURN_HEAD_LR}],
+                                lr=s.lr, betas=(0.9, 0.98))
     start, log = 0, {"step": [], "loss": [], "seconds": []}
     offset = 0  # steps of the run this one continues (init_from): scene seeds and the loss log carry on from there
     if s.init_from and not (resume and os.path.exists(ckpt_path)):
@@ -220,7 +228,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
         ids, px, attn, lm = make_batch(tok, examples, n_img)
         ids, px, attn, lm = ids.to(device), px.to(device), attn.to(device), lm.to(device)
         for g in opt.param_groups + aux_opt.param_groups:
-            g["lr"] = lr_at(step, s)
+            g["lr"] = g.get("fixed_lr", lr_at(step, s))
         sigma = sigma_at(step, s)
         object_shape = s.object_shape if step >= s.object_shape_start else 0.0
         if use_aux:
