@@ -117,8 +117,8 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
     prompt is only its first `prompt_len` tokens (used by tests). Returns logits [B, n, V], or [B, 1, V] for the
     last position with `last_logits_only` (what generation needs; the converter's default decoder does the same).
     `attn_mask` (training, empty cache only): boolean [B, n, n] per-example prefix-LM mask that replaces the
-    prompt mask (sliding windows still apply on top of it). `hidden_out` (training): a list that receives the last layer's
-    output [B, n, D] before the final norm (what auxiliary probes of the decoder read)."""
+    prompt mask (sliding windows still apply on top of it). `hidden_out` (training): a list that receives the final hidden
+    states [B, n, D], after the final norm: what the LM head reads, and what auxiliary probes of the decoder read."""
     p = "language_model.model."
     b, n, d = inputs_embeds.shape
     dt = inputs_embeds.dtype
@@ -184,12 +184,12 @@ def text_forward(cfg: TextConfig, w: Dict[str, torch.Tensor], inputs_embeds: tor
             m = rms_norm(m, w[lp + "post_feedforward_layernorm.weight"], cfg.rms_norm_eps)
         x = residual + m
     cache.length = start + n
-    if hidden_out is not None:
-        hidden_out.append(x)
 
     if last_logits_only:
         x = x[:, -1:]
     x = rms_norm(x, w[p + "norm.weight"], cfg.rms_norm_eps)
+    if hidden_out is not None:
+        hidden_out.append(x)
     lm_head = w[p + "embed_tokens.weight"] if cfg.tie_word_embeddings else w["lm_head.weight"]
     logits = F.linear(x, lm_head)
     if stats is not None:
