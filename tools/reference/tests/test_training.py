@@ -273,6 +273,20 @@ class TrainingTests(unittest.TestCase):
             self.assertAlmostEqual(float(targets[1, t, 0]), np.cos(5 * o.rot), places=5)
             self.assertAlmostEqual(float(targets[1, t, 1]), np.sin(5 * o.rot), places=5)
 
+    def test_star_turns_reads_the_turn_a_star_mask_is_drawn_at(self):
+        from training.star_turns import drawn_turn
+        found = []
+        for seed in range(400):
+            if len(found) == 6:
+                break
+            for o in generate_scene(seed).objects:
+                if o.shape == "star" and len(found) < 6:
+                    turn = np.degrees(o.rot) % 72
+                    error = abs((drawn_turn(o.mask, o.mask, 224) - turn + 36) % 72 - 36)
+                    found.append(error)
+        self.assertEqual(len(found), 6)
+        self.assertLess(max(found), 3.0)  # the search steps by 2 degrees
+
     def test_turn_probe_is_the_squared_error_where_marked_and_a_zero_with_gradients_elsewhere(self):
         from training.model import PatchHeads
         torch.manual_seed(0)
