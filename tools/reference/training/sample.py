@@ -17,8 +17,8 @@ from .tokenizer import BpeTokenizer
 
 
 @torch.no_grad()
-def greedy_text(model: TrainableModel, tok: BpeTokenizer, pixels: np.ndarray, prefix: str, max_tokens: int = 40) -> str:
-    ids = prompt_ids(tok, prefix, model.cfg.num_image_tokens)
+def greedy_ids(model: TrainableModel, tok: BpeTokenizer, ids: List[int], pixels: np.ndarray, max_tokens: int = 40) -> List[int]:
+    """The tokens greedy decoding writes after the prompt `ids` (which may already hold the start of the answer)."""
     cache = model.ref.new_cache()
     dev = model.device
     logits = model.ref.forward(torch.tensor([ids], device=dev), torch.from_numpy(pixels).to(dev), cache)
@@ -29,7 +29,11 @@ def greedy_text(model: TrainableModel, tok: BpeTokenizer, pixels: np.ndarray, pr
             break
         out.append(nxt)
         logits = model.ref.forward(torch.tensor([[nxt]], device=dev), None, cache)
-    return tok.decode(out)
+    return out
+
+
+def greedy_text(model: TrainableModel, tok: BpeTokenizer, pixels: np.ndarray, prefix: str, max_tokens: int = 40) -> str:
+    return tok.decode(greedy_ids(model, tok, prompt_ids(tok, prefix, model.cfg.num_image_tokens), pixels, max_tokens))
 
 
 def show_samples(model: TrainableModel, tok: BpeTokenizer, seeds=range(3)) -> float:

@@ -29,6 +29,7 @@ from scenes.tasks import encode_box, loc_text, mask_crop64, segment_example
 
 from .data import SEGMENT_CODES, make_batch, prompt_ids
 from .model import TrainableModel
+from .sample import greedy_ids
 from .tokenizer import BpeTokenizer
 from .vqvae import MaskVqVae
 
@@ -78,20 +79,7 @@ def main(argv=None) -> int:
         with torch.no_grad():
             return vae.encode(torch.from_numpy(m64)[None])[0].tolist()
 
-    def greedy(ids, px):
-        cache = model.ref.new_cache()
-        with torch.no_grad():
-            logits = model.ref.forward(torch.tensor([ids]), px, cache)
-            out = []
-            for _ in range(120):
-                nxt = int(logits[0, -1].argmax())
-                if nxt == tok.eos:
-                    break
-                out.append(nxt)
-                logits = model.ref.forward(torch.tensor([[nxt]]), None, cache)
-        return out
-
-    ious, errors, pred_turns, true_turns, forced = [], [], [], [], []
+    ious, pred_turns, true_turns, forced = [], [], [], []
     hits, n_codes = np.zeros(SEGMENT_CODES), 0
     for seed in range(a.start, a.start + a.count):
         scene = generate_scene(seed)
@@ -99,8 +87,8 @@ def main(argv=None) -> int:
         stars = [o for o in scene.objects if o.shape == "star"]
         if not stars:
             continue
-        px = torch.from_numpy(preprocess(scene.image, model.cfg.vision.image_size))
-        answer = tok.decode(greedy(prompt_ids(tok, "segment star", n_img), px))
+        px = preprocess(scene.image, model.cfg.vision.image_size)
+        answer = tok.decode(greedy_ids(model, tok, prompt_ids(tok, "segment star", n_img), px, 120))
         masks = []
         for part in answer.split(";"):
             locs = [int(part[i + 4:i + 8]) for i in range(len(part)) if part.startswith("<loc", i)][:4]
@@ -109,7 +97,7 @@ def main(argv=None) -> int:
                 with torch.no_grad():
                     masks.append(placed_mask(vae.decode(torch.tensor([codes]))[0].numpy(), locs, size))
         example = segment_example(scene, "star", codes_for)
-        ids, pixels, attn, _ = make_batch(tok, [(px.numpy(), example)], n_img)
+        ids, pixels, attn, _ = make_batch(tok, [(px, example)], n_img)
         with torch.no_grad():
             logits = model.logits(ids, pixels, attn)[0]
         nxt = ids[0, 1:]
@@ -125,7 +113,7 @@ def main(argv=None) -> int:
             bins = encode_box(o.box, size)
             first = int(nxt[p[0]]) - seg0
             prompt = prompt_ids(tok, "segment star", n_img) + tok.encode(loc_text(bins)) + [seg0 + first]
-            rest = [t - seg0 for t in greedy(prompt, px) if seg0 <= t < seg0 + 128][:SEGMENT_CODES - 1]
+            rest = [t - seg0 for t in greedy_ids(model, tok, prompt, px, 120) if seg0 <= t < seg0 + 128][:SEGMENT_CODES - 1]
             if len(rest) == SEGMENT_CODES - 1:
                 with torch.no_grad():
                     m = placed_mask(vae.decode(torch.tensor([[first] + rest]))[0].numpy(), bins, size)
