@@ -18,6 +18,7 @@ from scenes.scene import COLOURS, SHAPES
 from scenes.tasks import DEFAULT_TASK_WEIGHTS, TaskExample
 
 from .tokenizer import BpeTokenizer
+from .vqvae import NUM_CODES
 
 
 def prompt_ids(tok: BpeTokenizer, prefix: str, num_image_tokens: int) -> List[int]:
@@ -110,6 +111,11 @@ SYMMETRY = {"star": 5, "hexagon": 6}
 SEGMENT_CODES = 16  # <seg> tokens per mask in PaliGemma's segment format
 
 
+def is_segment_code(ids: torch.Tensor, seg_first: int) -> torch.Tensor:
+    """Which of `ids` are `<seg>` codes (`<seg000>` is `seg_first`)."""
+    return (ids >= seg_first) & (ids < seg_first + NUM_CODES)
+
+
 def segment_turn_targets(ids: torch.Tensor, examples: Sequence[Tuple[np.ndarray, TaskExample]],
                          seg_first: int) -> torch.Tensor:
     """[B, n, 2] float32 targets of the decoder-side turn probe (`PatchHeads.turn_loss`): at the position that predicts
@@ -121,7 +127,7 @@ def segment_turn_targets(ids: torch.Tensor, examples: Sequence[Tuple[np.ndarray,
     b, n = ids.shape
     out = torch.full((b, n, 2), float("nan"))
     nxt = ids[:, 1:]
-    is_seg = (nxt >= seg_first) & (nxt < seg_first + 128)
+    is_seg = is_segment_code(nxt, seg_first)
     for i, e in enumerate(examples):
         objects = e[1].objects
         if not objects:

@@ -27,7 +27,7 @@ from scenes import generate_scene
 from scenes.scene import _polygon
 from scenes.tasks import encode_box, loc_text, mask_crop64, segment_example
 
-from .data import SEGMENT_CODES, make_batch, prompt_ids
+from .data import SEGMENT_CODES, is_segment_code, make_batch, prompt_ids
 from .model import TrainableModel
 from .sample import greedy_ids
 from .tokenizer import BpeTokenizer
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         with torch.no_grad():
             logits = model.logits(ids, pixels, attn)[0]
         nxt = ids[0, 1:]
-        positions = torch.nonzero((nxt >= seg0) & (nxt < seg0 + 128))[:, 0]
+        positions = torch.nonzero(is_segment_code(nxt, seg0))[:, 0]
         for j, o in enumerate(example.objects):
             p = positions[j * SEGMENT_CODES:(j + 1) * SEGMENT_CODES]
             hits += (logits[p].argmax(-1) == nxt[p]).numpy()
@@ -113,7 +113,8 @@ def main(argv=None) -> int:
             bins = encode_box(o.box, size)
             first = int(nxt[p[0]]) - seg0
             prompt = prompt_ids(tok, "segment star", n_img) + tok.encode(loc_text(bins)) + [seg0 + first]
-            rest = [t - seg0 for t in greedy_ids(model, tok, prompt, px, 120) if seg0 <= t < seg0 + 128][:SEGMENT_CODES - 1]
+            written = torch.tensor(greedy_ids(model, tok, prompt, px, 120), dtype=torch.long)
+            rest = (written[is_segment_code(written, seg0)] - seg0).tolist()[:SEGMENT_CODES - 1]
             if len(rest) == SEGMENT_CODES - 1:
                 with torch.no_grad():
                     m = placed_mask(vae.decode(torch.tensor([[first] + rest]))[0].numpy(), bins, size)
