@@ -287,6 +287,19 @@ class TrainingTests(unittest.TestCase):
         self.assertEqual(len(found), 6)
         self.assertLess(max(found), 3.0)  # the search steps by 2 degrees
 
+    def test_turn_experiment_trains_and_exports_a_folder(self):
+        from training import turn_experiment
+        with tempfile.TemporaryDirectory() as d:
+            _, model = self._model(d)
+            src, out = os.path.join(d, "src"), os.path.join(d, "out")
+            model.export(src, d)
+            np.savez(os.path.join(src, "vae.npz"), **MaskVqVae().state_npz())
+            self.assertEqual(turn_experiment.main(["--src", src, "--out", out, "--steps", "1", "--batch", "2", "--lr", "1"]), 0)
+            trained = TrainableModel.from_hf_folder(out, torch.device("cpu"))
+            changed = [k for k, v in trained.state().items() if not torch.allclose(v, model.state()[k], atol=1e-3)]
+            self.assertNotEqual(changed, [])  # one step moved the weights
+            self.assertTrue(os.path.exists(os.path.join(out, "vae.npz")))
+
     def test_turn_probe_is_the_squared_error_where_marked_and_a_zero_with_gradients_elsewhere(self):
         from training.model import PatchHeads
         torch.manual_seed(0)
