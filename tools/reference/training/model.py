@@ -164,11 +164,11 @@ class PatchHeads(torch.nn.Module):
         self.seg_turn = torch.nn.Linear(dim, 2)
 
     def turn_loss(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Decoder-side turn probe: `hidden` [B, n, D] (the decoder's last hidden states), `targets` [B, n, 2]
-        (`segment_turn_targets`: (cos k*rot, sin k*rot) where the next token is a `<seg>` code of a star or hexagon,
-        NaN elsewhere) -> mean squared error there (0 without any). The vision features already hold a star's turn
-        (a linear probe on them reads it to a few degrees) but the decoder's code predictions ignored it; this asks the
-        positions that predict the codes to carry it."""
+        """Decoder-side turn probe: `hidden` [B, n, D] (the decoder's final hidden states, after the final norm),
+        `targets` [B, n, 2] (`segment_turn_targets`: (cos k*rot, sin k*rot) where the next token is the first `<seg>`
+        code of a star's or hexagon's mask, NaN elsewhere) -> mean squared error there (0 without any). The vision
+        features already hold a star's turn (a linear probe on them reads it to a few degrees) but the decoder's first
+        code ignored it; this asks the position that predicts that code to carry it."""
         on = ~torch.isnan(targets[..., 0])
         if not bool(on.any()):  # a zero that still reaches the probe, so every replica has the same gradients to average
             return self.seg_turn(hidden[:, :1]).sum() * 0.0
