@@ -21,6 +21,7 @@ import sys
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
+from vqvae_decoder import place
 
 from paligemma_ref.preprocess import preprocess
 from scenes import generate_scene
@@ -37,13 +38,8 @@ SYMMETRY_DEGREES = 72  # a star looks the same turned by a fifth of a turn
 
 
 def placed_mask(m64: np.ndarray, bins, size: int) -> np.ndarray:
-    """A decoded 64x64 mask (decoder output in [-1, 1]) placed in the box the bins give, as the runtime places it."""
-    y1, x1, y2, x2 = (int(b / 1024 * size) for b in bins)
-    x2, y2 = max(x2, x1 + 1), max(y2, y1 + 1)
-    crop = Image.fromarray(((m64 + 1) / 2 * 255).clip(0, 255).astype(np.uint8)).resize((x2 - x1, y2 - y1), Image.BILINEAR)
-    out = np.zeros((size, size), bool)
-    out[y1:y2, x1:x2] = np.asarray(crop) > 127
-    return out
+    """A decoded 64x64 mask (decoder logits) placed in the box the bins give, as big_vision's evaluator places it."""
+    return place(m64, [b / 1024 for b in bins], size, size)[0]
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
