@@ -41,6 +41,7 @@ OBJECT_SHAPE_START="${OBJECT_SHAPE_START:-0}"
 SEED="${SEED:-0}"
 STAGE2_STEPS="${STAGE2_STEPS:-7500}"
 STAGE2_LR="${STAGE2_LR:-5e-4}"
+STAGE2_WARMUP="${STAGE2_WARMUP:-200}"
 STAGE2_LOC_SIGMA="${STAGE2_LOC_SIGMA:-2}"
 STAGE2_TASK_WEIGHTS="${STAGE2_TASK_WEIGHTS:-0.2,0.35,0.15,0.2,0.1}"
 STAGE2_DETECT_ALL="${STAGE2_DETECT_ALL:-0.6}"
@@ -111,7 +112,7 @@ if [[ "$STAGE2_STEPS" -gt 0 ]]; then
   echo "== model, stage 2 ($STAGE2_STEPS steps x $BATCH from stage 1), resumable"
   nice -n "$NICE" "$PY" "$ROOT/tools/reference/train.py" model --work "$WORK/model2" --tokenizer-dir "$WORK/tiny" \
     --vae "$WORK/vae.npz" "${STAGE2_INIT[@]}" --steps "$STAGE2_STEPS" --batch "$BATCH" \
-    --lr "$STAGE2_LR" --seed "$SEED" --save-minutes "$SAVE_MINUTES" --loc-sigma "$STAGE2_LOC_SIGMA" \
+    --lr "$STAGE2_LR" --warmup "$STAGE2_WARMUP" --seed "$SEED" --save-minutes "$SAVE_MINUTES" --loc-sigma "$STAGE2_LOC_SIGMA" \
     --aux-patch "$AUX_PATCH" --object-shape "$OBJECT_SHAPE" --char-probe "$STAGE2_CHAR_PROBE" \
     --task-weights "$STAGE2_TASK_WEIGHTS" --detect-all "$STAGE2_DETECT_ALL" --procs "$PROCS" --resume \
     --turn-probe "$STAGE2_TURN_PROBE" --segment-focus "$STAGE2_SEGMENT_FOCUS" \

@@ -156,7 +156,8 @@ def main(argv=None) -> int:
                    help="weight of a probe reading a star's or hexagon's turn from the decoder state that predicts its first "
                         "<seg> code (the code that sets the turn of the mask); 0 = off")
     m.add_argument("--segment-focus", default="",
-                   help="SHAPE:P - a segment example asks for SHAPE with probability P when the scene has one")
+                   help="SHAPE:P - a share P of every batch is 'segment SHAPE' on scenes that have one (the next seeds "
+                        "with one are taken); the rest follow --task-weights")
     m.add_argument("--init-from", default="",
                    help="start from this checkpoint.pt's weights (fresh optimizer and schedule; steps, scenes and the "
                         "loss log continue from its run): a second stage on top of a finished run; an exported HF "

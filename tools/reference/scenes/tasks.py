@@ -94,13 +94,11 @@ DEFAULT_TASK_WEIGHTS = (0.2, 0.25, 0.2, 0.15, 0.2)
 
 def sample_task(scene: Scene, rng: np.random.Generator,
                 codes_for: Optional[Callable[[np.ndarray], Sequence[int]]] = None,
-                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS, detect_all: float = 0.25,
-                segment_focus: Optional[Tuple[str, float]] = None) -> TaskExample:
+                weights: Sequence[float] = DEFAULT_TASK_WEIGHTS, detect_all: float = 0.25) -> TaskExample:
     """One random task for training: caption 20 %, detect 25 %, segment 20 % (if codes_for), ocr 15 % (scenes
     with text), answer 20 % by default (`weights`, in TASKS order, sum 1). Detect asks for all five classes in a random order
     (`detect_all`, 25 % by default), else one class that may be absent (1 in 5 of the rest) or a present class, half
-    of the time paired with another that may be absent (4 in 5 of the rest). Segment asks for a present class;
-    `segment_focus` (shape, p) asks for that shape with probability p when the scene has one."""
+    of the time paired with another that may be absent (4 in 5 of the rest). Segment asks for a present class."""
     present = sorted({o.shape for o in scene.objects}, key=SHAPES.index)
     while True:
         t = rng.choice(TASKS, p=list(weights))
@@ -121,8 +119,6 @@ def sample_task(scene: Scene, rng: np.random.Generator,
                     rng.shuffle(classes)
             return detect_example(scene, classes)
         if t == "segment" and codes_for is not None:
-            if segment_focus is not None and segment_focus[0] in present and rng.random() < segment_focus[1]:
-                return segment_example(scene, segment_focus[0], codes_for)
             return segment_example(scene, present[rng.integers(len(present))], codes_for)
         if t == "ocr" and scene.text:
             return TaskExample("ocr", "ocr", scene.text)

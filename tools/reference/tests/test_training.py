@@ -287,19 +287,6 @@ class TrainingTests(unittest.TestCase):
         self.assertEqual(len(found), 6)
         self.assertLess(max(found), 3.0)  # the search steps by 2 degrees
 
-    def test_turn_experiment_trains_and_exports_a_folder(self):
-        from training import turn_experiment
-        with tempfile.TemporaryDirectory() as d:
-            _, model = self._model(d)
-            src, out = os.path.join(d, "src"), os.path.join(d, "out")
-            model.export(src, d)
-            np.savez(os.path.join(src, "vae.npz"), **MaskVqVae().state_npz())
-            self.assertEqual(turn_experiment.main(["--src", src, "--out", out, "--steps", "1", "--batch", "2", "--lr", "1"]), 0)
-            trained = TrainableModel.from_hf_folder(out, torch.device("cpu"))
-            changed = [k for k, v in trained.state().items() if not torch.allclose(v, model.state()[k], atol=1e-3)]
-            self.assertNotEqual(changed, [])  # one step moved the weights
-            self.assertTrue(os.path.exists(os.path.join(out, "vae.npz")))
-
     def test_turn_probe_is_the_squared_error_where_marked_and_a_zero_with_gradients_elsewhere(self):
         from training.model import PatchHeads
         torch.manual_seed(0)
@@ -315,20 +302,22 @@ class TrainingTests(unittest.TestCase):
         self.assertAlmostEqual(float(heads.turn_loss(hidden, targets)), float(((pred - targets[1, 2]) ** 2).sum()),
                                places=5)
 
-    def test_segment_focus_sets_the_share_of_prompts_for_that_shape(self):
-        seed = next(i for i in range(2000) if len({o.shape for o in generate_scene(i).objects}) >= 3
-                    and any(o.shape == "star" for o in generate_scene(i).objects))
-        s = generate_scene(seed)
+    def test_segment_focus_makes_that_share_of_the_batch_segment_the_shape_on_scenes_that_have_it(self):
+        seeds = np.arange(1_000_000, 1_000_400)
 
-        def star_share(focus):
-            rng = np.random.default_rng(0)
-            tasks = [sample_task(s, rng, lambda m: [0] * 16, (0, 0, 1, 0, 0), 0.25, focus) for _ in range(400)]
-            return np.mean([t.prefix == "segment star" for t in tasks])
+        def run(focus):
+            return scene_examples(seeds, 112, np.random.default_rng(0), lambda m: [0] * 16, None, (0.2, 0.2, 0.2, 0.2, 0.2),
+                                  0.25, focus)
 
-        present = len({o.shape for o in s.objects})
-        self.assertAlmostEqual(star_share(None), 1 / present, delta=0.07)
-        self.assertAlmostEqual(star_share(("star", 0.5)), 0.5 + 0.5 / present, delta=0.07)
-        self.assertEqual(star_share(("star", 1.0)), 1.0)
+        without = run(None)
+        focus = run(("star", 0.4))
+        stars = [e for e in focus if e[1].prefix == "segment star"]
+        # without the focus only the segment share (20 %) over the classes present asks for a star
+        self.assertLess(np.mean([e[1].prefix == "segment star" for e in without]), 0.1)
+        self.assertAlmostEqual(len(stars) / len(seeds), 0.4, delta=0.06)
+        for e in stars:  # every one is drawn on a scene with a star, and its masks are the stars'
+            self.assertTrue(e[1].objects and all(o.shape == "star" for o in e[1].objects))
+        self.assertEqual([e[1].prefix for e in run(("star", 0.4))], [e[1].prefix for e in focus])  # deterministic
 
     def test_detect_all_sets_the_share_of_every_class_prompts(self):
         s = generate_scene(3)

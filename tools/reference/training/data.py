@@ -15,7 +15,7 @@ import torch
 from paligemma_ref.preprocess import preprocess
 from scenes import generate_scene, sample_task
 from scenes.scene import COLOURS, SHAPES
-from scenes.tasks import DEFAULT_TASK_WEIGHTS, TaskExample
+from scenes.tasks import DEFAULT_TASK_WEIGHTS, TaskExample, segment_example
 
 from .tokenizer import BpeTokenizer
 from .vqvae import NUM_CODES
@@ -47,17 +47,28 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
     return ids, pixels, attn, loss_mask
 
 
+FOCUS_SEED_STRIDE = 100_000_000  # segment_focus looks for a scene with its shape at seed + k * stride (other runs' seeds)
+
+
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,
                    codes_for: Optional[Callable] = None, with_patch_labels: bool = False,
                    task_weights: Optional[Sequence[float]] = None, detect_all: float = 0.25,
                    segment_focus: Optional[Tuple[str, float]] = None):
-    """(pixel values, task) per seed; with_patch_labels adds patch_labels, patch_boxes and patch_chars (items 3-5)."""
+    """(pixel values, task) per seed; with_patch_labels adds patch_labels, patch_boxes and patch_chars (items 3-5).
+    `segment_focus` (shape, p): each example is, with probability p, `segment SHAPE` on the first scene of its seed,
+    seed + FOCUS_SEED_STRIDE, seed + 2 * FOCUS_SEED_STRIDE, ... that has one (needs codes_for), so that a share p of
+    every batch trains that shape's masks whatever share of scenes holds one."""
     out = []
     grid = image_size // 14
     for seed in seeds:
-        s = generate_scene(int(seed))
-        task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights, detect_all,
-                           segment_focus)
+        if segment_focus is not None and codes_for is not None and rng.random() < segment_focus[1]:
+            s = next(sc for sc in (generate_scene(int(seed) + k * FOCUS_SEED_STRIDE) for k in range(64))
+                     if any(o.shape == segment_focus[0] for o in sc.objects))
+            task = segment_example(s, segment_focus[0], codes_for)
+        else:
+            s = generate_scene(int(seed))
+            task = sample_task(s, rng, codes_for, DEFAULT_TASK_WEIGHTS if task_weights is None else task_weights,
+                               detect_all)
         ex = (preprocess(s.image, image_size), task)
         if with_patch_labels:
             owner = patch_owners(s, grid)

@@ -57,7 +57,7 @@ class TrainSettings:
     detect_all: float = 0.25  # share of detect examples that ask for every class (in a random order)
     char_probe: float = 0.0  # weight of the auxiliary per-patch character probe (PatchHeads.char); 0 = off
     turn_probe: float = 0.0  # weight of the decoder-side turn probe (PatchHeads.turn_loss: a mask's first <seg> code); 0 = off
-    segment_focus: str = ""  # "SHAPE:P": a segment example asks for SHAPE with probability P when the scene has one
+    segment_focus: str = ""  # "SHAPE:P": a share P of every batch is `segment SHAPE` on scenes with one (scene_examples)
     init_from: str = ""  # a checkpoint.pt (or exported HF folder) this run starts from, continuing its step count
     init_step: int = 0  # with an HF folder as init_from: the steps it was trained for (scene seeds continue there)
 
