@@ -319,6 +319,18 @@ class TrainingTests(unittest.TestCase):
             self.assertTrue(e[1].objects and all(o.shape == "star" for o in e[1].objects))
         self.assertEqual([e[1].prefix for e in run(("star", 0.4))], [e[1].prefix for e in focus])  # deterministic
 
+    def test_segment_focus_setting_parses_shape_and_share_and_names_what_is_wrong(self):
+        from training.loop import TrainSettings, segment_focus_of
+
+        def parse(text):
+            return segment_focus_of(TrainSettings(work="", tokenizer_dir="", vae=None, segment_focus=text))
+
+        self.assertIsNone(parse(""))
+        self.assertEqual(parse("star:0.35"), ("star", 0.35))
+        for bad in ("stars:0.3", "star", "star:x", "star:1.5", "star:-0.1"):
+            with self.assertRaisesRegex(ValueError, "segment-focus"):
+                parse(bad)
+
     def test_detect_all_sets_the_share_of_every_class_prompts(self):
         s = generate_scene(3)
 

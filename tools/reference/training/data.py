@@ -47,7 +47,7 @@ def make_batch(tok: BpeTokenizer, examples: Sequence[Tuple[np.ndarray, TaskExamp
     return ids, pixels, attn, loss_mask
 
 
-FOCUS_SEED_STRIDE = 100_000_000  # segment_focus looks for a scene with its shape at seed + k * stride (other runs' seeds)
+FOCUS_SEED_STRIDE = 100_000_000  # segment_focus tries seed + k * stride: far above any run's own seeds and the held-out ones
 
 
 def scene_examples(seeds: Sequence[int], image_size: int, rng: np.random.Generator,

@@ -8,10 +8,12 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
+
+from scenes.scene import SHAPES
 
 from .data import loss_fn, make_batch, scene_examples, segment_turn_targets
 from .model import PatchHeads, TrainableModel, init_weights, read_hf_folder, recipe_config, smooth_loc_embeddings
@@ -89,6 +91,21 @@ def lr_at(step: int, s: TrainSettings) -> float:
         return s.lr * (step + 1) / s.warmup
     t = (step - s.warmup) / max(1, s.steps - s.vision_steps - s.warmup)
     return s.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def segment_focus_of(s: TrainSettings) -> Optional[Tuple[str, float]]:
+    """`segment_focus` "SHAPE:P" as (shape, P) for `scene_examples`, None when unset; ValueError names what is wrong."""
+    if not s.segment_focus:
+        return None
+    shape, _, share = s.segment_focus.partition(":")
+    try:
+        p = float(share)
+    except ValueError:
+        p = float("nan")
+    if shape not in SHAPES or not 0.0 <= p <= 1.0:
+        raise ValueError(f"--segment-focus {s.segment_focus!r}: want SHAPE:P with SHAPE one of {', '.join(SHAPES)} "
+                         f"and 0 <= P <= 1")
+    return shape, p
 
 
 def _save(path: str, payload: dict) -> None:
@@ -210,10 +227,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
                 return vae.encode(torch.from_numpy(m64)[None])[0].tolist()
 
     n_img = model.cfg.num_image_tokens
-    focus = None
-    if s.segment_focus:
-        shape, _, share = s.segment_focus.partition(":")
-        focus = (shape, float(share))
+    focus = segment_focus_of(s)
     t0, last_save = time.time(), time.time()
     prior_seconds = log["seconds"][-1] if log["seconds"] else 0.0
     step = start
