@@ -52,6 +52,11 @@ STAGE2_FROM="${STAGE2_FROM:-}"
 STAGE2_FROM_STEP="${STAGE2_FROM_STEP:-0}"
 NICE="${NICE:-10}"
 
+if [[ -n "$STAGE2_FROM" && ! -f "$STAGE2_FROM/vae.npz" && ! -f "$WORK/vae.npz" ]]; then
+  # A new VAE would give the <seg> codes other meanings than the ones the model learned.
+  echo "STAGE2_FROM=$STAGE2_FROM has no vae.npz (the mask VQ-VAE its <seg> codes belong to): copy it there" >&2
+  exit 2
+fi
 if [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ]]; then
   echo "DejaVu fonts missing: apt-get install -y fonts-dejavu-core" >&2
   exit 2
