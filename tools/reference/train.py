@@ -153,7 +153,7 @@ def main(argv=None) -> int:
     m.add_argument("--char-probe", type=float, default=0.0,
                    help="weight of the auxiliary per-patch character probe (the vision tower's signal for ocr); 0 = off")
     m.add_argument("--turn-probe", type=float, default=0.0,
-                   help="weight of a probe reading a star's or hexagon's turn from the decoder state that predicts its first "
+                   help="weight of a probe reading a star's turn from the decoder state that predicts its first "
                         "<seg> code (the code that sets the turn of the mask); 0 = off")
     m.add_argument("--segment-focus", default="",
                    help="SHAPE:P - a share P of every batch is 'segment SHAPE' on scenes that have one (the next seeds "

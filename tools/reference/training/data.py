@@ -117,8 +117,10 @@ def patch_boxes(scene, grid: int, owner: Optional[np.ndarray] = None) -> np.ndar
     return out
 
 
-# Rotational symmetry of the outlines drawn at a random turn: a turn of 2*pi/k looks the same.
-SYMMETRY = {"star": 5, "hexagon": 6}
+# The turn probe's shapes and their rotational symmetry (a turn of 2*pi/k looks the same). Stars only: with hexagons'
+# turns (k = 6) as targets too, `segment hexagon` learned to draw star-shaped masks (hexagon mIoU 0.92 -> 0.64 in 1,000
+# steps; 0.90 with stars alone; docs/history/trained-model-runs.md, the fifteenth run).
+SYMMETRY = {"star": 5}
 SEGMENT_CODES = 16  # <seg> tokens per mask in PaliGemma's segment format
 
 
@@ -130,7 +132,7 @@ def is_segment_code(ids: torch.Tensor, seg_first: int) -> torch.Tensor:
 def segment_turn_targets(ids: torch.Tensor, examples: Sequence[Tuple[np.ndarray, TaskExample]],
                          seg_first: int) -> torch.Tensor:
     """[B, n, 2] float32 targets of the decoder-side turn probe (`PatchHeads.turn_loss`): at the position that predicts
-    the first of the 16 `<seg>` codes of a star's or hexagon's mask, (cos k*rot, sin k*rot) of that object's turn (k its
+    the first of the 16 `<seg>` codes of a star's mask (the shapes of SYMMETRY), (cos k*rot, sin k*rot) of that object's turn (k its
     symmetry, so turns that look the same share a target); NaN elsewhere. Only the first code: the later ones can read
     the turn from the codes before them (teacher forcing), so there a probe learns nothing about the image, while the
     first code sets the turn the rest follow (with it given, greedy decoding's star masks go from mean IoU 0.60 to 0.73).

@@ -166,7 +166,7 @@ class PatchHeads(torch.nn.Module):
     def turn_loss(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Decoder-side turn probe: `hidden` [B, n, D] (the decoder's final hidden states, after the final norm),
         `targets` [B, n, 2] (`segment_turn_targets`: (cos k*rot, sin k*rot) where the next token is the first `<seg>`
-        code of a star's or hexagon's mask, NaN elsewhere) -> mean squared error there (0 without any). The vision
+        code of a star's mask, NaN elsewhere) -> mean squared error there (0 without any). The vision
         features already hold a star's turn (a linear probe on them reads it to a few degrees) but the decoder's first
         code ignored it; this asks the position that predicts that code to carry it."""
         on = ~torch.isnan(targets[..., 0])
