@@ -331,6 +331,18 @@ class TrainingTests(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "segment-focus"):
                 parse(bad)
 
+    def test_task_weights_setting_parses_five_weights_and_names_what_is_wrong(self):
+        from training.loop import TrainSettings, task_weights_of
+
+        def parse(text):
+            return task_weights_of(TrainSettings(work="", tokenizer_dir="", vae=None, task_weights=text))
+
+        self.assertIsNone(parse(""))
+        self.assertEqual(parse("0.2,0.2,0.35,0.2,0.05"), [0.2, 0.2, 0.35, 0.2, 0.05])
+        for bad in ("0.2,0.15,0.05,0.5,0.05", "0.5,0.5", "0.25,0.25,0.25,0.25,x", "1.2,-0.2,0,0,0", "nan,0,0,0,1"):
+            with self.assertRaisesRegex(ValueError, "task-weights"):
+                parse(bad)
+
     def test_detect_all_sets_the_share_of_every_class_prompts(self):
         s = generate_scene(3)
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from scenes.scene import SHAPES
+from scenes.tasks import TASKS
 
 from .data import loss_fn, make_batch, scene_examples, segment_turn_targets
 from .model import PatchHeads, TrainableModel, init_weights, read_hf_folder, recipe_config, smooth_loc_embeddings
@@ -106,6 +107,21 @@ def segment_focus_of(s: TrainSettings) -> Optional[Tuple[str, float]]:
         raise ValueError(f"--segment-focus {s.segment_focus!r}: want SHAPE:P with SHAPE one of {', '.join(SHAPES)} "
                          f"and 0 <= P <= 1")
     return shape, p
+
+
+def task_weights_of(s: TrainSettings) -> Optional[List[float]]:
+    """`task_weights` as one weight per task of `TASKS`, None when unset; ValueError names what is wrong (before, a sum
+    off 1 surfaced as numpy's "probabilities do not sum to 1" once the first batch was drawn)."""
+    if not s.task_weights:
+        return None
+    try:
+        weights = [float(w) for w in s.task_weights.split(",")]
+    except ValueError:
+        weights = []
+    if len(weights) != len(TASKS) or not all(math.isfinite(w) and w >= 0 for w in weights) or abs(sum(weights) - 1) > 1e-6:
+        raise ValueError(f"--task-weights {s.task_weights!r}: want {len(TASKS)} weights >= 0 ({', '.join(TASKS)}) "
+                         f"that sum to 1")
+    return [w / sum(weights) for w in weights]  # exactly 1 for numpy's check
 
 
 def _save(path: str, payload: dict) -> None:
@@ -228,6 +244,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
 
     n_img = model.cfg.num_image_tokens
     focus = segment_focus_of(s)
+    task_weights = task_weights_of(s)
     t0, last_save = time.time(), time.time()
     prior_seconds = log["seconds"][-1] if log["seconds"] else 0.0
     step = start
@@ -236,7 +253,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
         seeds = replicas.seeds(SCENE_SEED_BASE + (offset + step) * s.batch + np.arange(s.batch))
         vision_only = step < s.vision_steps
         use_aux = vision_only or (s.aux_patch > 0 and step >= s.aux_patch_start)
-        weights = [float(w) for w in s.task_weights.split(",")] if s.task_weights and step >= s.task_weights_start else None
+        weights = task_weights if step >= s.task_weights_start else None
         examples = scene_examples(seeds, s.image_size, rng, None if vision_only else codes_for, with_patch_labels=use_aux,
                                   task_weights=weights, detect_all=s.detect_all, segment_focus=focus)
         ids, px, attn, lm = make_batch(tok, examples, n_img)
