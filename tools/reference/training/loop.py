@@ -110,18 +110,19 @@ def segment_focus_of(s: TrainSettings) -> Optional[Tuple[str, float]]:
 
 
 def task_weights_of(s: TrainSettings) -> Optional[List[float]]:
-    """`task_weights` as one weight per task of `TASKS`, None when unset; ValueError names what is wrong (before, a sum
-    off 1 surfaced as numpy's "probabilities do not sum to 1" once the first batch was drawn)."""
+    """`task_weights` as one weight per task of `TASKS`, None when unset; ValueError names what is wrong, before any
+    training step."""
     if not s.task_weights:
         return None
     try:
         weights = [float(w) for w in s.task_weights.split(",")]
     except ValueError:
         weights = []
-    if len(weights) != len(TASKS) or not all(math.isfinite(w) and w >= 0 for w in weights) or abs(sum(weights) - 1) > 1e-6:
+    total = sum(weights)
+    if len(weights) != len(TASKS) or not all(math.isfinite(w) and w >= 0 for w in weights) or abs(total - 1) > 1e-6:
         raise ValueError(f"--task-weights {s.task_weights!r}: want {len(TASKS)} weights >= 0 ({', '.join(TASKS)}) "
                          f"that sum to 1")
-    return [w / sum(weights) for w in weights]  # exactly 1 for numpy's check
+    return [w / total for w in weights]  # exactly 1 for numpy's check
 
 
 def _save(path: str, payload: dict) -> None:
