@@ -48,6 +48,7 @@ STAGE2_DETECT_ALL="${STAGE2_DETECT_ALL:-0.6}"
 STAGE2_CHAR_PROBE="${STAGE2_CHAR_PROBE:-1}"
 STAGE2_TURN_PROBE="${STAGE2_TURN_PROBE:-0}"
 STAGE2_SEGMENT_FOCUS="${STAGE2_SEGMENT_FOCUS:-}"
+STAGE2_SAVE_STEPS="${STAGE2_SAVE_STEPS:-}"
 STAGE2_FROM="${STAGE2_FROM:-}"
 STAGE2_FROM_STEP="${STAGE2_FROM_STEP:-0}"
 NICE="${NICE:-10}"
@@ -120,7 +121,7 @@ if [[ "$STAGE2_STEPS" -gt 0 ]]; then
     --lr "$STAGE2_LR" --warmup "$STAGE2_WARMUP" --seed "$SEED" --save-minutes "$SAVE_MINUTES" --loc-sigma "$STAGE2_LOC_SIGMA" \
     --aux-patch "$AUX_PATCH" --object-shape "$OBJECT_SHAPE" --char-probe "$STAGE2_CHAR_PROBE" \
     --task-weights "$STAGE2_TASK_WEIGHTS" --detect-all "$STAGE2_DETECT_ALL" --procs "$PROCS" --resume \
-    --turn-probe "$STAGE2_TURN_PROBE" --segment-focus "$STAGE2_SEGMENT_FOCUS" \
+    --turn-probe "$STAGE2_TURN_PROBE" --segment-focus "$STAGE2_SEGMENT_FOCUS" --save-steps "$STAGE2_SAVE_STEPS" \
     --export "$WORK/hf" --samples 2 2>&1 | tee -a "$WORK/model2.log"
   LOSS_PNG="$WORK/model2/loss.png"
 fi

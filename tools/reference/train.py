@@ -5,6 +5,7 @@
   train.py model  --work W --tokenizer-dir TINY [--vae W/vae.npz] [--steps 1500 --batch 16] [--resume]
                   [--save-minutes 10 --max-minutes 0] [--export HF_DIR] [--samples 3]
   train.py export --work W --tokenizer-dir TINY --out HF_DIR      (HF layout, fp16, from checkpoint.pt)
+  train.py average --tokenizer-dir TINY --out HF_DIR CK.pt...     (uniform mean of checkpoints' weights, exported)
 
 TINY is a folder written by `paligemma create-tiny --variant pg2 --image-size 112`: its tokenizer files
 are copied into the checkpoint (ids of <image>, <locNNNN>, <segNNN> match our C# tokenizer) and its
@@ -72,6 +73,7 @@ def model_settings(a) -> TrainSettings:
                          vision_hidden=a.vision_hidden, vision_layers=a.vision_layers, text_hidden=a.text_hidden,
                          text_layers=a.text_layers, save_minutes=getattr(a, "save_minutes", 10.0),
                          max_minutes=getattr(a, "max_minutes", 0.0), log_every=getattr(a, "log_every", 10),
+                         save_steps=getattr(a, "save_steps", "") or "",
                          loc_sigma=getattr(a, "loc_sigma", 0.0), loc_sigma_start=getattr(a, "loc_sigma_start", 0),
                          loc_sigma_end=getattr(a, "loc_sigma_end", 0.0),
                          loc_sigma_anneal_start=getattr(a, "loc_sigma_anneal_start", -1),
@@ -107,6 +109,18 @@ def load_for_export(a, dev) -> TrainableModel:
     return m
 
 
+def average_checkpoints(paths, dev) -> TrainableModel:
+    """Weight averaging along one run's late, low-rate steps (a uniform mean of its saved weights): steadier than any
+    single checkpoint where a few objects sit on a threshold."""
+    cks = [torch.load(p, map_location="cpu") for p in paths]
+    if any(ck["config"] != cks[0]["config"] for ck in cks):
+        raise SystemExit("average: the checkpoints have different configs")
+    names = cks[0]["weights"].keys()
+    mean = {k: (sum(ck["weights"][k].double() for ck in cks) / len(cks)).float().numpy() for k in names}
+    print(f"averaged {len(cks)} checkpoints (steps {', '.join(str(ck['step']) for ck in cks)})")
+    return TrainableModel(cks[0]["config"], mean, dev)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -123,6 +137,9 @@ def main(argv=None) -> int:
     m.add_argument("--resume", action="store_true")
     m.add_argument("--save-minutes", type=float, default=10.0)
     m.add_argument("--max-minutes", type=float, default=0.0)
+    m.add_argument("--save-steps", default="",
+                   help="comma-separated steps after which the weights are also written to WORK/weights-STEP.pt "
+                        "(for `average`)")
     m.add_argument("--log-every", type=int, default=10)
     m.add_argument("--loc-sigma", type=float, default=0.0,
                    help="Gaussian soft targets over the 1024 <loc> bins, sigma in bins (0 = one-hot)")
@@ -167,6 +184,10 @@ def main(argv=None) -> int:
                         "past the scenes it saw")
     m.add_argument("--export", help="write the HF-layout checkpoint here at the end")
     m.add_argument("--samples", type=int, default=0, help="greedy-decode every task of this many held-out scenes")
+    av = sub.add_parser("average", help="uniform mean of the weights of checkpoints of one run -> HF layout (fp16)")
+    av.add_argument("--tokenizer-dir", required=True)
+    av.add_argument("--out", required=True)
+    av.add_argument("checkpoints", nargs="+", help="checkpoint.pt or weights-STEP.pt files (same config)")
     e = sub.add_parser("export", help="checkpoint.pt -> HF layout (fp16)")
     add_model_args(e)
     e.add_argument("--out", required=True)
@@ -187,6 +208,10 @@ def main(argv=None) -> int:
         if a.export:
             model.export(a.export, a.tokenizer_dir)
             print(f"exported {a.export}")
+    elif a.cmd == "average":
+        model = average_checkpoints(a.checkpoints, dev)
+        model.export(a.out, a.tokenizer_dir)
+        print(f"exported {a.out}")
     else:
         model = load_for_export(a, dev)
         model.export(a.out, a.tokenizer_dir)

@@ -37,7 +37,17 @@ public sealed class TrainingSmokeTests : IDisposable
         await RunPythonAsync(train, "model", "--work", Path.Combine(_work, "model2"), "--tokenizer-dir", tokenizerDir, "--vae", vae,
             "--init-from", Path.Combine(_work, "model", "checkpoint.pt"), "--steps", "2", "--batch", "2", "--warmup", "1",
             "--log-every", "1", "--export", hf, "--aux-patch", "1", "--char-probe", "1", "--detect-all", "0.6", "--loc-sigma", "2",
-            "--procs", "2"); // the second stage: on top of the first, with the character probe
+            "--procs", "2", "--save-steps", "1"); // the second stage: on top of the first, with the character probe
+
+        // Weight averaging: the weights kept after step 1, and the mean of a checkpoint with itself is its own export.
+        string model2 = Path.Combine(_work, "model2"), checkpoint = Path.Combine(model2, "checkpoint.pt");
+        Assert.True(File.Exists(Path.Combine(model2, "weights-1.pt")), "--save-steps 1 wrote no weights-1.pt");
+        string same = Path.Combine(_work, "same"), mean = Path.Combine(_work, "mean");
+        await RunPythonAsync(train, "average", "--tokenizer-dir", tokenizerDir, "--out", same, checkpoint, checkpoint);
+        await RunPythonAsync(train, "average", "--tokenizer-dir", tokenizerDir, "--out", mean, Path.Combine(model2, "weights-1.pt"), checkpoint);
+        byte[] exported = File.ReadAllBytes(Path.Combine(hf, "model.safetensors"));
+        Assert.Equal(exported, File.ReadAllBytes(Path.Combine(same, "model.safetensors")));
+        Assert.NotEqual(exported, File.ReadAllBytes(Path.Combine(mean, "model.safetensors")));
 
         using (JsonDocument log = JsonDocument.Parse(File.ReadAllText(Path.Combine(_work, "model2", "loss.json"))))
         {

@@ -43,6 +43,7 @@ class TrainSettings:
     text_layers: int = 4
     save_minutes: float = 10.0
     max_minutes: float = 0.0  # 0 = until `steps`
+    save_steps: str = ""  # comma-separated steps after which the weights are also written to weights-STEP.pt
     log_every: int = 10
     loc_sigma: float = 0.0  # Gaussian soft targets over <loc> bins (sigma in bins); 0 = one-hot
     loc_sigma_start: int = 0  # first step that uses loc_sigma (earlier steps: one-hot)
@@ -248,6 +249,7 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
     task_weights = task_weights_of(s)
     t0, last_save = time.time(), time.time()
     prior_seconds = log["seconds"][-1] if log["seconds"] else 0.0
+    keep_steps = {int(v) for v in s.save_steps.split(",") if v.strip()}
     step = start
     while step < s.steps:
         rng = replicas.rng(s.seed, step)
@@ -305,6 +307,9 @@ def train_model(s: TrainSettings, resume: bool, device: torch.device, rank: int 
             turn_text = f" turn {turn_value:.3f}" if s.turn_probe > 0 else ""
             print(f"step {step}/{s.steps} loss {loss_value:.4f} aux {aux_value:.3f}{turn_text} lr {lr_at(step - 1, s):.2e} "
                   f"sigma {sigma:.1f} {elapsed / done:.2f} s/step, seq {ids.shape[1]}", flush=True)
+        if step in keep_steps:
+            _save(os.path.join(s.work, f"weights-{step}.pt"), {"step": step, "offset": offset, "weights": model.state(),
+                                                                "config": cfg})
         if time.time() - last_save > s.save_minutes * 60 or step == s.steps or out_of_time:
             _save(ckpt_path, {"step": step, "offset": offset, "weights": model.state(), "optimizer": opt.state_dict(), "log": log,
                               "settings": asdict(s), "config": cfg,
